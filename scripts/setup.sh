@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tfmodel needs to build, test and benchmark.
+# Idempotent: does nothing when everything is already installed.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
+  libabsl-dev libleveldb-dev libsnappy-dev libeigen3-dev libdnnl-dev
+  libboost-dev rapidjson-dev libjpeg62-turbo-dev libpng-dev
+  libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libcli11-dev
+  libgtest-dev libgmock-dev libbenchmark-dev curl python3
+)
+# Optional, used only by benchmarks (`make bench`).
+BENCH_PACKAGES=(libopencv-dev wrk nginx-light)
+
+want=("${PACKAGES[@]}")
+if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi
+
+missing=()
+for p in "${want[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+echo "setup: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

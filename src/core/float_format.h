@@ -1,0 +1,16 @@
+// Shortest text for floats that reads back to the same value, the way TF Serving's JSON
+// writer does it: try 6 significant digits (%g), else max_digits10; add ".0" to integers.
+#ifndef TFMODEL_CORE_FLOAT_FORMAT_H_
+#define TFMODEL_CORE_FLOAT_FORMAT_H_
+
+#include <string>
+
+namespace tfmodel {
+
+// NaN -> "NaN", inf -> "Infinity" / "-Infinity" (TF Serving's JSON tokens).
+std::string FormatFloat(float v);
+std::string FormatDouble(double v);
+
+}  // namespace tfmodel
+
+#endif  // TFMODEL_CORE_FLOAT_FORMAT_H_
