@@ -87,11 +87,14 @@ class KernelContext {
  public:
   int num_inputs() const { return static_cast<int>(inputs_.size()); }
   const Tensor& input(int i) const { return *inputs_[i]; }
-  int num_outputs() const { return static_cast<int>(outputs_->size()); }
-  void set_output(int i, Tensor t) { (*outputs_)[i] = std::move(t); }
+  // Outputs grow on demand: a kernel sets outputs 0..k-1 (the op's output count).
+  void set_output(int i, Tensor t) {
+    if (static_cast<size_t>(i) >= outputs_->size()) outputs_->resize(i + 1);
+    (*outputs_)[i] = std::move(t);
+  }
   // Allocates an uninitialised output (the kernel must write every element).
   Tensor* allocate_output(int i, DType dtype, const TensorShape& shape) {
-    (*outputs_)[i] = Tensor::Empty(dtype, shape);
+    set_output(i, Tensor::Empty(dtype, shape));
     return &(*outputs_)[i];
   }
   // Moves input i out when no one else holds its buffer, so a kernel can compute in

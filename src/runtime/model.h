@@ -1,0 +1,77 @@
+// A loaded, ready-to-run model: the public face of the runtime.
+//
+//   auto model = Model::LoadSavedModel("models/half_plus_two/00000123", {"serve"});
+//   auto out = (*model)->RunSignature("serving_default", {{"x", x_tensor}});
+//
+// Loading parses, prunes and compiles (plans) everything once; Run* calls only execute
+// precompiled plans and are safe to call from many threads at once.
+#ifndef TFMODEL_RUNTIME_MODEL_H_
+#define TFMODEL_RUNTIME_MODEL_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/tensor.h"
+#include "tensorflow/core/framework/graph.pb.h"
+#include "tensorflow/core/protobuf/meta_graph.pb.h"
+
+namespace tfmodel::runtime {
+
+struct TensorSpec {
+  std::string tensor_name;  // "x:0"
+  DType dtype = DType::kInvalid;
+  PartialShape shape;
+};
+
+struct Signature {
+  std::string key;
+  std::string method_name;
+  std::map<std::string, TensorSpec> inputs;   // by alias
+  std::map<std::string, TensorSpec> outputs;  // by alias
+};
+
+struct LoadOptions {
+  int intra_op_threads = 0;  // 0 = number of cores
+  int inter_op_threads = 0;  // 0 = number of cores
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+
+  // A SavedModel folder (or TF Serving session bundle): picks the MetaGraphDef by tags,
+  // restores variables, runs the init op with asset paths fed, compiles every signature.
+  static absl::StatusOr<std::unique_ptr<Model>> LoadSavedModel(
+      const std::string& dir, const std::vector<std::string>& tags = {"serve"},
+      const LoadOptions& options = {});
+  // A plain GraphDef (e.g. a frozen graph). No signatures; run it by tensor names.
+  static absl::StatusOr<std::unique_ptr<Model>> LoadGraph(tensorflow::GraphDef graph,
+                                                         const LoadOptions& options = {});
+  // A MetaGraphDef plus an optional checkpoint prefix to restore variables from.
+  static absl::StatusOr<std::unique_ptr<Model>> LoadMetaGraph(
+      tensorflow::MetaGraphDef meta_graph, const std::string& checkpoint_prefix,
+      const LoadOptions& options = {});
+
+  // Signatures (excluding __saved_model_init_op), by key.
+  virtual const std::map<std::string, Signature>& signatures() const = 0;
+  virtual const tensorflow::MetaGraphDef& meta_graph() const = 0;
+
+  // Runs signature `key` on inputs given by alias. All inputs must be given; dtypes and
+  // shapes are checked against the signature. `output_filter` (aliases) empty = all.
+  virtual absl::StatusOr<std::map<std::string, Tensor>> RunSignature(
+      const std::string& key, const std::map<std::string, Tensor>& inputs,
+      const std::vector<std::string>& output_filter = {}) = 0;
+
+  // Runs by tensor names ("x:0"); `targets` are node names run for their effects.
+  // Plans are cached per (feeds, fetches, targets) combination.
+  virtual absl::StatusOr<std::vector<Tensor>> Run(
+      const std::vector<std::pair<std::string, Tensor>>& feeds,
+      const std::vector<std::string>& fetches, const std::vector<std::string>& targets = {}) = 0;
+};
+
+}  // namespace tfmodel::runtime
+
+#endif  // TFMODEL_RUNTIME_MODEL_H_

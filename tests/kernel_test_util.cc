@@ -1,0 +1,121 @@
+#include "kernel_test_util.h"
+
+#include <cmath>
+
+#include "format/tensor_proto.h"
+#include "gtest/gtest.h"
+#include "runtime/kernel.h"
+
+namespace tfmodel::testing {
+
+using tensorflow::AttrValue;
+
+AttrValue AttrI(int64_t v) { AttrValue a; a.set_i(v); return a; }
+AttrValue AttrF(float v) { AttrValue a; a.set_f(v); return a; }
+AttrValue AttrB(bool v) { AttrValue a; a.set_b(v); return a; }
+AttrValue AttrS(const std::string& v) { AttrValue a; a.set_s(v); return a; }
+AttrValue AttrType(DType v) { AttrValue a; a.set_type(static_cast<tensorflow::DataType>(v)); return a; }
+AttrValue AttrShape(const PartialShape& v) { AttrValue a; PartialShapeToProto(v, a.mutable_shape()); return a; }
+AttrValue AttrTensor(const Tensor& v) { AttrValue a; TensorToProto(v, a.mutable_tensor()); return a; }
+AttrValue AttrIList(const std::vector<int64_t>& v) {
+  AttrValue a;
+  auto* l = a.mutable_list();
+  for (auto x : v) l->add_i(x);
+  return a;
+}
+AttrValue AttrFList(const std::vector<float>& v) {
+  AttrValue a;
+  auto* l = a.mutable_list();
+  for (auto x : v) l->add_f(x);
+  return a;
+}
+AttrValue AttrTypeList(const std::vector<DType>& v) {
+  AttrValue a;
+  auto* l = a.mutable_list();
+  for (auto x : v) l->add_type(static_cast<tensorflow::DataType>(x));
+  return a;
+}
+AttrValue AttrSList(const std::vector<std::string>& v) {
+  AttrValue a;
+  auto* l = a.mutable_list();
+  for (const auto& x : v) l->add_s(x);
+  return a;
+}
+
+absl::StatusOr<std::vector<Tensor>> RunKernel(const std::string& op,
+                                              const std::vector<Tensor>& inputs,
+                                              const Attrs& attrs) {
+  tensorflow::NodeDef node;
+  node.set_name("k");
+  node.set_op(op);
+  for (size_t i = 0; i < inputs.size(); ++i) node.add_input("in" + std::to_string(i));
+  for (const auto& [k, v] : attrs) (*node.mutable_attr())[k] = v;
+  const runtime::KernelFactory* f = runtime::KernelRegistry::Global().Find(op);
+  if (f == nullptr) return absl::NotFoundError("no kernel registered for op " + op);
+  runtime::KernelInit init(node, nullptr, static_cast<int>(inputs.size()));
+  auto kernel = (*f)(init);
+  if (!kernel.ok()) return kernel.status();
+  std::vector<const Tensor*> in;
+  for (const auto& t : inputs) in.push_back(&t);
+  std::vector<Tensor> outputs;
+  std::string name = node.name();
+  runtime::KernelContext ctx(&name, &node.op(), in, {}, &outputs, nullptr, nullptr, nullptr, 1);
+  absl::Status s = (*kernel)->Compute(&ctx);
+  if (!s.ok()) return s;
+  return outputs;
+}
+
+namespace {
+
+template <typename T>
+void CompareValues(const Tensor& a, const Tensor& e, double atol, double rtol, bool exact) {
+  for (int64_t i = 0; i < e.NumElements(); ++i) {
+    T x = a.data<T>()[i];
+    T y = e.data<T>()[i];
+    if constexpr (std::is_floating_point_v<T>) {
+      if (std::isnan(y)) {
+        EXPECT_TRUE(std::isnan(x)) << "element " << i;
+        continue;
+      }
+      if (exact) {
+        EXPECT_EQ(x, y) << "element " << i;
+      } else {
+        EXPECT_LE(std::abs(double(x) - double(y)), atol + rtol * std::abs(double(y)))
+            << "element " << i << ": " << x << " vs expected " << y;
+      }
+    } else {
+      EXPECT_EQ(x, y) << "element " << i;
+    }
+  }
+}
+
+void Compare(const Tensor& a, const Tensor& e, double atol, double rtol, bool exact) {
+  ASSERT_TRUE(a.valid()) << "actual tensor is invalid";
+  ASSERT_EQ(DTypeName(a.dtype()), DTypeName(e.dtype()));
+  ASSERT_EQ(a.shape().ToString(), e.shape().ToString());
+  if (e.dtype() == DType::kString) {
+    for (int64_t i = 0; i < e.NumElements(); ++i) {
+      EXPECT_EQ(a.data<std::string>()[i], e.data<std::string>()[i]) << "element " << i;
+    }
+    return;
+  }
+  bool handled = DispatchNumeric(e.dtype(), [&]<typename T>() {
+    CompareValues<T>(a, e, atol, rtol, exact);
+  });
+  if (!handled) {
+    ASSERT_EQ(a.TotalBytes(), e.TotalBytes());
+    EXPECT_EQ(std::memcmp(a.raw_data(), e.raw_data(), e.TotalBytes()), 0);
+  }
+}
+
+}  // namespace
+
+void ExpectTensorEq(const Tensor& actual, const Tensor& expected) {
+  Compare(actual, expected, 0, 0, true);
+}
+
+void ExpectTensorNear(const Tensor& actual, const Tensor& expected, double atol, double rtol) {
+  Compare(actual, expected, atol, rtol, false);
+}
+
+}  // namespace tfmodel::testing

@@ -1,0 +1,43 @@
+// Running one kernel in isolation, for kernel unit tests.
+#ifndef TFMODEL_TESTS_KERNEL_TEST_UTIL_H_
+#define TFMODEL_TESTS_KERNEL_TEST_UTIL_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/tensor.h"
+#include "tensorflow/core/framework/attr_value.pb.h"
+
+namespace tfmodel::testing {
+
+tensorflow::AttrValue AttrI(int64_t v);
+tensorflow::AttrValue AttrF(float v);
+tensorflow::AttrValue AttrB(bool v);
+tensorflow::AttrValue AttrS(const std::string& v);
+tensorflow::AttrValue AttrType(DType v);
+tensorflow::AttrValue AttrShape(const PartialShape& v);
+tensorflow::AttrValue AttrTensor(const Tensor& v);
+tensorflow::AttrValue AttrIList(const std::vector<int64_t>& v);
+tensorflow::AttrValue AttrFList(const std::vector<float>& v);
+tensorflow::AttrValue AttrTypeList(const std::vector<DType>& v);
+tensorflow::AttrValue AttrSList(const std::vector<std::string>& v);
+
+using Attrs = std::map<std::string, tensorflow::AttrValue>;
+
+// Builds the kernel for `op` from the global registry (with a NodeDef named "k" holding
+// `attrs` and one input per tensor) and runs it once on `inputs`. Returns its outputs.
+absl::StatusOr<std::vector<Tensor>> RunKernel(const std::string& op,
+                                              const std::vector<Tensor>& inputs,
+                                              const Attrs& attrs = {});
+
+// gtest assertions: same dtype and shape, and equal values (exactly, or within
+// atol + rtol*|expected| for floating types; NaNs compare equal to NaNs).
+void ExpectTensorEq(const Tensor& actual, const Tensor& expected);
+void ExpectTensorNear(const Tensor& actual, const Tensor& expected, double atol = 1e-6,
+                      double rtol = 1e-6);
+
+}  // namespace tfmodel::testing
+
+#endif  // TFMODEL_TESTS_KERNEL_TEST_UTIL_H_
