@@ -8,21 +8,22 @@
 
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
+#include "graph/attr_util.h"
 #include "tensorflow/core/framework/attr_value.pb.h"
 
 namespace tfmodel::testing {
 
-tensorflow::AttrValue AttrI(int64_t v);
-tensorflow::AttrValue AttrF(float v);
-tensorflow::AttrValue AttrB(bool v);
-tensorflow::AttrValue AttrS(const std::string& v);
-tensorflow::AttrValue AttrType(DType v);
-tensorflow::AttrValue AttrShape(const PartialShape& v);
-tensorflow::AttrValue AttrTensor(const Tensor& v);
-tensorflow::AttrValue AttrIList(const std::vector<int64_t>& v);
-tensorflow::AttrValue AttrFList(const std::vector<float>& v);
-tensorflow::AttrValue AttrTypeList(const std::vector<DType>& v);
-tensorflow::AttrValue AttrSList(const std::vector<std::string>& v);
+using ::tfmodel::AttrB;
+using ::tfmodel::AttrF;
+using ::tfmodel::AttrFList;
+using ::tfmodel::AttrI;
+using ::tfmodel::AttrIList;
+using ::tfmodel::AttrS;
+using ::tfmodel::AttrShape;
+using ::tfmodel::AttrSList;
+using ::tfmodel::AttrTensor;
+using ::tfmodel::AttrType;
+using ::tfmodel::AttrTypeList;
 
 using Attrs = std::map<std::string, tensorflow::AttrValue>;
 

@@ -1,0 +1,214 @@
+#include "format/npy.h"
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "core/file_util.h"
+#include "core/status.h"
+
+namespace tfmodel {
+namespace {
+
+constexpr char kMagic[] = "\x93NUMPY";
+
+absl::Status NpyError(const std::string& what, absl::string_view msg) {
+  return absl::InvalidArgumentError(absl::StrCat("npy file ", what, ": ", msg));
+}
+
+// Finds the value text for 'key' in the header dict, e.g. "'descr': '<f4'".
+bool FindValue(absl::string_view header, absl::string_view key, std::string* value) {
+  std::string quoted = absl::StrCat("'", key, "'");
+  size_t p = header.find(quoted);
+  if (p == absl::string_view::npos) return false;
+  p = header.find(':', p + quoted.size());
+  if (p == absl::string_view::npos) return false;
+  ++p;
+  while (p < header.size() && header[p] == ' ') ++p;
+  if (p >= header.size()) return false;
+  size_t end;
+  if (header[p] == '\'') {
+    end = header.find('\'', p + 1);
+    if (end == absl::string_view::npos) return false;
+    *value = std::string(header.substr(p + 1, end - p - 1));
+  } else if (header[p] == '(') {
+    end = header.find(')', p);
+    if (end == absl::string_view::npos) return false;
+    *value = std::string(header.substr(p + 1, end - p - 1));
+  } else {
+    end = header.find_first_of(",}", p);
+    if (end == absl::string_view::npos) return false;
+    *value = std::string(absl::StripAsciiWhitespace(header.substr(p, end - p)));
+  }
+  return true;
+}
+
+struct Descr {
+  DType dtype;
+  size_t item_size;
+  bool string = false;
+};
+
+absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) {
+  if (d.size() < 2) return NpyError(what, absl::StrCat("bad dtype descr '", d, "'"));
+  char order = d[0];
+  std::string code = d.substr(1);
+  if (order == '>') {
+    bool single_byte = code == "i1" || code == "u1" || code == "b1";
+    if (!single_byte) return NpyError(what, absl::StrCat("big-endian data ('", d, "') is not supported"));
+  }
+  if (code[0] == 'S') {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(code.substr(1), &n) || n < 0) return NpyError(what, "bad string width");
+    return Descr{DType::kString, static_cast<size_t>(n), true};
+  }
+  struct M {
+    const char* code;
+    DType t;
+  };
+  static const M kMap[] = {{"b1", DType::kBool},      {"i1", DType::kInt8},     {"i2", DType::kInt16},
+                           {"i4", DType::kInt32},     {"i8", DType::kInt64},    {"u1", DType::kUInt8},
+                           {"u2", DType::kUInt16},    {"u4", DType::kUInt32},   {"u8", DType::kUInt64},
+                           {"f2", DType::kHalf},      {"f4", DType::kFloat},    {"f8", DType::kDouble},
+                           {"c8", DType::kComplex64}, {"c16", DType::kComplex128}};
+  for (const M& m : kMap) {
+    if (code == m.code) return Descr{m.t, DTypeSize(m.t)};
+  }
+  return NpyError(what, absl::StrCat("unsupported dtype '", d, "'"));
+}
+
+std::string DescrFor(DType t) {
+  switch (t) {
+    case DType::kBool: return "|b1";
+    case DType::kInt8: return "|i1";
+    case DType::kUInt8: return "|u1";
+    case DType::kInt16: return "<i2";
+    case DType::kInt32: return "<i4";
+    case DType::kInt64: return "<i8";
+    case DType::kUInt16: return "<u2";
+    case DType::kUInt32: return "<u4";
+    case DType::kUInt64: return "<u8";
+    case DType::kHalf: return "<f2";
+    case DType::kFloat: return "<f4";
+    case DType::kDouble: return "<f8";
+    case DType::kComplex64: return "<c8";
+    case DType::kComplex128: return "<c16";
+    default: return "";
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what) {
+  if (data.size() < 10 || std::memcmp(data.data(), kMagic, 6) != 0) {
+    return NpyError(what, "not a .npy file (bad magic)");
+  }
+  int major = static_cast<uint8_t>(data[6]);
+  size_t header_len;
+  size_t header_start;
+  if (major == 1) {
+    header_len = static_cast<uint8_t>(data[8]) | (static_cast<uint8_t>(data[9]) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (data.size() < 12) return NpyError(what, "truncated header");
+    header_len = 0;
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(data[8 + i])) << (8 * i);
+    header_start = 12;
+  } else {
+    return NpyError(what, absl::StrCat("unsupported format version ", major));
+  }
+  if (header_start + header_len > data.size()) return NpyError(what, "truncated header");
+  absl::string_view header(data.data() + header_start, header_len);
+  std::string descr, fortran, shape_text;
+  if (!FindValue(header, "descr", &descr) || !FindValue(header, "fortran_order", &fortran) ||
+      !FindValue(header, "shape", &shape_text)) {
+    return NpyError(what, "header lacks descr, fortran_order or shape");
+  }
+  if (fortran != "False") return NpyError(what, "Fortran-order arrays are not supported (use C order)");
+  TFM_ASSIGN_OR_RETURN(Descr d, ParseDescr(descr, what));
+  TensorShape::Dims dims;
+  for (absl::string_view part : absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
+    int64_t v;
+    if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(part), &v)) {
+      return NpyError(what, absl::StrCat("bad shape '(", shape_text, ")'"));
+    }
+    dims.push_back(v);
+  }
+  absl::Status valid = TensorShape::Validate(dims);
+  if (!valid.ok()) return NpyError(what, valid.message());
+  TensorShape shape(dims);
+  size_t body = header_start + header_len;
+  size_t need = static_cast<size_t>(shape.NumElements()) * d.item_size;
+  if (data.size() - body < need) {
+    return NpyError(what, absl::StrCat("data has ", data.size() - body, " bytes, shape ",
+                                       shape.ToString(), " needs ", need));
+  }
+  Tensor t(d.dtype, shape);
+  if (d.string) {
+    for (int64_t i = 0; i < shape.NumElements(); ++i) {
+      const char* p = data.data() + body + i * d.item_size;
+      size_t len = strnlen(p, d.item_size);
+      t.data<std::string>()[i].assign(p, len);
+    }
+  } else if (need) {
+    std::memcpy(t.raw_data(), data.data() + body, need);
+  }
+  return t;
+}
+
+absl::StatusOr<Tensor> ReadNpy(const std::string& path) {
+  TFM_ASSIGN_OR_RETURN(std::string data, ReadFileToString(path));
+  return ParseNpy(data, path);
+}
+
+absl::StatusOr<std::string> EncodeNpy(const Tensor& t) {
+  std::string descr;
+  size_t width = 0;
+  if (t.dtype() == DType::kString) {
+    for (const auto& s : t.flat<std::string>()) width = std::max(width, s.size());
+    if (width == 0) width = 1;
+    descr = absl::StrCat("|S", width);
+  } else {
+    descr = DescrFor(t.dtype());
+    if (descr.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot write dtype ", DTypeName(t.dtype()), " to .npy"));
+    }
+  }
+  std::string shape;
+  if (t.rank() == 1) {
+    shape = absl::StrCat(t.dim(0), ",");
+  } else {
+    shape = absl::StrJoin(t.shape().dim_sizes(), ", ");
+  }
+  std::string header =
+      absl::StrCat("{'descr': '", descr, "', 'fortran_order': False, 'shape': (", shape, "), }");
+  size_t total = 10 + header.size() + 1;
+  header.append((64 - total % 64) % 64, ' ');
+  header += '\n';
+  std::string out(kMagic, 6);
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  if (t.dtype() == DType::kString) {
+    for (const auto& s : t.flat<std::string>()) {
+      out += s;
+      out.append(width - s.size(), '\0');
+    }
+  } else {
+    out.append(static_cast<const char*>(t.raw_data()), t.TotalBytes());
+  }
+  return out;
+}
+
+absl::Status WriteNpy(const std::string& path, const Tensor& t) {
+  TFM_ASSIGN_OR_RETURN(std::string data, EncodeNpy(t));
+  return WriteStringToFile(path, data);
+}
+
+}  // namespace tfmodel
