@@ -4,10 +4,50 @@
 #include <cstring>
 #include <string>
 
+#include "cli/commands.h"
+
 namespace tfmodel::cli {
+namespace {
+
+constexpr char kVersion[] = "0.1.0";
+
+struct Command {
+  const char* name;
+  int (*main)(int, char**);
+  const char* help;
+};
+
+const Command kCommands[] = {
+    {"inspect", InspectMain, "describe a SavedModel, GraphDef, MetaGraph or checkpoint"},
+    {"make-example", MakeExampleMain, "write the example half_plus_two SavedModel"},
+};
+
+void Usage(FILE* out) {
+  std::fprintf(out, "tfmodel %s: TensorFlow model toolchain without TensorFlow\n\n", kVersion);
+  std::fprintf(out, "usage: tfmodel <command> [flags]   (tfmodel <command> --help for flags)\n\n");
+  std::fprintf(out, "commands:\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-13s %s\n", c.name, c.help);
+  std::fprintf(out, "  %-13s %s\n", "version", "print the version");
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
-  std::fprintf(stderr, "usage: tfmodel <command> [flags]\n");
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0 ||
+      std::strcmp(argv[1], "help") == 0) {
+    Usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "version" || cmd == "--version") {
+    std::printf("tfmodel %s\n", kVersion);
+    return 0;
+  }
+  for (const Command& c : kCommands) {
+    if (cmd == c.name) return c.main(argc - 1, argv + 1);
+  }
+  std::fprintf(stderr, "tfmodel: unknown command '%s'\n\n", cmd.c_str());
+  Usage(stderr);
   return 2;
 }
 
