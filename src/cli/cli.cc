@@ -19,6 +19,7 @@ struct Command {
 
 const Command kCommands[] = {
     {"inspect", InspectMain, "describe a SavedModel, GraphDef, MetaGraph or checkpoint"},
+    {"freeze", FreezeMain, "checkpoint + graph (or SavedModel) -> one frozen GraphDef"},
     {"make-example", MakeExampleMain, "write the example half_plus_two SavedModel"},
 };
 

@@ -1,0 +1,226 @@
+#include "graph/freeze.h"
+
+#include <map>
+#include <set>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status.h"
+#include "format/saved_model.h"
+#include "format/tensor_proto.h"
+#include "graph/attr_util.h"
+#include "graph/prune.h"
+
+namespace tfmodel {
+namespace {
+
+bool IsVariableOp(const std::string& op) {
+  return op == "VariableV2" || op == "Variable" || op == "VarHandleOp";
+}
+
+const tensorflow::NodeDef* Follow(const std::map<std::string, const tensorflow::NodeDef*>& nodes,
+                                  const std::string& input) {
+  auto it = nodes.find(ParseTensorName(input).node);
+  return it == nodes.end() ? nullptr : it->second;
+}
+
+// Follows Identity chains back to the node producing a value.
+const tensorflow::NodeDef* SkipIdentities(const std::map<std::string, const tensorflow::NodeDef*>& nodes,
+                                          const tensorflow::NodeDef* n) {
+  for (int guard = 0; n && guard < 64 && (n->op() == "Identity") && n->input_size() > 0; ++guard) {
+    n = Follow(nodes, n->input(0));
+  }
+  return n;
+}
+
+std::string StripOutput(const std::string& name) {
+  TensorId id = ParseTensorName(name);
+  return id.node;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> VariableCheckpointKeys(const tensorflow::GraphDef& graph) {
+  std::map<std::string, const tensorflow::NodeDef*> nodes;
+  for (const auto& n : graph.node()) nodes[n.name()] = &n;
+  std::map<std::string, std::string> keys;
+  for (const auto& n : graph.node()) {
+    bool assign = n.op() == "Assign" || n.op() == "AssignVariableOp";
+    if (!assign || n.input_size() < 2) continue;
+    const tensorflow::NodeDef* var = SkipIdentities(nodes, Follow(nodes, n.input(0)));
+    TensorId value = ParseTensorName(n.input(1));
+    const tensorflow::NodeDef* restore = SkipIdentities(nodes, Follow(nodes, n.input(1)));
+    if (!var || !restore || !IsVariableOp(var->op())) continue;
+    if (restore->op() != "RestoreV2" || restore->input_size() < 2) continue;
+    // Identity chains keep the output index only when they pass the restore output directly.
+    int index = Follow(nodes, n.input(1)) == restore ? value.index : 0;
+    const tensorflow::NodeDef* names = Follow(nodes, restore->input(1));
+    if (!names || names->op() != "Const") continue;
+    auto it = names->attr().find("value");
+    if (it == names->attr().end()) continue;
+    auto t = TensorFromProto(it->second.tensor());
+    if (!t.ok() || t->dtype() != DType::kString || index >= t->NumElements()) continue;
+    keys[var->name()] = t->data<std::string>()[index];
+  }
+  return keys;
+}
+
+absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& graph,
+                                                 const CheckpointReader& checkpoint,
+                                                 const FreezeOptions& options, FreezeReport* report) {
+  if (options.output_nodes.empty()) {
+    return absl::InvalidArgumentError("You need to supply the name of a node to --output_node_names.");
+  }
+  std::vector<std::string> outputs;
+  for (const auto& o : options.output_nodes) outputs.push_back(StripOutput(o));
+  TFM_ASSIGN_OR_RETURN(std::set<std::string> keep, ReachableNodes(graph, outputs));
+  std::map<std::string, std::string> keys = VariableCheckpointKeys(graph);
+  std::set<std::string> white(options.variable_whitelist.begin(), options.variable_whitelist.end());
+  std::set<std::string> black(options.variable_blacklist.begin(), options.variable_blacklist.end());
+
+  tensorflow::GraphDef out = KeepNodes(graph, keep);
+  FreezeReport local;
+  std::map<std::string, DType> converted;  // VarHandleOp nodes turned into Consts -> dtype
+  std::vector<std::string> errors;
+  for (auto& n : *out.mutable_node()) {
+    if (!IsVariableOp(n.op())) continue;
+    if (!white.empty() && !white.count(n.name())) continue;
+    if (black.count(n.name())) continue;
+    auto kit = keys.find(n.name());
+    std::string key = kit == keys.end() ? n.name() : kit->second;
+    if (n.op() == "VarHandleOp" && kit == keys.end()) {
+      auto sn = n.attr().find("shared_name");
+      if (sn != n.attr().end() && !sn->second.s().empty() && checkpoint.Find(sn->second.s())) {
+        key = sn->second.s();
+      }
+    }
+    const CheckpointEntry* entry = checkpoint.Find(key);
+    if (entry == nullptr) {
+      errors.push_back(absl::StrCat("variable '", n.name(), "' (checkpoint key '", key,
+                                    "') has no value in checkpoint '", checkpoint.prefix(), "'"));
+      continue;
+    }
+    auto value = checkpoint.Read(key);
+    if (!value.ok()) {
+      errors.push_back(absl::StrCat("variable '", n.name(), "': ", value.status().message()));
+      continue;
+    }
+    // Check the graph's declared dtype and shape against the checkpoint's.
+    auto dt = n.attr().find("dtype");
+    if (dt != n.attr().end() && BaseDType(dt->second.type()) != value->dtype()) {
+      errors.push_back(absl::StrCat("variable '", n.name(), "' is ", DTypeName(BaseDType(dt->second.type())),
+                                    " in the graph but ", DTypeName(value->dtype()),
+                                    " in the checkpoint"));
+      continue;
+    }
+    auto sh = n.attr().find("shape");
+    if (sh != n.attr().end()) {
+      PartialShape declared = PartialShapeFromProto(sh->second.shape());
+      if (!declared.IsCompatibleWith(value->shape())) {
+        errors.push_back(absl::StrCat("variable '", n.name(), "' has shape ", declared.ToString(),
+                                      " in the graph but ", value->shape().ToString(),
+                                      " in the checkpoint"));
+        continue;
+      }
+    }
+    bool handle = n.op() == "VarHandleOp";
+    std::string device = n.device();
+    n.clear_input();
+    n.clear_attr();
+    n.set_op("Const");
+    (*n.mutable_attr())["dtype"] = AttrType(value->dtype());
+    (*n.mutable_attr())["value"] = AttrTensor(*value);
+    if (handle) converted[n.name()] = value->dtype();
+    local.variables_converted.push_back(n.name());
+    local.bytes_converted += static_cast<int64_t>(value->TotalBytes());
+  }
+  if (!errors.empty()) {
+    return absl::NotFoundError(absl::StrJoin(errors, "; "));
+  }
+
+  // Resource reads of converted handles become plain value ops.
+  std::map<std::string, const tensorflow::NodeDef*> by_name;
+  for (const auto& n : out.node()) by_name[n.name()] = &n;
+  auto reads_converted = [&](const tensorflow::NodeDef& n, DType* dtype) {
+    if (n.input_size() == 0) return false;
+    const tensorflow::NodeDef* src = SkipIdentities(by_name, Follow(by_name, n.input(0)));
+    if (!src) return false;
+    auto it = converted.find(src->name());
+    if (it == converted.end()) return false;
+    *dtype = it->second;
+    return true;
+  };
+  std::vector<tensorflow::NodeDef> extra;
+  for (auto& n : *out.mutable_node()) {
+    DType dtype;
+    if (n.op() == "ReadVariableOp" && reads_converted(n, &dtype)) {
+      n.set_op("Identity");
+      n.mutable_attr()->erase("dtype");
+      (*n.mutable_attr())["T"] = AttrType(dtype);
+    } else if (n.op() == "Identity" && reads_converted(n, &dtype)) {
+      (*n.mutable_attr())["T"] = AttrType(dtype);
+    } else if (n.op() == "ResourceGather" && reads_converted(n, &dtype)) {
+      int64_t batch_dims = 0;
+      auto bd = n.attr().find("batch_dims");
+      if (bd != n.attr().end()) batch_dims = bd->second.i();
+      if (batch_dims != 0) {
+        return absl::UnimplementedError(absl::StrCat("node '", n.name(),
+                                                     "' (ResourceGather) with batch_dims != 0 cannot be frozen"));
+      }
+      auto tind = n.attr().find("Tindices");
+      tensorflow::AttrValue tindices = tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
+      n.set_op("GatherV2");
+      n.clear_attr();
+      (*n.mutable_attr())["Tparams"] = AttrType(dtype);
+      (*n.mutable_attr())["Tindices"] = tindices;
+      (*n.mutable_attr())["Taxis"] = AttrType(DType::kInt32);
+      (*n.mutable_attr())["batch_dims"] = AttrI(0);
+      tensorflow::NodeDef axis;
+      axis.set_name(n.name() + "/axis");
+      axis.set_op("Const");
+      (*axis.mutable_attr())["dtype"] = AttrType(DType::kInt32);
+      (*axis.mutable_attr())["value"] = AttrTensor(Tensor::Scalar<int32_t>(0));
+      n.add_input(axis.name());
+      // Keep data inputs before control inputs.
+      auto* inputs = n.mutable_input();
+      std::stable_partition(inputs->begin(), inputs->end(),
+                            [](const std::string& s) { return s.empty() || s[0] != '^'; });
+      extra.push_back(std::move(axis));
+    } else if (n.op() == "ResourceGatherNd" && reads_converted(n, &dtype)) {
+      n.set_op("GatherNd");
+      auto tind = n.attr().find("Tindices");
+      tensorflow::AttrValue tindices = tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
+      n.clear_attr();
+      (*n.mutable_attr())["Tparams"] = AttrType(dtype);
+      (*n.mutable_attr())["Tindices"] = tindices;
+    }
+  }
+  for (auto& e : extra) *out.add_node() = std::move(e);
+
+  // Tidy: colocation attrs naming dropped nodes, devices.
+  std::set<std::string> final_names;
+  for (const auto& n : out.node()) final_names.insert(n.name());
+  for (auto& n : *out.mutable_node()) {
+    if (options.clear_devices) n.clear_device();
+    auto cls = n.mutable_attr()->find("_class");
+    if (cls != n.mutable_attr()->end()) {
+      tensorflow::AttrValue kept;
+      auto* list = kept.mutable_list();
+      for (const auto& s : cls->second.list().s()) {
+        if (absl::StartsWith(s, "loc:@") && !final_names.count(s.substr(5))) continue;
+        list->add_s(s);
+      }
+      if (list->s_size() == 0) {
+        n.mutable_attr()->erase(cls);
+      } else {
+        cls->second = kept;
+      }
+    }
+  }
+  local.nodes_in_final_graph = out.node_size();
+  if (report) *report = std::move(local);
+  return out;
+}
+
+}  // namespace tfmodel

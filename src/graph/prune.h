@@ -1,0 +1,26 @@
+// Graph-to-graph helpers: pruning to what some nodes need, name lookups.
+#ifndef TFMODEL_GRAPH_PRUNE_H_
+#define TFMODEL_GRAPH_PRUNE_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "tensorflow/core/framework/graph.pb.h"
+
+namespace tfmodel {
+
+// The nodes `roots` depend on (data and control inputs, transitively), roots included.
+// Unknown roots fail with an error suggesting close node names.
+absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef& graph,
+                                                     const std::vector<std::string>& roots);
+// A copy of `graph` keeping only `keep` (node order and library preserved).
+tensorflow::GraphDef KeepNodes(const tensorflow::GraphDef& graph, const std::set<std::string>& keep);
+// Up to `max` names from `candidates` closest to `name` (edit distance), for error messages.
+std::vector<std::string> CloseNames(const std::string& name, const std::vector<std::string>& candidates,
+                                    size_t max = 5);
+
+}  // namespace tfmodel
+
+#endif  // TFMODEL_GRAPH_PRUNE_H_
