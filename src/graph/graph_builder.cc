@@ -11,6 +11,10 @@ GraphBuilder::GraphBuilder() {
   graph_.mutable_versions()->set_producer(1087);
 }
 
+GraphBuilder::GraphBuilder(tensorflow::GraphDef graph) : graph_(std::move(graph)) {
+  for (int i = 0; i < graph_.node_size(); ++i) index_[graph_.node(i).name()] = i;
+}
+
 std::string GraphBuilder::Op(const std::string& name, const std::string& op,
                              const std::vector<std::string>& inputs, const AttrMap& attrs) {
   tensorflow::NodeDef* n = graph_.add_node();

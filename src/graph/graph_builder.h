@@ -26,6 +26,8 @@ using AttrMap = std::map<std::string, tensorflow::AttrValue>;
 class GraphBuilder {
  public:
   GraphBuilder();
+  // Continues an existing graph (new nodes are appended).
+  explicit GraphBuilder(tensorflow::GraphDef graph);
 
   std::string Placeholder(const std::string& name, DType dtype, const PartialShape& shape);
   std::string Const(const std::string& name, const Tensor& value);
