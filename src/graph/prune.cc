@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -27,11 +28,14 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 std::vector<std::string> CloseNames(const std::string& name, const std::vector<std::string>& candidates,
                                     size_t max) {
-  std::vector<std::pair<size_t, std::string>> scored;
-  for (const auto& c : candidates) scored.emplace_back(EditDistance(name, c), c);
+  // Names that contain the query rank first, then by edit distance.
+  std::vector<std::tuple<bool, size_t, std::string>> scored;
+  for (const auto& c : candidates) {
+    scored.emplace_back(c.find(name) == std::string::npos, EditDistance(name, c), c);
+  }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;
-  for (const auto& [d, c] : scored) {
+  for (const auto& [no_substring, d, c] : scored) {
     if (out.size() >= max) break;
     if (d > std::max<size_t>(3, name.size() / 2) && c.find(name) == std::string::npos) continue;
     out.push_back(c);
