@@ -1,5 +1,6 @@
 #include "test_util.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -40,6 +41,39 @@ std::string BenchGraphsDir() {
 }
 
 bool HaveTestdata() { return std::filesystem::exists(TestdataDir() + "/README.md"); }
+
+CommandResult RunCommand(const std::string& command) {
+  CommandResult r;
+  std::string full = command + " 2>&1";
+  FILE* pipe = popen(full.c_str(), "r");
+  if (pipe == nullptr) return r;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), pipe)) > 0) r.output.append(buf, n);
+  int status = pclose(pipe);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+std::string TfmodelBinary() {
+#ifdef TFMODEL_BINARY
+  return TFMODEL_BINARY;
+#else
+  return SourceDir() + "/build/tfmodel";
+#endif
+}
+
+std::string Quote(const std::string& arg) {
+  std::string out = "'";
+  for (char c : arg) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
 
 std::string TempDir() {
   std::string tmpl = (std::filesystem::temp_directory_path() / "tfmodel_test_XXXXXX").string();

@@ -17,6 +17,17 @@ std::string Testdata(const std::string& rel);
 std::string BenchGraphsDir();
 // A fresh empty temporary folder, removed at process exit.
 std::string TempDir();
+struct CommandResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr, interleaved
+};
+// Runs a shell command line and captures its output.
+CommandResult RunCommand(const std::string& command);
+// Path of the built tfmodel binary (TFMODEL_BINARY), for tests that run it.
+std::string TfmodelBinary();
+// Shell-quotes one argument.
+std::string Quote(const std::string& arg);
+
 // True when the corpus is present. Under CI=true a missing corpus is a test failure.
 bool HaveTestdata();
 
