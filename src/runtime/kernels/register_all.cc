@@ -7,8 +7,20 @@ namespace tfmodel::runtime {
 // Each family defines its function in its own file (kernels/<family>.cc).
 // Add one line per family here.
 
+void RegisterMatMulKernels(KernelRegistry& r);
+void RegisterActivationKernels(KernelRegistry& r);
+void RegisterConvKernels(KernelRegistry& r);
+void RegisterPoolingKernels(KernelRegistry& r);
+void RegisterBatchNormKernels(KernelRegistry& r);
+void RegisterResizeKernels(KernelRegistry& r);
+
 void RegisterAllKernels(KernelRegistry& r) {
-  (void)r;
+  RegisterMatMulKernels(r);
+  RegisterActivationKernels(r);
+  RegisterConvKernels(r);
+  RegisterPoolingKernels(r);
+  RegisterBatchNormKernels(r);
+  RegisterResizeKernels(r);
 }
 
 }  // namespace tfmodel::runtime
