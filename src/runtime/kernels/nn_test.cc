@@ -2,6 +2,7 @@
 #include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -718,6 +719,42 @@ TEST(NnPerf, DISABLED_Latency) {
   Attrs a{{"strides", AttrIList({1, 2, 2, 1})}, {"padding", AttrS("SAME")}};
   const double us = KernelMicros("DepthwiseConv2dNative", {x, f}, a, 50);
   std::printf("Depthwise 3x3/2 112x112x64: %.1f us\n", us);
+}
+
+}  // namespace
+}  // namespace tfmodel::runtime
+
+namespace tfmodel::runtime {
+namespace {
+
+// One kernel object computing from several threads at once (shared primitive cache).
+TEST(NnConv, ConcurrentCompute) {
+  std::mt19937 rng(13);
+  Tensor x = Rand({1, 9, 9, 4}, rng), f = Rand({3, 3, 4, 5}, rng);
+  ConvCase p{1, 9, 9, 4, 3, 3, 5, 2, 2, 1, 1, "SAME", {}};
+  Tensor want = RefConv(x, f, p, false);
+  Attrs attrs = ConvAttrs(p, false);
+  tensorflow::NodeDef node;
+  node.set_name("k");
+  node.set_op("Conv2D");
+  for (const auto& [k, v] : attrs) (*node.mutable_attr())[k] = v;
+  KernelInit init(node, nullptr, 2);
+  auto kernel = (*KernelRegistry::Global().Find("Conv2D"))(init);
+  ASSERT_TRUE(kernel.ok());
+  std::vector<std::thread> threads;
+  std::vector<Tensor> results(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      std::string name = "k";
+      for (int i = 0; i < 20; ++i) {
+        std::vector<Tensor> outputs;
+        KernelContext ctx(&name, &node.op(), {&x, &f}, {}, &outputs, nullptr, nullptr, nullptr, 1);
+        if ((*kernel)->Compute(&ctx).ok()) results[t] = outputs[0];
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  for (const Tensor& r : results) ExpectTensorNear(r, want, 1e-4, 1e-4);
 }
 
 }  // namespace
