@@ -11,11 +11,24 @@ void RegisterStateKernels(KernelRegistry& r);
 void RegisterControlFlowKernels(KernelRegistry& r);
 void RegisterFunctionKernels(KernelRegistry& r);
 
+void RegisterMatMulKernels(KernelRegistry& r);
+void RegisterActivationKernels(KernelRegistry& r);
+void RegisterConvKernels(KernelRegistry& r);
+void RegisterPoolingKernels(KernelRegistry& r);
+void RegisterBatchNormKernels(KernelRegistry& r);
+void RegisterResizeKernels(KernelRegistry& r);
+
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
   RegisterStateKernels(r);
   RegisterControlFlowKernels(r);
   RegisterFunctionKernels(r);
+  RegisterMatMulKernels(r);
+  RegisterActivationKernels(r);
+  RegisterConvKernels(r);
+  RegisterPoolingKernels(r);
+  RegisterBatchNormKernels(r);
+  RegisterResizeKernels(r);
 }
 
 }  // namespace tfmodel::runtime
