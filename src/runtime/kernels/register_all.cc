@@ -6,9 +6,20 @@ namespace tfmodel::runtime {
 
 // Each family defines its function in its own file (kernels/<family>.cc).
 // Add one line per family here.
+void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
-  (void)r;
+  RegisterShapeKernels(r);
+  RegisterArrayKernels(r);
+  RegisterGatherKernels(r);
+  RegisterPadKernels(r);
+  RegisterSequenceKernels(r);
+  RegisterRandomKernels(r);
 }
 
 }  // namespace tfmodel::runtime
