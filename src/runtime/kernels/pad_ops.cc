@@ -1,5 +1,7 @@
 // Padding and space/batch/depth rearrangement kernels: Pad, PadV2, MirrorPad,
 // SpaceToBatchND, BatchToSpaceND, DepthToSpace, SpaceToDepth (NHWC).
+#include <limits>
+
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/register_all.h"
 
@@ -205,6 +207,9 @@ absl::Status SpaceToBatchCompute(KernelContext* ctx) {
   std::vector<int64_t> ps = array_util::Strides(padded.shape());
   // Source view: [b_1..b_m, batch, o_1..o_m, rest...].
   std::vector<int64_t> dims, strides;
+  if (in.dim(0) != 0 && s.block_prod > kMaxTensorElements / in.dim(0)) {
+    return ctx->Error("output batch size (batch * product of block_shape) is too large");
+  }
   TensorShape out_shape;
   out_shape.AddDim(in.dim(0) * s.block_prod);
   for (int i = 0; i < m; ++i) {
@@ -252,6 +257,11 @@ absl::Status BatchToSpaceCompute(KernelContext* ctx) {
                                    ")"));
   }
   const int64_t n = batch / s.block_prod;
+  for (int i = 0; i < m; ++i) {
+    if (in.dim(1 + i) != 0 && s.block[i] > kMaxTensorElements / in.dim(1 + i)) {
+      return ctx->Error(absl::StrCat("output spatial dim ", i, " is too large"));
+    }
+  }
   std::vector<int64_t> is = array_util::Strides(in.shape());
   // Uncropped output [n, s_1*b_1, ..., rest] gathered from the view
   // [n, s_1, b_1, ..., s_m, b_m, rest] of the input seen as [b_1..b_m, n, s_1..s_m, rest].
@@ -308,6 +318,9 @@ absl::Status BatchToSpaceCompute(KernelContext* ctx) {
 absl::StatusOr<int64_t> BlockSizeAttr(const KernelInit& init) {
   int64_t bs = 0;
   TFM_RETURN_IF_ERROR(init.GetAttr("block_size", &bs));
+  if (bs > std::numeric_limits<int32_t>::max()) {
+    return init.Error(absl::StrCat("block_size ", bs, " is out of int32 range"));
+  }
   if (bs < 2) {
     return init.Error(
         absl::StrCat("Value for attr 'block_size' of ", bs, " must be at least minimum 2"));
@@ -332,6 +345,9 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeDepthToSpace(const KernelInit& ini
     if (C % (bs * bs) != 0) {
       return ctx->Error(
           absl::StrCat("Input depth dimension ", C, " should be divisible by: ", bs * bs));
+    }
+    if (H > kMaxTensorElements / bs || W > kMaxTensorElements / bs) {
+      return ctx->Error("DepthToSpace output is too large");
     }
     const int64_t c2 = C / (bs * bs);
     TensorShape out_shape{N, H * bs, W * bs, c2};
@@ -362,6 +378,7 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeSpaceToDepth(const KernelInit& ini
       return ctx->Error(absl::StrCat("Image height ", H, " and width ", W,
                                      " should be divisible by block_size: ", bs));
     }
+    if (C > kMaxTensorElements / (bs * bs)) return ctx->Error("SpaceToDepth output is too large");
     TensorShape out_shape{N, H / bs, W / bs, C * bs * bs};
     TFM_RETURN_IF_ERROR(array_util::CheckShape(ctx, out_shape));
     std::vector<int64_t> is = array_util::Strides(in.shape());

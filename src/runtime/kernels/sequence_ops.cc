@@ -50,7 +50,13 @@ absl::Status RangeTyped(KernelContext* ctx, const Tensor& st, const Tensor& lt, 
           absl::StrCat("Range output is too large (", start, ", ", limit, ", ", delta, ")"));
     }
     // TF computes the size in T's precision; for float keep that rounding.
-    if constexpr (std::is_same_v<T, float>) n = std::ceil(std::abs((limit - start) / delta));
+    if constexpr (std::is_same_v<T, float>) {
+      n = std::ceil(std::abs((limit - start) / delta));
+      if (!(n <= static_cast<double>(kMaxTensorElements))) {
+        return ctx->Error(
+            absl::StrCat("Range output is too large (", start, ", ", limit, ", ", delta, ")"));
+      }
+    }
     size = static_cast<int64_t>(n);
   }
   Tensor out = Tensor::Empty(DTypeOf<T>::value, TensorShape{size});
