@@ -29,6 +29,20 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
   RegisterResizeKernels(r);
+void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
+
+void RegisterAllKernels(KernelRegistry& r) {
+  RegisterShapeKernels(r);
+  RegisterArrayKernels(r);
+  RegisterGatherKernels(r);
+  RegisterPadKernels(r);
+  RegisterSequenceKernels(r);
+  RegisterRandomKernels(r);
 }
 
 }  // namespace tfmodel::runtime
