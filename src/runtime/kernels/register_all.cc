@@ -4,19 +4,26 @@
 
 namespace tfmodel::runtime {
 
-// Each family defines its function in its own file (kernels/<family>.cc).
-// Add one line per family here.
-void RegisterBasicKernels(KernelRegistry& r);
-void RegisterStateKernels(KernelRegistry& r);
-void RegisterControlFlowKernels(KernelRegistry& r);
-void RegisterFunctionKernels(KernelRegistry& r);
-
-void RegisterMatMulKernels(KernelRegistry& r);
-void RegisterActivationKernels(KernelRegistry& r);
-void RegisterConvKernels(KernelRegistry& r);
-void RegisterPoolingKernels(KernelRegistry& r);
-void RegisterBatchNormKernels(KernelRegistry& r);
-void RegisterResizeKernels(KernelRegistry& r);
+// One Register function per kernel family, defined in kernels/<family>.cc.
+void RegisterBasicKernels(KernelRegistry& r);        // basic.cc
+void RegisterStateKernels(KernelRegistry& r);        // state.cc
+void RegisterControlFlowKernels(KernelRegistry& r);  // executor.cc (built into the executor)
+void RegisterFunctionKernels(KernelRegistry& r);     // function.cc
+void RegisterMatMulKernels(KernelRegistry& r);       // matmul.cc
+void RegisterActivationKernels(KernelRegistry& r);   // activations.cc
+void RegisterConvKernels(KernelRegistry& r);         // conv.cc
+void RegisterPoolingKernels(KernelRegistry& r);      // pooling.cc
+void RegisterBatchNormKernels(KernelRegistry& r);    // batch_norm.cc
+void RegisterResizeKernels(KernelRegistry& r);       // resize.cc
+void RegisterShapeKernels(KernelRegistry& r);        // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);        // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);       // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);          // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);     // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);       // random_ops.cc
+void RegisterCwiseBinaryKernels(KernelRegistry& r);  // cwise_binary.cc
+void RegisterCwiseUnaryKernels(KernelRegistry& r);   // cwise_unary.cc
+void RegisterReductionKernels(KernelRegistry& r);    // reduction.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -29,20 +36,15 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterPoolingKernels(r);
   RegisterBatchNormKernels(r);
   RegisterResizeKernels(r);
-void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
-void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
-void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
-void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
-void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
-void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
-
-void RegisterAllKernels(KernelRegistry& r) {
   RegisterShapeKernels(r);
   RegisterArrayKernels(r);
   RegisterGatherKernels(r);
   RegisterPadKernels(r);
   RegisterSequenceKernels(r);
   RegisterRandomKernels(r);
+  RegisterCwiseBinaryKernels(r);
+  RegisterCwiseUnaryKernels(r);
+  RegisterReductionKernels(r);
 }
 
 }  // namespace tfmodel::runtime
