@@ -10,12 +10,14 @@ void RegisterBasicKernels(KernelRegistry& r);
 void RegisterStateKernels(KernelRegistry& r);
 void RegisterControlFlowKernels(KernelRegistry& r);
 void RegisterFunctionKernels(KernelRegistry& r);
+void RegisterSaveRestoreKernels(KernelRegistry& r);
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
   RegisterStateKernels(r);
   RegisterControlFlowKernels(r);
   RegisterFunctionKernels(r);
+  RegisterSaveRestoreKernels(r);
 }
 
 }  // namespace tfmodel::runtime
