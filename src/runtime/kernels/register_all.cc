@@ -11,6 +11,9 @@ void RegisterStateKernels(KernelRegistry& r);
 void RegisterControlFlowKernels(KernelRegistry& r);
 void RegisterFunctionKernels(KernelRegistry& r);
 void RegisterSaveRestoreKernels(KernelRegistry& r);
+void RegisterCwiseBinaryKernels(KernelRegistry& r);  // kernels/cwise_binary.cc
+void RegisterCwiseUnaryKernels(KernelRegistry& r);   // kernels/cwise_unary.cc
+void RegisterReductionKernels(KernelRegistry& r);    // kernels/reduction.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -18,6 +21,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterControlFlowKernels(r);
   RegisterFunctionKernels(r);
   RegisterSaveRestoreKernels(r);
+  RegisterCwiseBinaryKernels(r);
+  RegisterCwiseUnaryKernels(r);
+  RegisterReductionKernels(r);
 }
 
 }  // namespace tfmodel::runtime
