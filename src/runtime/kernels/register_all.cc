@@ -14,6 +14,13 @@ void RegisterSaveRestoreKernels(KernelRegistry& r);
 void RegisterCwiseBinaryKernels(KernelRegistry& r);  // kernels/cwise_binary.cc
 void RegisterCwiseUnaryKernels(KernelRegistry& r);   // kernels/cwise_unary.cc
 void RegisterReductionKernels(KernelRegistry& r);    // kernels/reduction.cc
+void RegisterAllKernels(KernelRegistry& r) {
+void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -24,6 +31,12 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterCwiseBinaryKernels(r);
   RegisterCwiseUnaryKernels(r);
   RegisterReductionKernels(r);
+  RegisterShapeKernels(r);
+  RegisterArrayKernels(r);
+  RegisterGatherKernels(r);
+  RegisterPadKernels(r);
+  RegisterSequenceKernels(r);
+  RegisterRandomKernels(r);
 }
 
 }  // namespace tfmodel::runtime
