@@ -1,6 +1,8 @@
 // Loading and running TensorFlow-made models (../shared/testdata) through runtime::Model.
 #include "runtime/model.h"
 
+#include "format/saved_model.h"
+
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -151,6 +153,39 @@ TEST(ModelTest, HalfPlusTwoTf2) {
   EXPECT_EQ(y.data<float>()[0], 2.5f);
   EXPECT_EQ(y.data<float>()[1], 3.0f);
   EXPECT_EQ(y.data<float>()[2], 4.5f);
+}
+
+// The serving_default signature alone (no ParseExample needed): restore through the
+// saver's restore op, then y = 0.5 * x + 2.
+void CheckServingDefaultOnly(const std::string& dir) {
+  auto a = ReadModelArtifact(dir);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto* defs = a->meta_graph.mutable_signature_def();
+  for (auto it = defs->begin(); it != defs->end();) {
+    it = it->first == "serving_default" ? std::next(it) : defs->erase(it);
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadMetaGraph(a->meta_graph, a->variables_prefix));
+  ASSERT_EQ(model->signatures().size(), 1u);
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out, model->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({1, 2, 5})}}));
+  ASSERT_EQ(out.size(), 1u);
+  const Tensor& y = out.begin()->second;
+  ASSERT_EQ(y.NumElements(), 3);
+  EXPECT_EQ(y.data<float>()[0], 2.5f);
+  EXPECT_EQ(y.data<float>()[1], 3.0f);
+  EXPECT_EQ(y.data<float>()[2], 4.5f);
+}
+
+TEST(ModelTest, HalfPlusTwoCpuServingDefaultOnly) {
+  TFM_REQUIRE_TESTDATA();
+  REQUIRE_KERNELS("Mul", "Add");
+  CheckServingDefaultOnly(Testdata("tf_serving/saved_model_half_plus_two_cpu/00000123"));
+}
+
+TEST(ModelTest, HalfPlusTwoTf2ServingDefaultOnly) {
+  TFM_REQUIRE_TESTDATA();
+  REQUIRE_KERNELS("Mul", "AddV2");
+  CheckServingDefaultOnly(Testdata("tf_serving/saved_model_half_plus_two_tf2_cpu/00000123"));
 }
 
 }  // namespace

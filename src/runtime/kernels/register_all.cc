@@ -14,7 +14,6 @@ void RegisterSaveRestoreKernels(KernelRegistry& r);
 void RegisterCwiseBinaryKernels(KernelRegistry& r);  // kernels/cwise_binary.cc
 void RegisterCwiseUnaryKernels(KernelRegistry& r);   // kernels/cwise_unary.cc
 void RegisterReductionKernels(KernelRegistry& r);    // kernels/reduction.cc
-void RegisterAllKernels(KernelRegistry& r) {
 void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
 void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
 void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
