@@ -321,13 +321,9 @@ class ModelImpl : public Model {
                                                        "' expects dtype ", DTypeName(spec.dtype),
                                                        " but got ", DTypeName(t.dtype())));
       }
-      // Like TF Serving, a tensor of another rank is passed on (it feeds [3] to a [-1,1]
-      // signature); at the signature's rank every known dimension must match.
-      if (spec.shape.rank() == t.rank() && !spec.shape.IsCompatibleWith(t.shape())) {
-        return absl::InvalidArgumentError(absl::StrCat("signature '", key, "': input '", alias,
-                                                       "' expects shape ", spec.shape.ToString(),
-                                                       " but got ", t.shape().ToString()));
-      }
+      // Shapes are not enforced: TF Serving feeds whatever shape the request has (it runs
+      // half_plus_two's [-1,1] and TF2's [1] signatures on [3] tensors), and the kernels
+      // check what they need. Only a shape that cannot hold any value is rejected.
       feeds.push_back(t);
     }
     std::vector<std::string> aliases;

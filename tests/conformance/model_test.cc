@@ -1,10 +1,9 @@
 // Loading and running TensorFlow-made models (../shared/testdata) through runtime::Model.
 #include "runtime/model.h"
 
-#include "format/saved_model.h"
-
 #include <thread>
 
+#include "format/saved_model.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "runtime/kernel.h"
@@ -102,7 +101,7 @@ TEST(ModelTest, BadHalfPlusTwoFailsCleanly) {
 
 TEST(ModelTest, SessionBundleSignaturesAreUpConverted) {
   TFM_REQUIRE_TESTDATA();
-  REQUIRE_KERNELS("Mul", "Add");
+  REQUIRE_KERNELS("Mul", "Add", "ParseExample");
   TFM_ASSERT_OK_AND_ASSIGN(
       auto model,
       Model::LoadSavedModel(Testdata("tf_serving/session_bundle_half_plus_two/00000123")));
@@ -167,7 +166,8 @@ void CheckServingDefaultOnly(const std::string& dir) {
   TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadMetaGraph(a->meta_graph, a->variables_prefix));
   ASSERT_EQ(model->signatures().size(), 1u);
   TFM_ASSERT_OK_AND_ASSIGN(
-      auto out, model->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({1, 2, 5})}}));
+      auto out,
+      model->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({1, 2, 5})}}));
   ASSERT_EQ(out.size(), 1u);
   const Tensor& y = out.begin()->second;
   ASSERT_EQ(y.NumElements(), 3);

@@ -14,12 +14,12 @@ void RegisterSaveRestoreKernels(KernelRegistry& r);
 void RegisterCwiseBinaryKernels(KernelRegistry& r);  // kernels/cwise_binary.cc
 void RegisterCwiseUnaryKernels(KernelRegistry& r);   // kernels/cwise_unary.cc
 void RegisterReductionKernels(KernelRegistry& r);    // kernels/reduction.cc
-void RegisterShapeKernels(KernelRegistry& r);     // shape_ops.cc
-void RegisterArrayKernels(KernelRegistry& r);     // array_ops.cc
-void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
-void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
-void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
-void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
+void RegisterShapeKernels(KernelRegistry& r);        // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);        // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);       // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);          // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);     // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);       // random_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
