@@ -1,6 +1,8 @@
 #include "runtime/executor.h"
 
 #include <atomic>
+#include <chrono>
+#include <cstdio>
 #include <thread>
 
 #include "gmock/gmock.h"
@@ -533,6 +535,28 @@ TEST_F(ExecutorTest, WhileLoopInsideDeadBranchIsDead) {
                                         {"out:0", "out:1"}));
   EXPECT_EQ(out[0].scalar<float>(), 3);
   EXPECT_EQ(out[1].scalar<int32_t>(), 1);
+}
+
+TEST_F(ExecutorTest, SmallGraphPerCallOverhead) {
+  GraphBuilder b;
+  b.Placeholder("x", DType::kFloat);
+  b.Const("one", F({1}));
+  b.Node("a", "TestAdd", {"x", "one"});
+  b.Node("n", "TestNeg", {"a"});
+  b.Node("y", "Identity", {"n"});
+  TFM_ASSERT_OK_AND_ASSIGN(auto ex, Executor::Create(b.g, nullptr, {"x:0"}, {"y:0"}, {}));
+  RunContext rc;
+  std::vector<Tensor> out;
+  std::vector<Tensor> feeds = {F({1, 2, 3})};
+  constexpr int kRuns = 20000;
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kRuns; ++i) TFM_ASSERT_OK(ex->Run(rc, feeds, &out));
+  double us =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() /
+      kRuns;
+  std::printf("per-call time of a 5-node graph: %.2f us\n", us);
+  EXPECT_EQ(Vals(out[0]), (std::vector<float>{-2, -3, -4}));
+  EXPECT_LT(us, 200.0);  // generous: sanitizer builds and a loaded machine
 }
 
 TEST(ClosestNamesTest, Ranks) {

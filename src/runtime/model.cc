@@ -6,6 +6,8 @@
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "runtime/executor.h"
 #include "runtime/function.h"
 #include "runtime/resource_mgr.h"
@@ -37,6 +39,190 @@ absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info,
   s.dtype = DTypeIsValid(info.dtype()) ? BaseDType(info.dtype()) : DType::kInvalid;
   s.shape = info.has_tensor_shape() ? PartialShapeFromProto(info.tensor_shape()) : PartialShape();
   return s;
+}
+
+// ---- TF Serving session bundles: signatures live in collection "serving_signatures" as one
+// Any holding tensorflow.serving.Signatures (session_bundle/manifest.proto):
+//   Signatures { Signature default_signature = 1; map<string, Signature> named_signatures = 2; }
+//   Signature { oneof { RegressionSignature regression_signature = 1;
+//               ClassificationSignature classification_signature = 2;
+//               GenericSignature generic_signature = 3; } }
+//   RegressionSignature { TensorBinding input = 1; TensorBinding output = 2; }
+//   ClassificationSignature { TensorBinding input = 1; classes = 2; scores = 3; }
+//   GenericSignature { map<string, TensorBinding> map = 1; }   TensorBinding { string tensor_name =
+//   1; }
+// Decoded straight from the wire format (only length-delimited fields matter here).
+
+using WireFields = std::vector<std::pair<int, std::string>>;
+
+absl::StatusOr<WireFields> DecodeFields(const std::string& bytes) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  WireFields out;
+  while (true) {
+    uint32_t tag = in.ReadTag();
+    if (tag == 0) break;
+    int field = static_cast<int>(tag >> 3);
+    int wire = static_cast<int>(tag & 7);
+    if (wire == 2) {
+      uint32_t len;
+      std::string v;
+      if (!in.ReadVarint32(&len) || !in.ReadString(&v, static_cast<int>(len))) {
+        return absl::InvalidArgumentError("truncated serving_signatures proto");
+      }
+      out.emplace_back(field, std::move(v));
+    } else if (!google::protobuf::internal::WireFormatLite::SkipField(&in, tag)) {
+      return absl::InvalidArgumentError("malformed serving_signatures proto");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> BindingName(const std::string& bytes) {
+  TFM_ASSIGN_OR_RETURN(WireFields f, DecodeFields(bytes));
+  for (const auto& [n, v] : f) {
+    if (n == 1) return v;
+  }
+  return std::string();
+}
+
+// (alias, tensor name) pairs of a map<string, X> field's entries.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> MapEntries(
+    const WireFields& fields, int field) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [n, v] : fields) {
+    if (n != field) continue;
+    TFM_ASSIGN_OR_RETURN(WireFields e, DecodeFields(v));
+    std::string key, value;
+    for (const auto& [en, ev] : e) {
+      if (en == 1) key = ev;
+      if (en == 2) value = ev;
+    }
+    out.emplace_back(key, value);
+  }
+  return out;
+}
+
+DType GuessDType(const tensorflow::GraphDef& g, const std::string& tensor) {
+  std::string node = ParseTensorName(tensor).node;
+  for (const auto& nd : g.node()) {
+    if (nd.name() != node) continue;
+    for (const char* attr : {"dtype", "T", "out_type", "DstT"}) {
+      auto it = nd.attr().find(attr);
+      if (it != nd.attr().end() && it->second.value_case() == tensorflow::AttrValue::kType &&
+          DTypeIsValid(it->second.type())) {
+        return BaseDType(it->second.type());
+      }
+    }
+  }
+  return DType::kInvalid;
+}
+
+void AddInfo(const tensorflow::GraphDef& g, const std::string& tensor, const std::string& alias,
+             google::protobuf::Map<std::string, tensorflow::TensorInfo>* m) {
+  if (tensor.empty()) return;
+  tensorflow::TensorInfo info;
+  info.set_name(tensor);
+  DType d = GuessDType(g, tensor);
+  if (d != DType::kInvalid) info.set_dtype(static_cast<tensorflow::DataType>(d));
+  (*m)[alias] = info;
+}
+
+// Regression and classification signatures become SignatureDefs (regress/classify).
+absl::StatusOr<bool> ConvertSignature(const tensorflow::GraphDef& g, const std::string& bytes,
+                                      tensorflow::SignatureDef* def) {
+  TFM_ASSIGN_OR_RETURN(WireFields f, DecodeFields(bytes));
+  for (const auto& [n, v] : f) {
+    if (n != 1 && n != 2) continue;
+    TFM_ASSIGN_OR_RETURN(WireFields b, DecodeFields(v));
+    std::map<int, std::string> names;
+    for (const auto& [bn, bv] : b) {
+      TFM_ASSIGN_OR_RETURN(names[bn], BindingName(bv));
+    }
+    if (n == 1) {
+      def->set_method_name(kRegressMethod);
+      AddInfo(g, names[1], "inputs", def->mutable_inputs());
+      AddInfo(g, names[2], "outputs", def->mutable_outputs());
+    } else {
+      def->set_method_name(kClassifyMethod);
+      AddInfo(g, names[1], "inputs", def->mutable_inputs());
+      AddInfo(g, names[2], "classes", def->mutable_outputs());
+      AddInfo(g, names[3], "scores", def->mutable_outputs());
+    }
+    return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> GenericMap(
+    const std::string& sig) {
+  TFM_ASSIGN_OR_RETURN(WireFields f, DecodeFields(sig));
+  for (const auto& [n, v] : f) {
+    if (n != 3) continue;
+    TFM_ASSIGN_OR_RETURN(WireFields gm, DecodeFields(v));
+    TFM_ASSIGN_OR_RETURN(auto entries, MapEntries(gm, 1));
+    for (auto& [k, b] : entries) {
+      TFM_ASSIGN_OR_RETURN(b, BindingName(b));
+    }
+    return entries;
+  }
+  return absl::InvalidArgumentError("not a generic signature");
+}
+
+// Up-converts a session bundle's signatures as TF Serving's bundle shim does: the default
+// regression/classification signature becomes "serving_default"; named "inputs" and
+// "outputs" generic signatures become a predict signature ("serving_default", or
+// "serving_default_from_named" when taken); other named regression/classification
+// signatures keep their names.
+absl::Status ConvertSessionBundleSignatures(const std::string& dir,
+                                            tensorflow::MetaGraphDef* meta) {
+  auto it = meta->collection_def().find("serving_signatures");
+  if (it == meta->collection_def().end() || it->second.any_list().value_size() != 1) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "session bundle '", dir,
+        "' has no serving signatures: expected exactly one signatures proto in collection "
+        "'serving_signatures'"));
+  }
+  const auto& any = it->second.any_list().value(0);
+  if (any.type_url().find("tensorflow.serving.Signatures") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("session bundle '", dir,
+                                                   "': serving_signatures holds a ", any.type_url(),
+                                                   ", not tensorflow.serving.Signatures"));
+  }
+  const auto& g = meta->graph_def();
+  TFM_ASSIGN_OR_RETURN(WireFields top, DecodeFields(any.value()));
+  auto* defs = meta->mutable_signature_def();
+  for (const auto& [n, v] : top) {
+    if (n != 1) continue;
+    tensorflow::SignatureDef def;
+    TFM_ASSIGN_OR_RETURN(bool ok, ConvertSignature(g, v, &def));
+    if (ok) (*defs)[kDefaultServingSignatureKey] = def;
+  }
+  TFM_ASSIGN_OR_RETURN(auto named, MapEntries(top, 2));
+  std::map<std::string, std::string> named_map(named.begin(), named.end());
+  bool predict = false;
+  if (named_map.count("inputs") && named_map.count("outputs")) {
+    auto in = GenericMap(named_map["inputs"]);
+    auto out = GenericMap(named_map["outputs"]);
+    if (in.ok() && out.ok()) {
+      tensorflow::SignatureDef def;
+      def.set_method_name(kPredictMethod);
+      for (const auto& [k, t] : *in) AddInfo(g, t, k, def.mutable_inputs());
+      for (const auto& [k, t] : *out) AddInfo(g, t, k, def.mutable_outputs());
+      std::string key = defs->count(kDefaultServingSignatureKey)
+                            ? absl::StrCat(kDefaultServingSignatureKey, "_from_named")
+                            : std::string(kDefaultServingSignatureKey);
+      (*defs)[key] = def;
+      predict = true;
+    }
+  }
+  for (const auto& [k, v] : named_map) {
+    if (predict && (k == "inputs" || k == "outputs")) continue;
+    tensorflow::SignatureDef def;
+    TFM_ASSIGN_OR_RETURN(bool ok, ConvertSignature(g, v, &def));
+    if (ok) (*defs)[k] = def;
+  }
+  return absl::OkStatus();
 }
 
 class ModelImpl : public Model {
@@ -135,13 +321,9 @@ class ModelImpl : public Model {
                                                        "' expects dtype ", DTypeName(spec.dtype),
                                                        " but got ", DTypeName(t.dtype())));
       }
-      // Like TF Serving, a tensor of another rank is passed on (it feeds [3] to a [-1,1]
-      // signature); at the signature's rank every known dimension must match.
-      if (spec.shape.rank() == t.rank() && !spec.shape.IsCompatibleWith(t.shape())) {
-        return absl::InvalidArgumentError(absl::StrCat("signature '", key, "': input '", alias,
-                                                       "' expects shape ", spec.shape.ToString(),
-                                                       " but got ", t.shape().ToString()));
-      }
+      // Shapes are not enforced: TF Serving feeds whatever shape the request has (it runs
+      // half_plus_two's [-1,1] and TF2's [1] signatures on [3] tensors), and the kernels
+      // check what they need. Only a shape that cannot hold any value is rejected.
       feeds.push_back(t);
     }
     std::vector<std::string> aliases;
@@ -235,6 +417,9 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
                                                              const std::vector<std::string>& tags,
                                                              const LoadOptions& options) {
   TFM_ASSIGN_OR_RETURN(ModelArtifact a, ReadModelArtifact(dir, tags));
+  if (a.kind == ModelArtifact::Kind::kSessionBundle) {
+    TFM_RETURN_IF_ERROR(ConvertSessionBundleSignatures(dir, &a.meta_graph));
+  }
   RegisterOpDefs(a.meta_graph.meta_info_def().stripped_op_list());
   auto model = std::make_unique<ModelImpl>(std::move(a.meta_graph));
   std::string where = absl::StrCat("loading model '", dir, "'");

@@ -9,6 +9,7 @@ void RegisterBasicKernels(KernelRegistry& r);        // basic.cc
 void RegisterStateKernels(KernelRegistry& r);        // state.cc
 void RegisterControlFlowKernels(KernelRegistry& r);  // executor.cc (built into the executor)
 void RegisterFunctionKernels(KernelRegistry& r);     // function.cc
+void RegisterSaveRestoreKernels(KernelRegistry& r);  // save_restore.cc
 void RegisterMatMulKernels(KernelRegistry& r);       // matmul.cc
 void RegisterActivationKernels(KernelRegistry& r);   // activations.cc
 void RegisterConvKernels(KernelRegistry& r);         // conv.cc
@@ -30,6 +31,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterStateKernels(r);
   RegisterControlFlowKernels(r);
   RegisterFunctionKernels(r);
+  RegisterSaveRestoreKernels(r);
   RegisterMatMulKernels(r);
   RegisterActivationKernels(r);
   RegisterConvKernels(r);
