@@ -133,7 +133,12 @@ int FreezeMain(int argc, char** argv) {
                                resolved.status().message(), ")"));
     }
     auto r = CheckpointReader::Open(*resolved);
-    if (!r.ok()) return Fail(std::string(r.status().message()));
+    if (!r.ok()) {
+      if (r.status().code() == absl::StatusCode::kNotFound) {
+        return Fail(absl::StrCat("Input checkpoint '", prefix, "' doesn't exist! (", r.status().message(), ")"));
+      }
+      return Fail(std::string(r.status().message()));
+    }
     reader = std::move(*r);
   }
   if (!reader) {

@@ -26,7 +26,30 @@ std::string Format(T v, int max_digits) {
   return s;
 }
 
+template <typename T>
+std::string Shortest(T v, int max_digits) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  char buf[64];
+  for (int digits = 1; digits <= max_digits; ++digits) {
+    std::snprintf(buf, sizeof(buf), "%.*g", digits, static_cast<double>(v));
+    bool same;
+    if constexpr (sizeof(T) == 4) {
+      same = std::strtof(buf, nullptr) == v;
+    } else {
+      same = std::strtod(buf, nullptr) == v;
+    }
+    if (same) break;
+  }
+  std::string s(buf);
+  if (s.find_first_of(".e") == std::string::npos) s += ".";
+  return s;
+}
+
 }  // namespace
+
+std::string FormatFloatShortest(float v) { return Shortest(v, 9); }
+std::string FormatDoubleShortest(double v) { return Shortest(v, 17); }
 
 std::string FormatFloat(float v) { return Format(v, 9); }
 std::string FormatDouble(double v) { return Format(v, 17); }

@@ -10,6 +10,9 @@ namespace tfmodel {
 // NaN -> "NaN", inf -> "Infinity" / "-Infinity" (TF Serving's JSON tokens).
 std::string FormatFloat(float v);
 std::string FormatDouble(double v);
+// The shortest text that reads back to the same value (like numpy's repr): for display.
+std::string FormatFloatShortest(float v);
+std::string FormatDoubleShortest(double v);
 
 }  // namespace tfmodel
 

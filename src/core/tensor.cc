@@ -144,10 +144,10 @@ Tensor Tensor::DeepCopy() const {
 
 std::string Tensor::ValueString(int64_t i) const {
   switch (dtype_) {
-    case DType::kFloat: return FormatFloat(data<float>()[i]);
-    case DType::kDouble: return FormatDouble(data<double>()[i]);
-    case DType::kHalf: return FormatFloat(data<Half>()[i].ToFloat());
-    case DType::kBFloat16: return FormatFloat(data<BFloat16>()[i].ToFloat());
+    case DType::kFloat: return FormatFloatShortest(data<float>()[i]);
+    case DType::kDouble: return FormatDoubleShortest(data<double>()[i]);
+    case DType::kHalf: return FormatFloatShortest(data<Half>()[i].ToFloat());
+    case DType::kBFloat16: return FormatFloatShortest(data<BFloat16>()[i].ToFloat());
     case DType::kInt32: return absl::StrCat(data<int32_t>()[i]);
     case DType::kInt64: return absl::StrCat(data<int64_t>()[i]);
     case DType::kInt16: return absl::StrCat(data<int16_t>()[i]);

@@ -31,13 +31,14 @@ std::vector<std::string> CloseNames(const std::string& name, const std::vector<s
   // Names that contain the query rank first, then by edit distance.
   std::vector<std::tuple<bool, size_t, std::string>> scored;
   for (const auto& c : candidates) {
-    scored.emplace_back(c.find(name) == std::string::npos, EditDistance(name, c), c);
+    bool related = c.find(name) != std::string::npos || (!c.empty() && name.find(c) != std::string::npos);
+    scored.emplace_back(!related, EditDistance(name, c), c);
   }
   std::sort(scored.begin(), scored.end());
   std::vector<std::string> out;
   for (const auto& [no_substring, d, c] : scored) {
     if (out.size() >= max) break;
-    if (d > std::max<size_t>(3, name.size() / 2) && c.find(name) == std::string::npos) continue;
+    if (d > std::max<size_t>(3, name.size() / 2) && no_substring) continue;
     out.push_back(c);
   }
   return out;
