@@ -1,0 +1,259 @@
+// Running the corpus models through runtime::Model and the `tfmodel run` CLI, and the
+// freeze/export round trips on the tf2onnx regression model.
+#include <cmath>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "core/file_util.h"
+#include "format/checkpoint.h"
+#include "format/npy.h"
+#include "format/saved_model.h"
+#include "graph/freeze.h"
+#include "gtest/gtest.h"
+#include "runtime/model.h"
+#include "test_util.h"
+
+namespace tfmodel {
+namespace {
+
+using runtime::Model;
+using testing::Quote;
+using testing::RunCommand;
+using testing::Testdata;
+
+constexpr float kW = 0.21396178f;
+constexpr float kB = 1.0495254f;
+
+Tensor Column(const std::vector<float>& v) {
+  return Tensor::FromVector<float>(v, TensorShape{static_cast<int64_t>(v.size()), 1});
+}
+
+void ExpectValues(const Tensor& t, const std::vector<float>& want, float tol = 1e-6f) {
+  ASSERT_EQ(t.dtype(), DType::kFloat);
+  ASSERT_EQ(t.NumElements(), static_cast<int64_t>(want.size())) << t.DebugString();
+  for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(t.data<float>()[i], want[i], tol) << i;
+}
+
+void ExpectRegression(const Tensor& x, const Tensor& pred) {
+  ASSERT_EQ(pred.NumElements(), x.NumElements());
+  for (int64_t i = 0; i < x.NumElements(); ++i) {
+    EXPECT_NEAR(pred.data<float>()[i], kW * x.data<float>()[i] + kB, 1e-6) << i;
+  }
+}
+
+std::vector<Tensor> RegressionInputs() {
+  return {Tensor::Scalar(3.0f), Tensor::FromVector<float>({1, -2, 0.5f}),
+          Tensor::FromVector<float>({1, 2, 3, 4, 5, 6}, TensorShape{2, 3}),
+          Tensor::FromVector<float>({}, TensorShape{0})};
+}
+
+TEST(RunModels, RegressionFrozenGraph) {
+  TFM_REQUIRE_TESTDATA();
+  auto g = ReadGraphDef(Testdata("tf2onnx/regression/graphdef/frozen.pb"));
+  ASSERT_TRUE(g.ok());
+  auto m = Model::LoadGraph(std::move(*g));
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (const Tensor& x : RegressionInputs()) {
+    auto out = (*m)->Run({{"X:0", x}}, {"pred:0"});
+    ASSERT_TRUE(out.ok()) << out.status();
+    EXPECT_EQ((*out)[0].shape(), x.shape());
+    ExpectRegression(x, (*out)[0]);
+  }
+}
+
+TEST(RunModels, RegressionSavedModel) {
+  TFM_REQUIRE_TESTDATA();
+  auto m = Model::LoadSavedModel(Testdata("tf2onnx/regression/saved_model"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (const Tensor& x : RegressionInputs()) {
+    auto out = (*m)->RunSignature("serving_default", {{"X", x}});
+    ASSERT_TRUE(out.ok()) << out.status();
+    ExpectRegression(x, out->at("pred"));
+  }
+}
+
+TEST(RunModels, RegressionCheckpointMetaGraph) {
+  TFM_REQUIRE_TESTDATA();
+  auto mg = ReadMetaGraphDef(Testdata("tf2onnx/regression/checkpoint/model.meta"));
+  ASSERT_TRUE(mg.ok());
+  auto prefix = ResolveCheckpointPrefix(Testdata("tf2onnx/regression/checkpoint"));
+  ASSERT_TRUE(prefix.ok()) << prefix.status();
+  auto m = Model::LoadMetaGraph(std::move(*mg), *prefix);
+  ASSERT_TRUE(m.ok()) << m.status();
+  for (const Tensor& x : RegressionInputs()) {
+    auto out = (*m)->Run({{"X:0", x}}, {"pred:0"});
+    ASSERT_TRUE(out.ok()) << out.status();
+    ExpectRegression(x, (*out)[0]);
+  }
+}
+
+TEST(RunModels, FrozenByUsEqualsFrozenByTensorFlow) {
+  TFM_REQUIRE_TESTDATA();
+  auto mg = ReadMetaGraphDef(Testdata("tf2onnx/regression/checkpoint/model.meta"));
+  auto reader = CheckpointReader::Open(Testdata("tf2onnx/regression/checkpoint/model"));
+  ASSERT_TRUE(mg.ok() && reader.ok());
+  FreezeOptions opt;
+  opt.output_nodes = {"pred"};
+  auto ours = FreezeGraph(mg->graph_def(), **reader, opt);
+  auto theirs = ReadGraphDef(Testdata("tf2onnx/regression/graphdef/frozen.pb"));
+  ASSERT_TRUE(ours.ok() && theirs.ok());
+  auto a = Model::LoadGraph(*ours);
+  auto b = Model::LoadGraph(*theirs);
+  ASSERT_TRUE(a.ok() && b.ok());
+  for (const Tensor& x : RegressionInputs()) {
+    auto ya = (*a)->Run({{"X:0", x}}, {"pred:0"});
+    auto yb = (*b)->Run({{"X:0", x}}, {"pred:0"});
+    ASSERT_TRUE(ya.ok() && yb.ok());
+    ASSERT_EQ((*ya)[0].TotalBytes(), (*yb)[0].TotalBytes());
+    EXPECT_EQ(std::memcmp((*ya)[0].raw_data(), (*yb)[0].raw_data(), (*ya)[0].TotalBytes()), 0);
+  }
+}
+
+TEST(RunModels, ExportFreezeRunRoundTrip) {
+  TFM_REQUIRE_TESTDATA();
+  std::string dir = testing::TempDir();
+  std::string bin = Quote(testing::TfmodelBinary());
+  auto e = RunCommand(absl::StrCat(
+      bin, " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
+      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("serving_default: inputs X=X:0; outputs pred=pred:0; method predict"), " --export_base ",
+      Quote(dir + "/regression")));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  auto m = Model::LoadSavedModel(dir + "/regression/1");
+  ASSERT_TRUE(m.ok()) << m.status();
+  Tensor x = Tensor::FromVector<float>({1, 2, 5});
+  auto y = (*m)->RunSignature("serving_default", {{"X", x}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  ExpectRegression(x, y->at("pred"));
+  // export -> freeze -> run equals the source.
+  auto f = RunCommand(absl::StrCat(bin, " freeze --input_saved_model_dir ", Quote(dir + "/regression/1"),
+                                   " --output_graph ", Quote(dir + "/frozen.pb")));
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  auto g = ReadGraphDef(dir + "/frozen.pb");
+  ASSERT_TRUE(g.ok());
+  for (const auto& n : g->node()) EXPECT_NE(n.op(), "VariableV2") << n.name();
+  auto fm = Model::LoadGraph(std::move(*g));
+  ASSERT_TRUE(fm.ok()) << fm.status();
+  auto fy = (*fm)->Run({{"X:0", x}}, {"pred:0"});
+  ASSERT_TRUE(fy.ok()) << fy.status();
+  ExpectRegression(x, (*fy)[0]);
+}
+
+TEST(RunModels, ExportFromFrozenGraphRunsIdentically) {
+  TFM_REQUIRE_TESTDATA();
+  std::string dir = testing::TempDir();
+  std::string bin = Quote(testing::TfmodelBinary());
+  auto e = RunCommand(absl::StrCat(bin, " export --input_graph ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")),
+                                   " --signature ", Quote("serving_default: inputs x=X:0; outputs y=output:0"),
+                                   " --unfreeze_min_bytes 1024 --export_dir ", Quote(dir + "/fc/1")));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  auto m = Model::LoadSavedModel(dir + "/fc/1");
+  ASSERT_TRUE(m.ok()) << m.status();
+  auto x = ReadNpy(Testdata("golden/fc-layers_in.npy"));
+  auto want = ReadNpy(Testdata("golden/fc-layers_out.npy"));
+  ASSERT_TRUE(x.ok() && want.ok());
+  auto y = (*m)->RunSignature("serving_default", {{"x", *x}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  const Tensor& got = y->at("y");
+  ASSERT_EQ(got.NumElements(), want->NumElements());
+  for (int64_t i = 0; i < got.NumElements(); ++i) EXPECT_NEAR(got.data<float>()[i], want->data<float>()[i], 1e-3);
+  // The weights went into the variables bundle, so saved_model.pb is small.
+  auto size = ReadFileToString(dir + "/fc/1/saved_model.pb");
+  ASSERT_TRUE(size.ok());
+  EXPECT_LT(size->size(), 50000u);
+}
+
+TEST(RunModels, HalfPlusTwoVariants) {
+  TFM_REQUIRE_TESTDATA();
+  for (const char* dir : {"tf_serving/saved_model_half_plus_two_cpu/00000123",
+                          "tf_serving/saved_model_half_plus_two_gpu/00000123",
+                          "tf_serving/saved_model_half_plus_two_2_versions/00000124",
+                          "tf_serving/saved_model_half_plus_two_cpu_with_saved_model_config/00000123",
+                          "tf_serving/saved_model_half_plus_two_cpu_with_empty_saved_model_config/00000123"}) {
+    SCOPED_TRACE(dir);
+    auto m = Model::LoadSavedModel(Testdata(dir));
+    ASSERT_TRUE(m.ok()) << m.status();
+    auto y = (*m)->RunSignature("serving_default", {{"x", Column({1, 2, 5})}});
+    ASSERT_TRUE(y.ok()) << y.status();
+    ExpectValues(y->at("y"), {2.5f, 3.0f, 4.5f});
+    auto y3 = (*m)->RunSignature("regress_x2_to_y3", {{"inputs", Column({1, 2, 5})}});
+    ASSERT_TRUE(y3.ok()) << y3.status();
+    ExpectValues(y3->at("outputs"), {3.5f, 4.0f, 5.5f});
+  }
+}
+
+TEST(RunModels, HalfPlusThreeAndMatrix) {
+  TFM_REQUIRE_TESTDATA();
+  auto three = Model::LoadSavedModel(Testdata("tf_serving/saved_model_half_plus_three/00000123"));
+  ASSERT_TRUE(three.ok()) << three.status();
+  auto y = (*three)->RunSignature("serving_default", {{"x", Column({1, 2, 5})}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  ExpectValues(y->at("y"), {3.5f, 4.0f, 5.5f});
+  auto matrix = Model::LoadSavedModel(Testdata("tf_serving/matrix_half_plus_two/1"));
+  ASSERT_TRUE(matrix.ok()) << matrix.status();
+  const auto& sig = (*matrix)->signatures().at("serving_default");
+  std::string in = sig.inputs.begin()->first;
+  std::string out = sig.outputs.begin()->first;
+  auto ym = (*matrix)->RunSignature("serving_default",
+                                    {{in, Tensor::FromVector<float>({1, 2, 3, 4}, TensorShape{2, 2})}});
+  ASSERT_TRUE(ym.ok()) << ym.status();
+  ExpectValues(ym->at(out), {2.5f, 3.0f, 3.5f, 4.0f});
+}
+
+TEST(RunModels, SessionBundle) {
+  TFM_REQUIRE_TESTDATA();
+  auto m = Model::LoadSavedModel(Testdata("tf_serving/session_bundle_half_plus_two/00000123"));
+  ASSERT_TRUE(m.ok()) << m.status();
+  ASSERT_TRUE((*m)->signatures().count("serving_default")) << "no serving_default signature";
+  const auto& sig = (*m)->signatures().at("serving_default");
+  auto y = (*m)->RunSignature("serving_default", {{sig.inputs.begin()->first, Column({1, 2, 5})}});
+  ASSERT_TRUE(y.ok()) << y.status();
+  ExpectValues(y->begin()->second, {2.5f, 3.0f, 4.5f});
+}
+
+TEST(RunModels, FeedErrorsNameTheInput) {
+  TFM_REQUIRE_TESTDATA();
+  auto m = Model::LoadSavedModel(Testdata("tf2onnx/regression/saved_model"));
+  ASSERT_TRUE(m.ok());
+  auto wrong_dtype = (*m)->RunSignature("serving_default", {{"X", Tensor::FromVector<int32_t>({1})}});
+  ASSERT_FALSE(wrong_dtype.ok());
+  EXPECT_NE(wrong_dtype.status().message().find("X"), std::string::npos) << wrong_dtype.status();
+  auto missing = (*m)->RunSignature("serving_default", {});
+  ASSERT_FALSE(missing.ok());
+  auto unknown = (*m)->RunSignature("nope", {{"X", Tensor::Scalar(1.0f)}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("nope"), std::string::npos) << unknown.status();
+}
+
+TEST(RunCli, SignatureAndPlainGraph) {
+  TFM_REQUIRE_TESTDATA();
+  std::string bin = Quote(testing::TfmodelBinary());
+  std::string dir = testing::TempDir();
+  auto r = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")),
+                                   " --signature_def serving_default --input_exprs 'X=[1.0, 2.0, 5.0]'"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("Result for output key pred:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("float [3]"), std::string::npos) << r.output;
+  auto o = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")), " --feed ",
+                                   Quote("X:0=" + Testdata("golden/fc-layers_in.npy")),
+                                   " --fetch output:0 --outdir ", Quote(dir)));
+  ASSERT_EQ(o.exit_code, 0) << o.output;
+  auto got = ReadNpy(dir + "/output_0.npy");
+  auto want = ReadNpy(Testdata("golden/fc-layers_out.npy"));
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_TRUE(want.ok());
+  for (int64_t i = 0; i < want->NumElements(); ++i) {
+    EXPECT_NEAR(got->data<float>()[i], want->data<float>()[i], 1e-3);
+  }
+  auto bad = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")),
+                                     " --input_exprs 'Y=[1.0]'"));
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find("has no input 'Y'; inputs are: X"), std::string::npos) << bad.output;
+  auto synth = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/lstm/frozen.pb")),
+                                       " --synthetic_inputs --feed 'keep_prob:0=1.0' --fetch output:0"));
+  EXPECT_EQ(synth.exit_code, 0) << synth.output;
+  EXPECT_NE(synth.output.find("float [1,10]"), std::string::npos) << synth.output;
+}
+
+}  // namespace
+}  // namespace tfmodel
