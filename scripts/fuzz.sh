@@ -40,6 +40,7 @@ for s in "${SRCS[@]}"; do
 done
 
 FLAGS=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
+       -fno-sanitize-recover=undefined
        -I"$ROOT/src" -isystem "$BUILD/gen")
 LIBS=("$BUILD/libtfmodel_proto.a" -lleveldb -lsnappy
       $(pkg-config --libs protobuf absl_status absl_statusor absl_strings absl_str_format absl_synchronization)
