@@ -1,6 +1,7 @@
 // TensorFlow checkpoints: V2 tensor bundles (read and write), V1 SavedTensorSlices files
-// (read) and the `checkpoint` state file. Both index formats are LevelDB tables; leveldb's
-// Table reads them (verifying block checksums, handling Snappy) and TableBuilder writes them.
+// (read) and the `checkpoint` state file. Both index formats are LevelDB tables: our
+// bounds-checked SSTableReader reads them (verifying block checksums, inflating Snappy) and
+// leveldb's TableBuilder writes them.
 #include "format/checkpoint.h"
 
 #include <fcntl.h>
@@ -26,13 +27,12 @@
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/proto_io.h"
+#include "format/sstable.h"
 #include "format/tensor_proto.h"
 #include "format/tensor_slice.h"
 #include "google/protobuf/text_format.h"
 #include "leveldb/env.h"
-#include "leveldb/iterator.h"
 #include "leveldb/options.h"
-#include "leveldb/table.h"
 #include "leveldb/table_builder.h"
 #include "tensorflow/core/framework/tensor.pb.h"
 #include "tensorflow/core/protobuf/tensor_bundle.pb.h"
@@ -82,69 +82,17 @@ bool IsRegularFile(const std::string& path) {
 // ---------------------------------------------------------------------------------------
 // LevelDB glue.
 
-class MappedSource : public leveldb::RandomAccessFile {
- public:
-  explicit MappedSource(std::shared_ptr<MappedFile> f) : file_(std::move(f)) {}
-  leveldb::Status Read(uint64_t offset, size_t n, leveldb::Slice* result,
-                       char* scratch) const override {
-    const size_t size = file_->size();
-    if (offset > size) {
-      *result = leveldb::Slice();
-      return leveldb::Status::IOError(file_->path(), "read past the end of the file");
-    }
-    n = std::min<uint64_t>(n, size - offset);
-    *result = leveldb::Slice(file_->bytes() + offset, n);
-    return leveldb::Status::OK();
-  }
-
- private:
-  std::shared_ptr<MappedFile> file_;
-};
-
-struct SSTable {
-  std::string path;
-  std::shared_ptr<MappedFile> file;
-  std::unique_ptr<MappedSource> source;
-  std::unique_ptr<leveldb::Table> table;
-};
-
-leveldb::ReadOptions VerifyingReadOptions() {
-  leveldb::ReadOptions ro;
-  ro.verify_checksums = true;
-  ro.fill_cache = false;
-  return ro;
-}
+using SSTable = SSTableReader;
 
 absl::StatusOr<std::unique_ptr<SSTable>> OpenSSTable(const std::string& path,
                                                      absl::string_view what) {
-  auto t = std::make_unique<SSTable>();
-  t->path = path;
-  TFM_ASSIGN_OR_RETURN(t->file, MappedFile::Open(path));
-  t->source = std::make_unique<MappedSource>(t->file);
-  leveldb::Options options;
-  options.paranoid_checks = true;
-  leveldb::Table* table = nullptr;
-  leveldb::Status s = leveldb::Table::Open(options, t->source.get(), t->file->size(), &table);
-  if (!s.ok()) {
-    return absl::DataLossError(absl::StrCat(what, " ", path,
-                                            " is not a readable table (corrupt or not a "
-                                            "checkpoint): ",
-                                            s.ToString()));
-  }
-  t->table.reset(table);
-  return t;
+  auto t = SSTableReader::Open(path);
+  if (!t.ok()) return Annotate(t.status(), what);
+  return std::move(t).value();
 }
 
-// Looks `key` up; nullopt when absent.
 absl::StatusOr<std::optional<std::string>> TableLookup(const SSTable& t, absl::string_view key) {
-  std::unique_ptr<leveldb::Iterator> it(t.table->NewIterator(VerifyingReadOptions()));
-  it->Seek(leveldb::Slice(key.data(), key.size()));
-  if (!it->status().ok()) {
-    return absl::DataLossError(
-        absl::StrCat("table ", t.path, " is corrupt: ", it->status().ToString()));
-  }
-  if (!it->Valid() || it->key().ToString() != key) return std::optional<std::string>();
-  return std::optional<std::string>(it->value().ToString());
+  return t.Get(key);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -395,30 +343,26 @@ class BundleReader : public ReaderBase {
  private:
   absl::Status Load() {
     TFM_ASSIGN_OR_RETURN(index_, OpenSSTable(index_path_, "checkpoint index"));
-    std::unique_ptr<leveldb::Iterator> it(index_->table->NewIterator(VerifyingReadOptions()));
     bool have_header = false;
     tensorflow::BundleHeaderProto header;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      const std::string key = it->key().ToString();
-      const leveldb::Slice v = it->value();
+    absl::Status st = index_->ForEach([&](absl::string_view key, absl::string_view v) {
       if (key.empty()) {
         if (!header.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
           return absl::DataLossError(
               absl::StrCat(where(), ": the header entry is not a BundleHeaderProto"));
         }
         have_header = true;
-        continue;
+        return absl::OkStatus();
       }
       tensorflow::BundleEntryProto entry;
       if (v.size() > INT32_MAX || !entry.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
         return absl::DataLossError(absl::StrCat(where(), ": the entry for tensor ", Quote(key),
                                                 " is not a BundleEntryProto"));
       }
-      protos_.emplace(key, std::move(entry));
-    }
-    if (!it->status().ok()) {
-      return absl::DataLossError(absl::StrCat(where(), " is corrupt: ", it->status().ToString()));
-    }
+      protos_.emplace(std::string(key), std::move(entry));
+      return absl::OkStatus();
+    });
+    TFM_RETURN_IF_ERROR(Annotate(st, where()));
     if (!have_header) {
       return absl::DataLossError(absl::StrCat(
           where(), " has no header entry (the empty key); not a TensorFlow V2 checkpoint index"));
@@ -852,7 +796,7 @@ class SliceFileReader : public ReaderBase {
   absl::StatusOr<Tensor> ReadPiece(const Info& info, const Piece& piece) const override {
     const CheckpointEntry& e = entries_[info.index];
     const SSTable& file = *files_[piece.file];
-    const std::string here = absl::StrCat("V1 checkpoint ", file.path, ": tensor ", Quote(e.name),
+    const std::string here = absl::StrCat("V1 checkpoint ", file.path(), ": tensor ", Quote(e.name),
                                           " slice \"", piece.slice.ToString(), "\"");
     TFM_ASSIGN_OR_RETURN(std::optional<std::string> value,
                          TableLookup(file, EncodeTensorNameSlice(e.name, piece.slice)));

@@ -37,8 +37,11 @@ class CheckpointReader {
   // Sorted by name. Excludes the V2 header entry.
   virtual const std::vector<CheckpointEntry>& entries() const = 0;
   virtual const CheckpointEntry* Find(const std::string& name) const = 0;
-  // The whole tensor (sliced entries are assembled). Large V2 tensors are views of the
-  // memory-mapped data shard (no copy).
+  // The whole tensor (sliced entries are assembled). Numeric V2 tensors whose offset in the
+  // data shard is aligned for their element type are views of the memory-mapped shard (no
+  // copy; the private mapping keeps writes out of the file); others are copied. DT_VARIANT
+  // elements come back with type_name set and value pointing to the still-encoded
+  // tensorflow::VariantTensorDataProto.
   virtual absl::StatusOr<Tensor> Read(const std::string& name) const = 0;
   // A slice as RestoreV2 names it in shape_and_slices: "" for the whole tensor, or
   // "dim0 dim1 ... start,len:start,len:-" (TF's TensorSlice text, "-" = full extent).

@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <map>
 
+#include "absl/strings/str_format.h"
 #include "core/crc32c.h"
 #include "core/file_util.h"
+#include "format/sstable.h"
 #include "format/tensor_slice.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -144,6 +146,58 @@ void FlipByte(const std::string& path, size_t offset) {
   ASSERT_LT(offset, data->size());
   (*data)[offset] ^= 0x5a;
   TFM_ASSERT_OK(WriteStringToFile(path, *data));
+}
+
+// ---- SSTable reader -----------------------------------------------------------------------
+
+TEST(SSTableTest, ReadsMultiBlockSnappyTablesAndRejectsBadHandles) {
+  const std::string path = JoinPath(testing::TempDir(), "t.sst");
+  std::map<std::string, std::string> kv;
+  for (int i = 0; i < 500; ++i) {
+    kv[absl::StrFormat("key%05d", i)] = std::string(static_cast<size_t>(i % 50), 'a' + i % 7);
+  }
+  kv[""] = "header";
+  {
+    Sink sink;
+    leveldb::Options o;
+    o.compression = leveldb::kSnappyCompression;
+    o.block_size = 256;  // many blocks
+    leveldb::TableBuilder b(o, &sink);
+    for (const auto& [k, v] : kv) b.Add(k, v);
+    ASSERT_TRUE(b.Finish().ok());
+    TFM_ASSERT_OK(WriteStringToFile(path, sink.out));
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto t, SSTableReader::Open(path));
+  std::map<std::string, std::string> got;
+  TFM_ASSERT_OK(t->ForEach([&](absl::string_view k, absl::string_view v) {
+    got[std::string(k)] = std::string(v);
+    return absl::OkStatus();
+  }));
+  EXPECT_EQ(got, kv);
+  for (const char* k : {"", "key00000", "key00250", "key00499"}) {
+    TFM_ASSERT_OK_AND_ASSIGN(auto v, t->Get(k));
+    ASSERT_TRUE(v.has_value()) << k;
+    EXPECT_EQ(*v, kv[k]);
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto none, t->Get("key00250x"));
+  EXPECT_FALSE(none.has_value());
+  TFM_ASSERT_OK_AND_ASSIGN(auto after, t->Get("zzz"));
+  EXPECT_FALSE(after.has_value());
+
+  // A footer whose index handle claims a petabyte-sized block (found by fuzzing; leveldb's
+  // Table would try to allocate it).
+  auto bytes = *ReadFileToString(path);
+  std::string footer(48, '\0');
+  footer[0] = 0;  // metaindex handle 0,0
+  footer[1] = 0;
+  const char huge[] = "\x80\x80\x80\x80\x80\x80\x80\x10\x80\x80\x80\x80\x80\x80\x80\x10";
+  std::memcpy(&footer[2], huge, 16);
+  std::memcpy(&footer[40], bytes.data() + bytes.size() - 8, 8);  // keep the magic
+  TFM_ASSERT_OK(WriteStringToFile(path, bytes.substr(0, bytes.size() - 48) + footer));
+  TFM_ASSERT_OK_AND_ASSIGN(auto bad, SSTableReader::Open(path));
+  auto s = bad->ForEach([](absl::string_view, absl::string_view) { return absl::OkStatus(); });
+  EXPECT_THAT(s.message(), HasSubstr("lies outside the file"));
+  EXPECT_THAT(s.message(), HasSubstr(path));
 }
 
 // ---- ordered code and slices ------------------------------------------------------------

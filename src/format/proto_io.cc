@@ -23,7 +23,8 @@ bool LooksLikeTextPath(const std::string& path) {
 class CollectErrors : public google::protobuf::io::ErrorCollector {
  public:
   void AddError(int line, int column, const std::string& message) override {
-    if (first.empty()) first = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
+    if (first.empty())
+      first = absl::StrCat("line ", line + 1, " column ", column + 1, ": ", message);
   }
   std::string first;
 };
@@ -33,9 +34,8 @@ absl::Status ParseText(const std::string& data, const std::string& what, Message
   CollectErrors errors;
   parser.RecordErrorsTo(&errors);
   if (!parser.ParseFromString(data, msg)) {
-    return absl::InvalidArgumentError(absl::StrCat("Error parsing text-format ",
-                                                   msg->GetTypeName(), " from ", what, ": ",
-                                                   errors.first));
+    return absl::InvalidArgumentError(absl::StrCat("Error parsing text-format ", msg->GetTypeName(),
+                                                   " from ", what, ": ", errors.first));
   }
   return absl::OkStatus();
 }
@@ -88,9 +88,9 @@ absl::Status ParseProtoFromString(const std::string& data, const std::string& wh
   msg->Clear();
   absl::Status text = ParseText(data, what, msg);
   if (text.ok()) return text;
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cannot parse ", what, " as ", msg->GetTypeName(), " (neither binary nor text format; ",
-      "text parser said: ", text.message(), ")"));
+  return absl::InvalidArgumentError(absl::StrCat("cannot parse ", what, " as ", msg->GetTypeName(),
+                                                 " (neither binary nor text format; ",
+                                                 "text parser said: ", text.message(), ")"));
 }
 
 absl::Status ReadProtoFile(const std::string& path, Message* msg, ProtoFormat format) {

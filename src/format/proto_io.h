@@ -24,7 +24,8 @@ absl::Status WriteProtoFile(const std::string& path, const google::protobuf::Mes
                             ProtoFormat format = ProtoFormat::kBinary);
 std::string SerializeDeterministic(const google::protobuf::Message& msg);
 
-// Walks the message tree; returns the paths of unknown fields ("meta_graphs[0].graph_def.node[3]: field 7").
+// Walks the message tree; returns the paths of unknown fields ("meta_graphs[0].graph_def.node[3]:
+// field 7").
 std::vector<std::string> FindUnknownFields(const google::protobuf::Message& msg);
 
 }  // namespace tfmodel

@@ -44,8 +44,8 @@ absl::Status CollectAssets(const std::string& dir, const tensorflow::MetaGraphDe
     for (const auto& any : it->second.any_list().value()) {
       tensorflow::AssetFileDef a;
       if (!any.UnpackTo(&a)) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("collection '", kAssetsCollection, "' holds a value that is not an AssetFileDef"));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "collection '", kAssetsCollection, "' holds a value that is not an AssetFileDef"));
       }
       add(a);
     }
@@ -64,9 +64,9 @@ absl::StatusOr<std::string> FindInitOp(const std::string& dir, const tensorflow:
     if (it == mg.collection_def().end()) continue;
     const auto& nodes = it->second.node_list().value();
     if (nodes.size() != 1) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Expected exactly one main op in : ", dir, " (collection '", key,
-                       "' has ", nodes.size(), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("Expected exactly one main op in : ", dir,
+                                                     " (collection '", key, "' has ", nodes.size(),
+                                                     ")"));
     }
     return ParseTensorName(nodes[0]).node;
   }
@@ -84,9 +84,11 @@ absl::StatusOr<ModelArtifact> ReadSessionBundle(const std::string& dir) {
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (name == "export" || (name.rfind("export-", 0) == 0 && name.find("-of-") != std::string::npos)) {
-      a.variables_prefix = name == "export" ? JoinPath(dir, "export")
-                                            : JoinPath(dir, name.substr(0, 7) + "?????" + name.substr(12));
+    if (name == "export" ||
+        (name.rfind("export-", 0) == 0 && name.find("-of-") != std::string::npos)) {
+      a.variables_prefix = name == "export"
+                               ? JoinPath(dir, "export")
+                               : JoinPath(dir, name.substr(0, 7) + "?????" + name.substr(12));
       break;
     }
   }
@@ -134,10 +136,12 @@ absl::StatusOr<tensorflow::SavedModel> ReadSavedModelProto(const std::string& di
   } else if (FileExists(pbtxt)) {
     TFM_RETURN_IF_ERROR(ReadProtoFile(pbtxt, &sm, ProtoFormat::kText));
   } else {
-    return absl::NotFoundError(absl::StrCat("no saved_model.pb or saved_model.pbtxt in '", dir, "'"));
+    return absl::NotFoundError(
+        absl::StrCat("no saved_model.pb or saved_model.pbtxt in '", dir, "'"));
   }
   if (sm.meta_graphs_size() == 0) {
-    return absl::InvalidArgumentError(absl::StrCat("SavedModel in '", dir, "' has no MetaGraphDef"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("SavedModel in '", dir, "' has no MetaGraphDef"));
   }
   return sm;
 }
@@ -149,8 +153,8 @@ absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
   }
   if (!IsSavedModelDir(dir)) {
     if (FileExists(JoinPath(dir, "export.meta"))) return ReadSessionBundle(dir);
-    return absl::NotFoundError(absl::StrCat(
-        "'", dir, "' holds no saved_model.pb, saved_model.pbtxt or export.meta"));
+    return absl::NotFoundError(
+        absl::StrCat("'", dir, "' holds no saved_model.pb, saved_model.pbtxt or export.meta"));
   }
   TFM_ASSIGN_OR_RETURN(tensorflow::SavedModel sm, ReadSavedModelProto(dir));
   ModelArtifact a;
@@ -170,9 +174,9 @@ absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
   if (chosen < 0) {
     std::vector<std::string> sets;
     for (const auto& s : a.available_tag_sets) sets.push_back(TagSetString(s));
-    return absl::NotFoundError(absl::StrCat(
-        "SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
-        "; available tag sets: ", absl::StrJoin(sets, ", ")));
+    return absl::NotFoundError(
+        absl::StrCat("SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
+                     "; available tag sets: ", absl::StrJoin(sets, ", ")));
   }
   a.meta_graph = std::move(*sm.mutable_meta_graphs(chosen));
   std::string index = JoinPath(dir, "variables/variables.index");

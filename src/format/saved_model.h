@@ -39,13 +39,13 @@ struct AssetFile {
 struct ModelArtifact {
   enum class Kind { kSavedModel, kSessionBundle };
   Kind kind = Kind::kSavedModel;
-  std::string dir;                       // the version folder
-  std::string saved_model_path;          // saved_model.pb / .pbtxt / export.meta
-  tensorflow::MetaGraphDef meta_graph;   // the one chosen by tags
+  std::string dir;                      // the version folder
+  std::string saved_model_path;         // saved_model.pb / .pbtxt / export.meta
+  tensorflow::MetaGraphDef meta_graph;  // the one chosen by tags
   std::vector<std::vector<std::string>> available_tag_sets;
-  std::string variables_prefix;          // "" when the model has no variables
+  std::string variables_prefix;  // "" when the model has no variables
   std::vector<AssetFile> assets;
-  std::string init_op;                   // node name to run after restore, "" if none
+  std::string init_op;  // node name to run after restore, "" if none
   std::optional<tensorflow::FingerprintDef> fingerprint;
   std::vector<std::string> assets_extra;  // file names under assets.extra/
 };
@@ -56,7 +56,7 @@ bool IsSavedModelDir(const std::string& dir);
 // MetaGraphDef whose tag set equals `tags` (order-insensitive). An unknown tag set fails
 // with a message listing the available ones.
 absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
-                                                 const std::vector<std::string>& tags = {"serve"});
+                                                const std::vector<std::string>& tags = {"serve"});
 // The whole SavedModel proto of a folder.
 absl::StatusOr<tensorflow::SavedModel> ReadSavedModelProto(const std::string& dir);
 

@@ -66,8 +66,7 @@ void PartialShapeToProto(const PartialShape& shape, tensorflow::TensorShapeProto
 absl::StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
   int dtype_value = static_cast<int>(proto.dtype());
   if (!DTypeIsValid(dtype_value) || dtype_value >= kDTypeRefOffset) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("TensorProto has invalid dtype ", dtype_value));
+    return absl::InvalidArgumentError(absl::StrCat("TensorProto has invalid dtype ", dtype_value));
   }
   DType dtype = static_cast<DType>(dtype_value);
   auto shape_or = ShapeFromProto(proto.tensor_shape());
@@ -77,8 +76,8 @@ absl::StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
 
   if (!proto.tensor_content().empty()) {
     if (!DTypeIsPod(dtype)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "TensorProto of dtype ", DTypeName(dtype), " cannot use tensor_content"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("TensorProto of dtype ", DTypeName(dtype), " cannot use tensor_content"));
     }
     if (proto.tensor_content().size() != t.TotalBytes()) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -91,60 +90,73 @@ absl::StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
 
   switch (dtype) {
     case DType::kFloat:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.float_val(), n, t.data<float>(), "float_val", Same<float>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.float_val(), n, t.data<float>(), "float_val", Same<float>));
       break;
     case DType::kDouble:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.double_val(), n, t.data<double>(), "double_val", Same<double>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.double_val(), n, t.data<double>(), "double_val", Same<double>));
       break;
     case DType::kInt32:
     case DType::kQInt32:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int32_t*>(t.raw_data()), "int_val", Same<int32_t>));
+      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int32_t*>(t.raw_data()),
+                                       "int_val", Same<int32_t>));
       break;
     case DType::kInt16:
     case DType::kQInt16:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int16_t*>(t.raw_data()), "int_val",
+      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int16_t*>(t.raw_data()),
+                                       "int_val",
                                        [](int32_t v) { return static_cast<int16_t>(v); }));
       break;
     case DType::kInt8:
     case DType::kQInt8:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int8_t*>(t.raw_data()), "int_val",
+      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<int8_t*>(t.raw_data()),
+                                       "int_val",
                                        [](int32_t v) { return static_cast<int8_t>(v); }));
       break;
     case DType::kUInt8:
     case DType::kQUInt8:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<uint8_t*>(t.raw_data()), "int_val",
+      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<uint8_t*>(t.raw_data()),
+                                       "int_val",
                                        [](int32_t v) { return static_cast<uint8_t>(v); }));
       break;
     case DType::kUInt16:
     case DType::kQUInt16:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<uint16_t*>(t.raw_data()), "int_val",
+      TFM_RETURN_IF_ERROR(FillRepeated(proto.int_val(), n, static_cast<uint16_t*>(t.raw_data()),
+                                       "int_val",
                                        [](int32_t v) { return static_cast<uint16_t>(v); }));
       break;
     case DType::kInt64:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.int64_val(), n, t.data<int64_t>(), "int64_val", Same<int64_t>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.int64_val(), n, t.data<int64_t>(), "int64_val", Same<int64_t>));
       break;
     case DType::kUInt32:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.uint32_val(), n, t.data<uint32_t>(), "uint32_val", Same<uint32_t>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.uint32_val(), n, t.data<uint32_t>(), "uint32_val", Same<uint32_t>));
       break;
     case DType::kUInt64:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.uint64_val(), n, t.data<uint64_t>(), "uint64_val", Same<uint64_t>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.uint64_val(), n, t.data<uint64_t>(), "uint64_val", Same<uint64_t>));
       break;
     case DType::kBool:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.bool_val(), n, t.data<bool>(), "bool_val", Same<bool>));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.bool_val(), n, t.data<bool>(), "bool_val", Same<bool>));
       break;
     case DType::kHalf:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.half_val(), n, t.data<Half>(), "half_val", [](int32_t v) {
-        Half h;
-        h.bits = static_cast<uint16_t>(v);
-        return h;
-      }));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.half_val(), n, t.data<Half>(), "half_val", [](int32_t v) {
+            Half h;
+            h.bits = static_cast<uint16_t>(v);
+            return h;
+          }));
       break;
     case DType::kBFloat16:
-      TFM_RETURN_IF_ERROR(FillRepeated(proto.half_val(), n, t.data<BFloat16>(), "half_val", [](int32_t v) {
-        BFloat16 h;
-        h.bits = static_cast<uint16_t>(v);
-        return h;
-      }));
+      TFM_RETURN_IF_ERROR(
+          FillRepeated(proto.half_val(), n, t.data<BFloat16>(), "half_val", [](int32_t v) {
+            BFloat16 h;
+            h.bits = static_cast<uint16_t>(v);
+            return h;
+          }));
       break;
     case DType::kString:
       TFM_RETURN_IF_ERROR(FillRepeated(proto.string_val(), n, t.data<std::string>(), "string_val",
@@ -155,21 +167,24 @@ absl::StatusOr<Tensor> TensorFromProto(const tensorflow::TensorProto& proto) {
       bool is64 = dtype == DType::kComplex64;
       int have = is64 ? proto.scomplex_val_size() : proto.dcomplex_val_size();
       if (have % 2 != 0 || have / 2 > n) {
-        return absl::InvalidArgumentError(absl::StrCat("TensorProto has ", have,
-                                                       " complex components for ", n, " elements"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("TensorProto has ", have, " complex components for ", n, " elements"));
       }
       for (int64_t i = 0; i < n && have > 0; ++i) {
         int64_t j = std::min<int64_t>(i, have / 2 - 1);
         if (is64) {
-          t.data<complex64>()[i] = complex64(proto.scomplex_val(2 * j), proto.scomplex_val(2 * j + 1));
+          t.data<complex64>()[i] =
+              complex64(proto.scomplex_val(2 * j), proto.scomplex_val(2 * j + 1));
         } else {
-          t.data<complex128>()[i] = complex128(proto.dcomplex_val(2 * j), proto.dcomplex_val(2 * j + 1));
+          t.data<complex128>()[i] =
+              complex128(proto.dcomplex_val(2 * j), proto.dcomplex_val(2 * j + 1));
         }
       }
       break;
     }
     case DType::kResource: {
-      if (proto.resource_handle_val_size() > n) return absl::InvalidArgumentError("too many resource handles");
+      if (proto.resource_handle_val_size() > n)
+        return absl::InvalidArgumentError("too many resource handles");
       for (int i = 0; i < proto.resource_handle_val_size(); ++i) {
         const auto& h = proto.resource_handle_val(i);
         ResourceHandle& r = t.data<ResourceHandle>()[i];
@@ -216,19 +231,23 @@ void TensorToProto(const Tensor& t, tensorflow::TensorProto* proto, TensorEncodi
       break;
     case DType::kInt16:
     case DType::kQInt16:
-      for (int64_t i = 0; i < n; ++i) proto->add_int_val(static_cast<const int16_t*>(t.raw_data())[i]);
+      for (int64_t i = 0; i < n; ++i)
+        proto->add_int_val(static_cast<const int16_t*>(t.raw_data())[i]);
       break;
     case DType::kInt8:
     case DType::kQInt8:
-      for (int64_t i = 0; i < n; ++i) proto->add_int_val(static_cast<const int8_t*>(t.raw_data())[i]);
+      for (int64_t i = 0; i < n; ++i)
+        proto->add_int_val(static_cast<const int8_t*>(t.raw_data())[i]);
       break;
     case DType::kUInt8:
     case DType::kQUInt8:
-      for (int64_t i = 0; i < n; ++i) proto->add_int_val(static_cast<const uint8_t*>(t.raw_data())[i]);
+      for (int64_t i = 0; i < n; ++i)
+        proto->add_int_val(static_cast<const uint8_t*>(t.raw_data())[i]);
       break;
     case DType::kUInt16:
     case DType::kQUInt16:
-      for (int64_t i = 0; i < n; ++i) proto->add_int_val(static_cast<const uint16_t*>(t.raw_data())[i]);
+      for (int64_t i = 0; i < n; ++i)
+        proto->add_int_val(static_cast<const uint16_t*>(t.raw_data())[i]);
       break;
     case DType::kInt64:
       proto->mutable_int64_val()->Add(t.data<int64_t>(), t.data<int64_t>() + n);
@@ -274,7 +293,8 @@ void TensorToProto(const Tensor& t, tensorflow::TensorProto* proto, TensorEncodi
       }
       break;
     case DType::kVariant:
-      for (int64_t i = 0; i < n; ++i) proto->add_variant_val()->set_type_name(t.data<Variant>()[i].type_name);
+      for (int64_t i = 0; i < n; ++i)
+        proto->add_variant_val()->set_type_name(t.data<Variant>()[i].type_name);
       break;
     default:
       break;
