@@ -18,8 +18,8 @@ struct CheckpointEntry {
   std::string name;
   DType dtype = DType::kInvalid;
   TensorShape shape;
-  int64_t bytes = 0;       // stored size (V2 data bytes; V1 best effort)
-  bool sliced = false;     // stored as partitions (slices)
+  int64_t bytes = 0;    // stored size (V2 data bytes; V1 best effort)
+  bool sliced = false;  // stored as partitions (slices)
 };
 
 // Reads a checkpoint. Thread-safe after Open. Every tensor read is checksum-verified
@@ -58,6 +58,11 @@ class CheckpointWriter {
   ~CheckpointWriter();
   // Any dtype tensor_bundle supports (numeric, bool, string).
   absl::Status Add(const std::string& name, const Tensor& tensor);
+  // One partition of a sliced variable, as SaveV2 with shape_and_slices writes it (TF's
+  // BundleWriter::AddSlice): `shape_and_slice` is "dim0 dim1 ... <slice>" and `slice_value`
+  // has the slice's shape. A full slice is the same as Add.
+  absl::Status AddSlice(const std::string& name, const std::string& shape_and_slice,
+                        const Tensor& slice_value);
   // Writes everything; nothing is visible at `prefix` until this succeeds.
   absl::Status Finish();
 

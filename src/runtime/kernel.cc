@@ -25,8 +25,8 @@ absl::Status KernelInit::Error(absl::string_view msg) const {
   return absl::InvalidArgumentError(absl::StrCat("node '", name(), "' (", op(), "): ", msg));
 }
 
-#define TFM_FIND_ATTR_(a)                                                 \
-  const AttrValue* a = FindAttr(attr);                                    \
+#define TFM_FIND_ATTR_(a)              \
+  const AttrValue* a = FindAttr(attr); \
   if (a == nullptr) return Error(absl::StrCat("missing attr '", attr, "'"))
 
 absl::Status KernelInit::GetAttr(absl::string_view attr, std::string* v) const {
@@ -46,7 +46,8 @@ absl::Status KernelInit::GetAttr(absl::string_view attr, int64_t* v) const {
 absl::Status KernelInit::GetAttr(absl::string_view attr, int32_t* v) const {
   int64_t x;
   TFM_RETURN_IF_ERROR(GetAttr(attr, &x));
-  if (x < INT32_MIN || x > INT32_MAX) return Error(absl::StrCat("attr '", attr, "' out of int32 range"));
+  if (x < INT32_MIN || x > INT32_MAX)
+    return Error(absl::StrCat("attr '", attr, "' out of int32 range"));
   *v = static_cast<int32_t>(x);
   return absl::OkStatus();
 }
@@ -68,7 +69,8 @@ absl::Status KernelInit::GetAttr(absl::string_view attr, bool* v) const {
 absl::Status KernelInit::GetAttr(absl::string_view attr, DType* v) const {
   TFM_FIND_ATTR_(a);
   if (a->value_case() != AttrValue::kType) return AttrTypeError(*this, attr, "type");
-  if (!DTypeIsValid(a->type())) return Error(absl::StrCat("attr '", attr, "' has invalid dtype ", a->type()));
+  if (!DTypeIsValid(a->type()))
+    return Error(absl::StrCat("attr '", attr, "' has invalid dtype ", a->type()));
   *v = BaseDType(a->type());
   return absl::OkStatus();
 }
@@ -89,8 +91,8 @@ absl::Status KernelInit::GetAttr(absl::string_view attr, Tensor* v) const {
   return absl::OkStatus();
 }
 
-#define TFM_LIST_ATTR_(a)                                                             \
-  TFM_FIND_ATTR_(a);                                                                  \
+#define TFM_LIST_ATTR_(a)                                                                 \
+  TFM_FIND_ATTR_(a);                                                                      \
   if (a->value_case() != AttrValue::kList && a->value_case() != AttrValue::VALUE_NOT_SET) \
   return AttrTypeError(*this, attr, "list")
 

@@ -49,11 +49,11 @@ class Model {
       const LoadOptions& options = {});
   // A plain GraphDef (e.g. a frozen graph). No signatures; run it by tensor names.
   static absl::StatusOr<std::unique_ptr<Model>> LoadGraph(tensorflow::GraphDef graph,
-                                                         const LoadOptions& options = {});
+                                                          const LoadOptions& options = {});
   // A MetaGraphDef plus an optional checkpoint prefix to restore variables from.
-  static absl::StatusOr<std::unique_ptr<Model>> LoadMetaGraph(
-      tensorflow::MetaGraphDef meta_graph, const std::string& checkpoint_prefix,
-      const LoadOptions& options = {});
+  static absl::StatusOr<std::unique_ptr<Model>> LoadMetaGraph(tensorflow::MetaGraphDef meta_graph,
+                                                              const std::string& checkpoint_prefix,
+                                                              const LoadOptions& options = {});
 
   // Signatures (excluding __saved_model_init_op), by key.
   virtual const std::map<std::string, Signature>& signatures() const = 0;

@@ -6,9 +6,16 @@ namespace tfmodel::runtime {
 
 // Each family defines its function in its own file (kernels/<family>.cc).
 // Add one line per family here.
+void RegisterBasicKernels(KernelRegistry& r);
+void RegisterStateKernels(KernelRegistry& r);
+void RegisterControlFlowKernels(KernelRegistry& r);
+void RegisterFunctionKernels(KernelRegistry& r);
 
 void RegisterAllKernels(KernelRegistry& r) {
-  (void)r;
+  RegisterBasicKernels(r);
+  RegisterStateKernels(r);
+  RegisterControlFlowKernels(r);
+  RegisterFunctionKernels(r);
 }
 
 }  // namespace tfmodel::runtime

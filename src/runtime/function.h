@@ -1,0 +1,85 @@
+// Functions: turning a FunctionDef of a library into a plan, and the ops that call one
+// (PartitionedCall, StatefulPartitionedCall, and calls by function name).
+//
+// A FunctionDef body names outputs as "node:out_arg:index"; flattening that to an output
+// position needs the callee op's OpDef. OpDefs come from a process-wide registry filled
+// from MetaGraphDefs' stripped_op_list (RegisterOpDefs), with a built-in table of the
+// common multi-output ops as fallback; ops with one output need nothing.
+#ifndef TFMODEL_RUNTIME_FUNCTION_H_
+#define TFMODEL_RUNTIME_FUNCTION_H_
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "runtime/executor.h"
+#include "tensorflow/core/framework/function.pb.h"
+#include "tensorflow/core/framework/graph.pb.h"
+#include "tensorflow/core/framework/op_def.pb.h"
+
+namespace tfmodel::runtime {
+
+// Adds OpDefs (e.g. a MetaGraphDef's stripped_op_list) to the process-wide registry.
+void RegisterOpDefs(const tensorflow::OpList& ops);
+// Null when unknown.
+const tensorflow::OpDef* FindOpDef(const std::string& op);
+
+using AttrMap = google::protobuf::Map<std::string, tensorflow::AttrValue>;
+
+// A FunctionDef rewritten as a plain graph: one "_Arg" node per input (fed by name), the
+// body with flat "node:position" input names and attrs substituted, and the tensors
+// (fetches) and nodes (targets) the call returns and must run.
+struct FunctionGraph {
+  tensorflow::GraphDef graph;
+  std::vector<std::string> arg_feeds;    // "arg:0", in signature order
+  std::vector<std::string> ret_fetches;  // in signature order
+  std::vector<std::string> control_targets;
+  std::vector<DType> arg_types, ret_types;
+};
+absl::StatusOr<FunctionGraph> FunctionToGraph(const tensorflow::FunctionDef& fdef,
+                                              const AttrMap& attrs,
+                                              const tensorflow::FunctionDefLibrary* library);
+
+// A function compiled once into a plan.
+class CompiledFunction {
+ public:
+  static absl::StatusOr<std::unique_ptr<CompiledFunction>> Compile(
+      const tensorflow::FunctionDefLibrary* library, const std::string& name, const AttrMap& attrs);
+  absl::Status Call(const RunContext& ctx, absl::Span<const Tensor> args,
+                    std::vector<Tensor>* rets) const;
+  const std::string& name() const { return name_; }
+  int num_args() const { return static_cast<int>(arg_types_.size()); }
+  int num_rets() const { return static_cast<int>(ret_types_.size()); }
+
+ private:
+  std::string name_;
+  std::vector<DType> arg_types_, ret_types_;
+  std::unique_ptr<Executor> executor_;
+};
+
+// Per-model function runtime handed to kernels (KernelContext::functions()): compiles
+// library functions on first use and caches them by name and attrs.
+class FunctionRuntime {
+ public:
+  explicit FunctionRuntime(const tensorflow::FunctionDefLibrary* library) : library_(library) {}
+  const tensorflow::FunctionDefLibrary* library() const { return library_; }
+  absl::StatusOr<const CompiledFunction*> Get(const std::string& name, const AttrMap& attrs);
+
+ private:
+  const tensorflow::FunctionDefLibrary* library_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<CompiledFunction>> cache_;
+};
+
+const tensorflow::FunctionDef* FindFunction(const tensorflow::FunctionDefLibrary* library,
+                                            const std::string& name);
+// The kernel of a node whose op is a library function's name (a direct call).
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeFunctionCallKernel(const KernelInit& init);
+void RegisterFunctionKernels(KernelRegistry& r);
+
+}  // namespace tfmodel::runtime
+
+#endif  // TFMODEL_RUNTIME_FUNCTION_H_
