@@ -108,6 +108,8 @@ class ServerProcess {
     log_path = JoinPath(testing::TempDir(), absl::StrCat("server_", rest_port, ".log"));
     flags.push_back(absl::StrCat("--port=", grpc_port));
     flags.push_back(absl::StrCat("--rest_api_port=", rest_port));
+    // Fail fast on load errors instead of TF Serving's minute-long retry interval.
+    flags.push_back("--max_num_load_retries=0");
     std::vector<std::string> args = {TFMODEL_BINARY, "serve"};
     args.insert(args.end(), flags.begin(), flags.end());
     pid = fork();
@@ -121,14 +123,19 @@ class ServerProcess {
       execv(argv[0], argv.data());
       _exit(127);
     }
-    for (int i = 0; i < 600; ++i) {
+    for (int i = 0; i < 300; ++i) {
       int st;
       if (waitpid(pid, &st, WNOHANG) == pid) {
         exit_status = st;
         pid = -1;
         return false;
       }
-      if (Http(rest_port, "GET", ready_path).status == 200) return true;
+      // Ready once the model's versions have settled (loaded, or failed with an error).
+      HttpResult r = Http(rest_port, "GET", ready_path);
+      if (r.status == 200 && r.body.find("\"LOADING\"") == std::string::npos) {
+        ready_status = r.body;
+        return r.body.find("\"AVAILABLE\"") != std::string::npos;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     return false;
@@ -167,6 +174,7 @@ class ServerProcess {
 
   pid_t pid = -1;
   int exit_status = -1;
+  std::string ready_status;  // status JSON seen at readiness
   int grpc_port = 0, rest_port = 0;
   std::string log_path;
 };
@@ -184,8 +192,9 @@ TEST(ServeE2E, BadFlagsAndVersion) {
 TEST(ServeE2E, BadModelConfig) {
   TFM_REQUIRE_TESTDATA();
   ServerProcess p;
-  EXPECT_FALSE(p.Start({"--model_config_file=" + testing::Testdata("tf_serving/bad_model_config.txt")},
-                       "/v1/models/default"));
+  EXPECT_FALSE(
+      p.Start({"--model_config_file=" + testing::Testdata("tf_serving/bad_model_config.txt")},
+              "/v1/models/default"));
   EXPECT_NE(WEXITSTATUS(p.exit_status), 0);
   EXPECT_THAT(p.Log(), HasSubstr("Error parsing text-format tensorflow.serving.ModelServerConfig"));
 }
@@ -195,11 +204,14 @@ TEST(ServeE2E, RestPredictClassifyRegressStatusMetadata) {
   ServerProcess p;
   ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_timeout_in_ms=60000"},
                       "/v1/models/default"))
-      << p.Log();
-  EXPECT_THAT(p.Log(), HasSubstr(absl::StrCat("Running gRPC ModelServer at 0.0.0.0:", p.grpc_port)));
-  EXPECT_THAT(p.Log(), HasSubstr(absl::StrCat("Exporting HTTP/REST API at:localhost:", p.rest_port)));
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.Log(),
+              HasSubstr(absl::StrCat("Running gRPC ModelServer at 0.0.0.0:", p.grpc_port)));
+  EXPECT_THAT(p.Log(),
+              HasSubstr(absl::StrCat("Exporting HTTP/REST API at:localhost:", p.rest_port)));
 
-  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0, 3.0, 4.0]})");
+  auto r =
+      Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0, 3.0, 4.0]})");
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0, 3.5, 4.0]})"));
   EXPECT_THAT(r.headers, HasSubstr("Content-Type: application/json"));
@@ -277,8 +289,13 @@ TEST(ServeE2E, Grpc) {
   tensorflow::serving::ClassificationRequest creq;
   creq.mutable_model_spec()->set_name("default");
   creq.mutable_model_spec()->set_signature_name("classify_x_to_y");
-  (*creq.mutable_input()->mutable_example_list()->add_examples()->mutable_features()
-        ->mutable_feature())["x"].mutable_float_list()->add_value(2.0f);
+  (*creq.mutable_input()
+        ->mutable_example_list()
+        ->add_examples()
+        ->mutable_features()
+        ->mutable_feature())["x"]
+      .mutable_float_list()
+      ->add_value(2.0f);
   tensorflow::serving::ClassificationResponse cresp;
   grpc::ClientContext cctx;
   s = stub->Classify(&cctx, creq, &cresp);
@@ -292,7 +309,7 @@ TEST(ServeE2E, Grpc) {
     t->mutable_model_spec()->set_name("default");
     t->mutable_model_spec()->set_signature_name(sig);
     t->set_method_name(std::string(sig).rfind("regress", 0) == 0 ? "tensorflow/serving/regress"
-                                                                  : "tensorflow/serving/classify");
+                                                                 : "tensorflow/serving/classify");
   }
   *mreq.mutable_input() = creq.input();
   tensorflow::serving::MultiInferenceResponse mresp;
@@ -330,6 +347,35 @@ TEST(ServeE2E, Grpc) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+TEST(ServeE2E, BrokenModelIsReportedAndServerKeepsServing) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  EXPECT_FALSE(p.Start({"--model_base_path=" + testing::Testdata("tf_serving/bad_half_plus_two")},
+                       "/v1/models/default"));
+  ASSERT_GT(p.pid, 0) << p.Log();
+  rapidjson::Document d;
+  d.Parse(p.ready_status.c_str());
+  ASSERT_FALSE(d.HasParseError()) << p.ready_status;
+  const auto& st = d["model_version_status"][0];
+  EXPECT_STREQ(st["version"].GetString(), "123");
+  EXPECT_STREQ(st["state"].GetString(), "END");
+  EXPECT_STRNE(st["status"]["error_code"].GetString(), "OK");
+  EXPECT_GT(st["status"]["error_message"].GetStringLength(), 0u);
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_THAT(r.body, HasSubstr("Servable not found for request: Latest(default)"));
+  EXPECT_EQ(Http(p.rest_port, "GET", "/health").body, "healthy");
+  auto mstub = p.GrpcStub<tensorflow::serving::ModelService>();
+  tensorflow::serving::GetModelStatusRequest sreq;
+  sreq.mutable_model_spec()->set_name("default");
+  tensorflow::serving::GetModelStatusResponse sresp;
+  grpc::ClientContext sctx;
+  grpc::Status s = mstub->GetModelStatus(&sctx, sreq, &sresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(sresp.model_version_status(0).state(), tensorflow::serving::ModelVersionStatus::END);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
 std::string WriteConfig(const std::string& text) {
   const std::string path = JoinPath(testing::TempDir(), absl::StrCat("config_", rand(), ".txt"));
   EXPECT_TRUE(WriteStringToFile(path, text).ok());
@@ -340,18 +386,20 @@ TEST(ServeE2E, GoodModelConfigTwoVersionsAndLabels) {
   TFM_REQUIRE_TESTDATA();
   auto good = ReadFileToString(testing::Testdata("tf_serving/good_model_config.txt"));
   ASSERT_TRUE(good.ok());
-  std::string text = absl::StrReplaceAll(
-      *good, {{"${TEST_HALF_PLUS_TWO_DIR}", HalfPlusTwo()},
-              {"${TEST_HALF_PLUS_THREE_DIR}",
-               testing::Testdata("tf_serving/saved_model_half_plus_three")}});
-  text = absl::StrReplaceAll(text, {{"model_config_list: {", absl::StrCat(
-      "model_config_list: {\n  config: { name: 'two_versions' base_path: '",
-      testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions"),
-      "' model_platform: 'tensorflow' model_version_policy { all {} } "
-      "version_labels { key: 'stable' value: 123 } version_labels { key: 'canary' value: 124 } },")}});
+  std::string text =
+      absl::StrReplaceAll(*good, {{"${TEST_HALF_PLUS_TWO_DIR}", HalfPlusTwo()},
+                                  {"${TEST_HALF_PLUS_THREE_DIR}",
+                                   testing::Testdata("tf_serving/saved_model_half_plus_three")}});
+  text = absl::StrReplaceAll(
+      text, {{"model_config_list: {",
+              absl::StrCat("model_config_list: {\n  config: { name: 'two_versions' base_path: '",
+                           testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions"),
+                           "' model_platform: 'tensorflow' model_version_policy { all {} } "
+                           "version_labels { key: 'stable' value: 123 } version_labels { key: "
+                           "'canary' value: 124 } },")}});
   ServerProcess p;
   ASSERT_TRUE(p.Start({"--model_config_file=" + WriteConfig(text)}, "/v1/models/half_plus_three"))
-      << p.Log();
+      << p.ready_status << p.Log();
   auto r = Http(p.rest_port, "POST", "/v1/models/half_plus_two:predict", R"({"instances": [2.0]})");
   EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
   r = Http(p.rest_port, "POST", "/v1/models/half_plus_three:predict", R"({"instances": [2.0]})");
@@ -392,10 +440,10 @@ TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
   const std::string src = testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions");
   CopyVersion(JoinPath(src, "00000123"), JoinPath(base, "1"));
   ServerProcess p;
-  ASSERT_TRUE(p.Start({"--model_base_path=" + base, "--model_name=live",
-                       "--file_system_poll_wait_seconds=1"},
-                      "/v1/models/live"))
-      << p.Log();
+  ASSERT_TRUE(p.Start(
+      {"--model_base_path=" + base, "--model_name=live", "--file_system_poll_wait_seconds=1"},
+      "/v1/models/live"))
+      << p.ready_status << p.Log();
   std::atomic<bool> stop{false};
   std::atomic<int> ok{0}, bad{0};
   std::string last_bad;
@@ -436,12 +484,12 @@ TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
 TEST(ServeE2E, OversizedBodyMetricsAndCors) {
   TFM_REQUIRE_TESTDATA();
   ServerProcess p;
-  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_max_body_bytes=1000",
-                       "--rest_api_enable_cors_support",
-                       "--monitoring_config_file=" +
-                           testing::Testdata("tf_serving/monitoring_config.txt")},
-                      "/v1/models/default"))
-      << p.Log();
+  ASSERT_TRUE(
+      p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_max_body_bytes=1000",
+               "--rest_api_enable_cors_support",
+               "--monitoring_config_file=" + testing::Testdata("tf_serving/monitoring_config.txt")},
+              "/v1/models/default"))
+      << p.ready_status << p.Log();
   auto r = Http(p.rest_port, "POST", "/v1/models/default:predict",
                 absl::StrCat(R"({"instances": [)", std::string(2000, ' '), "1.0]}"));
   EXPECT_EQ(r.status, 413);
