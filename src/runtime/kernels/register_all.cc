@@ -16,6 +16,9 @@ void RegisterGatherKernels(KernelRegistry& r);    // gather_ops.cc
 void RegisterPadKernels(KernelRegistry& r);       // pad_ops.cc
 void RegisterSequenceKernels(KernelRegistry& r);  // sequence_ops.cc
 void RegisterRandomKernels(KernelRegistry& r);    // random_ops.cc
+void RegisterCwiseBinaryKernels(KernelRegistry& r);  // kernels/cwise_binary.cc
+void RegisterCwiseUnaryKernels(KernelRegistry& r);   // kernels/cwise_unary.cc
+void RegisterReductionKernels(KernelRegistry& r);    // kernels/reduction.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -28,6 +31,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterPadKernels(r);
   RegisterSequenceKernels(r);
   RegisterRandomKernels(r);
+  RegisterCwiseBinaryKernels(r);
+  RegisterCwiseUnaryKernels(r);
+  RegisterReductionKernels(r);
 }
 
 }  // namespace tfmodel::runtime
