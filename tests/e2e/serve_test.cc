@@ -428,6 +428,57 @@ TEST(ServeE2E, GoodModelConfigTwoVersionsAndLabels) {
       {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})"));
 }
 
+constexpr char kMatrixRequest[] =
+    R"({"instances": [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]})";
+constexpr char kMatrixPredictions[] =
+    R"({"predictions": [[[2.5, 3.0, 3.5], [4.0, 4.5, 5.0], [5.5, 6.0, 6.5]]]})";
+
+TEST(ServeE2E, MatrixModelRestAndGrpc) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + testing::Testdata("tf_serving/matrix_half_plus_two"),
+                       "--model_name=matrix"},
+                      "/v1/models/matrix"))
+      << p.ready_status << p.Log();
+  auto r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", kMatrixRequest);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, kMatrixPredictions));
+  r = Http(p.rest_port, "POST", "/v1/models/matrix/versions/1:predict",
+           R"({"inputs": {"x": [[[0, 0, 0], [0, 0, 0], [0, 0, 2]]]}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(
+      JsonEq(r.body, R"({"outputs": [[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 3.0]]]})"));
+  // Like TensorFlow, fed tensors are not checked against the placeholder's declared
+  // shape (TF Serving's own tests feed [N,2] into an [N,1] signature); ragged JSON is.
+  r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", R"({"instances": [[1.0, 2.0]]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [[2.5, 3.0]]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", R"({"instances": [[1.0, [2.0]]]})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("Encountered list at unexpected level"));
+  r = Http(p.rest_port, "GET", "/v1/models/matrix/metadata");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("\"serving_default\""));
+
+  auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+  tensorflow::serving::PredictRequest req;
+  req.mutable_model_spec()->set_name("matrix");
+  auto& x = (*req.mutable_inputs())["x"];
+  x.set_dtype(tensorflow::DT_FLOAT);
+  for (int d : {1, 3, 3}) x.mutable_tensor_shape()->add_dim()->set_size(d);
+  for (int i = 0; i < 9; ++i) x.add_float_val(static_cast<float>(i));
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Predict(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(resp.outputs().count("y")) << resp.DebugString();
+  const auto& y = resp.outputs().at("y");
+  ASSERT_EQ(y.float_val_size(), 9);
+  EXPECT_EQ(y.float_val(8), 6.0f);
+  EXPECT_EQ(resp.model_spec().version().value(), 1);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
 void CopyVersion(const std::string& from, const std::string& to) {
   fs::copy(from, to + ".tmp", fs::copy_options::recursive);
   fs::rename(to + ".tmp", to);  // appears atomically under its numeric name
@@ -437,8 +488,9 @@ TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
   TFM_REQUIRE_TESTDATA();
   const std::string base = JoinPath(testing::TempDir(), "live_model");
   fs::create_directories(base);
-  const std::string src = testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions");
-  CopyVersion(JoinPath(src, "00000123"), JoinPath(base, "1"));
+  // matrix_half_plus_two needs no ParseExample kernel: y = 0.5 x + 2 on [N,3,3].
+  const std::string src = testing::Testdata("tf_serving/matrix_half_plus_two");
+  CopyVersion(JoinPath(src, "1"), JoinPath(base, "1"));
   ServerProcess p;
   ASSERT_TRUE(p.Start(
       {"--model_base_path=" + base, "--model_name=live", "--file_system_poll_wait_seconds=1"},
@@ -449,8 +501,8 @@ TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
   std::string last_bad;
   std::thread client([&] {
     while (!stop) {
-      auto r = Http(p.rest_port, "POST", "/v1/models/live:predict", R"({"instances": [2.0]})");
-      if (r.status == 200 && JsonEq(r.body, R"({"predictions": [3.0]})")) {
+      auto r = Http(p.rest_port, "POST", "/v1/models/live:predict", kMatrixRequest);
+      if (r.status == 200 && JsonEq(r.body, kMatrixPredictions)) {
         ++ok;
       } else {
         ++bad;
@@ -467,7 +519,7 @@ TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
     }
     return false;
   };
-  CopyVersion(JoinPath(src, "00000124"), JoinPath(base, "2"));
+  CopyVersion(JoinPath(src, "1"), JoinPath(base, "2"));
   EXPECT_TRUE(wait_for("\"2\""));
   fs::remove_all(JoinPath(base, "2"));
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -485,15 +537,15 @@ TEST(ServeE2E, OversizedBodyMetricsAndCors) {
   TFM_REQUIRE_TESTDATA();
   ServerProcess p;
   ASSERT_TRUE(
-      p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_max_body_bytes=1000",
-               "--rest_api_enable_cors_support",
+      p.Start({"--model_base_path=" + testing::Testdata("tf_serving/matrix_half_plus_two"),
+               "--rest_api_max_body_bytes=1000", "--rest_api_enable_cors_support",
                "--monitoring_config_file=" + testing::Testdata("tf_serving/monitoring_config.txt")},
               "/v1/models/default"))
       << p.ready_status << p.Log();
   auto r = Http(p.rest_port, "POST", "/v1/models/default:predict",
                 absl::StrCat(R"({"instances": [)", std::string(2000, ' '), "1.0]}"));
   EXPECT_EQ(r.status, 413);
-  r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0]})");
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", kMatrixRequest);
   EXPECT_EQ(r.status, 200);
   EXPECT_THAT(r.headers, HasSubstr("Access-Control-Allow-Origin: *"));
   r = Http(p.rest_port, "GET", "/monitoring/prometheus/metrics");
