@@ -20,6 +20,7 @@ struct Command {
 const Command kCommands[] = {
     {"inspect", InspectMain, "describe a SavedModel, GraphDef, MetaGraph or checkpoint"},
     {"run", RunMain, "run a signature or named tensors on .npy files or literals"},
+    {"serve", ServeMain, "serve models over TF Serving's REST and gRPC APIs"},
     {"freeze", FreezeMain, "checkpoint + graph (or SavedModel) -> one frozen GraphDef"},
     {"export", ExportMain, "checkpoint / frozen graph / SavedModel -> versioned SavedModel"},
     {"make-example", MakeExampleMain, "write the example half_plus_two SavedModel"},

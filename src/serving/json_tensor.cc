@@ -1,0 +1,773 @@
+#include "serving/json_tensor.h"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/float_format.h"
+#include "core/status.h"
+#include "rapidjson/document.h"
+#include "rapidjson/encodedstream.h"
+#include "rapidjson/error/en.h"
+#include "rapidjson/memorystream.h"
+#include "rapidjson/prettywriter.h"
+#include "rapidjson/stringbuffer.h"
+#include "tensorflow/core/example/example.pb.h"
+#include "tensorflow/core/example/feature.pb.h"
+
+namespace tfmodel::serving {
+namespace {
+
+using tensorflow::TensorProto;
+using tensorflow::TensorShapeProto;
+using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+constexpr char kSignatureKey[] = "signature_name";
+constexpr char kInstancesKey[] = "instances";
+constexpr char kInputsKey[] = "inputs";
+constexpr char kContextKey[] = "context";
+constexpr char kExamplesKey[] = "examples";
+constexpr char kPredictionsKey[] = "predictions";
+constexpr char kOutputsKey[] = "outputs";
+constexpr char kResultsKey[] = "results";
+constexpr char kErrorKey[] = "error";
+constexpr char kB64Key[] = "b64";
+constexpr char kBytesSuffix[] = "_bytes";
+// Deeper JSON than this is refused before parsing (the DOM parser recurses).
+constexpr int kMaxJsonDepth = 512;
+
+std::string JsonTypeName(const rapidjson::Value& v) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+      return "Null";
+    case rapidjson::kFalseType:
+      return "False";
+    case rapidjson::kTrueType:
+      return "True";
+    case rapidjson::kObjectType:
+      return "Object";
+    case rapidjson::kArrayType:
+      return "Array";
+    case rapidjson::kStringType:
+      return "String";
+    case rapidjson::kNumberType:
+      return "Number";
+  }
+  return "Unknown";
+}
+
+bool WriteFloat(JsonWriter* w, float v) {
+  const std::string s = FormatFloat(v);
+  return w->RawValue(s.data(), s.size(), rapidjson::kNumberType);
+}
+bool WriteDouble(JsonWriter* w, double v) {
+  const std::string s = FormatDouble(v);
+  return w->RawValue(s.data(), s.size(), rapidjson::kNumberType);
+}
+
+// A JSON value as text, for error messages (decimals written like responses).
+std::string JsonText(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  if (v.IsFloat()) {
+    WriteFloat(&w, v.GetFloat());
+  } else if (v.IsDouble()) {
+    WriteDouble(&w, v.GetDouble());
+  } else {
+    v.Accept(w);
+  }
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+absl::Status TypeError(const rapidjson::Value& v, DType dtype) {
+  return absl::InvalidArgumentError(absl::StrCat("JSON Value: ", JsonText(v),
+                                                 " Type: ", JsonTypeName(v),
+                                                 " is not of expected type: ", DTypeName(dtype)));
+}
+
+template <typename... Args>
+absl::Status FormatError(const rapidjson::Value& v, const Args&... args) {
+  return absl::InvalidArgumentError(absl::StrCat("JSON Value: ", JsonText(v), " ", args...));
+}
+
+std::string ShapeText(const TensorShapeProto& s) {
+  if (s.unknown_rank()) return "[?]";
+  std::vector<int64_t> dims;
+  for (const auto& d : s.dim()) dims.push_back(d.size());
+  return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
+}
+
+bool SameShape(const TensorShapeProto& a, const TensorShapeProto& b) {
+  if (a.unknown_rank() || b.unknown_rank() || a.dim_size() != b.dim_size()) return false;
+  for (int i = 0; i < a.dim_size(); ++i) {
+    if (a.dim(i).size() != b.dim(i).size()) return false;
+  }
+  return true;
+}
+
+// Appends one scalar JSON value to the typed field of `t` for `dtype`.
+absl::Status AddValue(const rapidjson::Value& v, DType dtype, TensorProto* t) {
+  switch (dtype) {
+    case DType::kFloat:
+      // Numbers out of float range become +-inf, tiny ones round to zero (static cast).
+      if (!v.IsNumber()) return TypeError(v, dtype);
+      t->add_float_val(static_cast<float>(v.GetDouble()));
+      return absl::OkStatus();
+    case DType::kDouble:
+      if (!v.IsNumber()) return TypeError(v, dtype);
+      t->add_double_val(v.GetDouble());
+      return absl::OkStatus();
+    case DType::kInt32:
+      if (!v.IsInt()) return TypeError(v, dtype);
+      t->add_int_val(v.GetInt());
+      return absl::OkStatus();
+    case DType::kInt16:
+      if (!v.IsInt() || v.GetInt() < std::numeric_limits<int16_t>::min() ||
+          v.GetInt() > std::numeric_limits<int16_t>::max()) {
+        return TypeError(v, dtype);
+      }
+      t->add_int_val(v.GetInt());
+      return absl::OkStatus();
+    case DType::kInt8:
+      if (!v.IsInt() || v.GetInt() < std::numeric_limits<int8_t>::min() ||
+          v.GetInt() > std::numeric_limits<int8_t>::max()) {
+        return TypeError(v, dtype);
+      }
+      t->add_int_val(v.GetInt());
+      return absl::OkStatus();
+    case DType::kUInt8:
+      if (!v.IsInt() || v.GetInt() < 0 || v.GetInt() > 255) return TypeError(v, dtype);
+      t->add_int_val(v.GetInt());
+      return absl::OkStatus();
+    case DType::kString:
+      if (!v.IsString()) return TypeError(v, dtype);
+      t->add_string_val(v.GetString(), v.GetStringLength());
+      return absl::OkStatus();
+    case DType::kInt64:
+      if (!v.IsInt64()) return TypeError(v, dtype);
+      t->add_int64_val(v.GetInt64());
+      return absl::OkStatus();
+    case DType::kBool:
+      if (!v.IsBool()) return TypeError(v, dtype);
+      t->add_bool_val(v.GetBool());
+      return absl::OkStatus();
+    case DType::kUInt32:
+      if (!v.IsUint()) return TypeError(v, dtype);
+      t->add_uint32_val(v.GetUint());
+      return absl::OkStatus();
+    case DType::kUInt64:
+      if (!v.IsUint64()) return TypeError(v, dtype);
+      t->add_uint64_val(v.GetUint64());
+      return absl::OkStatus();
+    default:
+      return absl::UnimplementedError(
+          absl::StrCat("Conversion of JSON Value: ", JsonText(v), " to type: ", DTypeName(dtype)));
+  }
+}
+
+// Shape of a dense nested list, following first elements.
+void DenseShape(const rapidjson::Value& v, TensorShapeProto* shape) {
+  const rapidjson::Value* cur = &v;
+  while (cur->IsArray()) {
+    shape->add_dim()->set_size(cur->Size());
+    if (cur->Size() == 0) break;
+    cur = &(*cur)[0];
+  }
+}
+
+bool IsB64Object(const rapidjson::Value& v) {
+  if (!v.IsObject() || v.MemberCount() != 1) return false;
+  auto it = v.FindMember(kB64Key);
+  return it != v.MemberEnd() && it->value.IsString();
+}
+
+absl::Status DecodeB64Object(const rapidjson::Value& v, std::string* out) {
+  if (!IsB64Object(v)) {
+    return FormatError(v, "not formatted correctly for base64 data");
+  }
+  const auto& s = v.FindMember(kB64Key)->value;
+  if (!absl::Base64Unescape(absl::string_view(s.GetString(), s.GetStringLength()), out)) {
+    return absl::InvalidArgumentError("Unable to base64 decode");
+  }
+  return absl::OkStatus();
+}
+
+// Fills `t` (whose shape is already set) from a nested list; counts values.
+absl::Status FillTensor(const rapidjson::Value& v, int level, DType dtype, int64_t* count,
+                        TensorProto* t) {
+  const int rank = t->tensor_shape().dim_size();
+  if (!v.IsArray()) {
+    if (level != rank) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("JSON Value: ", JsonText(v), " found at incorrect level: ", level + 1,
+                       " in the JSON DOM. Expected at level: ", rank));
+    }
+    absl::Status s;
+    if (v.IsObject()) {
+      s = dtype == DType::kString ? DecodeB64Object(v, t->add_string_val()) : TypeError(v, dtype);
+    } else {
+      s = AddValue(v, dtype, t);
+    }
+    if (s.ok()) ++*count;
+    return s;
+  }
+  if (level >= rank) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Encountered list at unexpected level: ", level, " expected < ", rank));
+  }
+  const int64_t want = t->tensor_shape().dim(level).size();
+  if (static_cast<int64_t>(v.Size()) != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Encountered list at unexpected size: ", v.Size(), " at level: ", level,
+                     " expected size: ", want));
+  }
+  for (const auto& e : v.GetArray()) {
+    TFM_RETURN_IF_ERROR(FillTensor(e, level + 1, dtype, count, t));
+  }
+  return absl::OkStatus();
+}
+
+// Per-input state while batching the rows of "instances".
+struct RowState {
+  int64_t size = -1;
+  TensorShapeProto shape;
+};
+
+absl::Status AddInstanceItem(const rapidjson::Value& item, const std::string& name,
+                             const InputDTypeMap& dtypes, std::map<std::string, RowState>* state,
+                             std::map<std::string, TensorProto>* out) {
+  auto dt = dtypes.find(name);
+  if (dt == dtypes.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JSON object: does not have named input: ", name));
+  }
+  TensorProto* t = &(*out)[name];
+  t->mutable_tensor_shape()->Clear();
+  DenseShape(item, t->mutable_tensor_shape());
+  int64_t count = 0;
+  TFM_RETURN_IF_ERROR(FillTensor(item, 0, dt->second, &count, t));
+  RowState& st = (*state)[name];
+  if (st.size < 0) {
+    st.size = count;
+    st.shape = t->tensor_shape();
+  } else if (st.size != count) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Expecting tensor size: ", st.size, " but got: ", count));
+  } else if (!SameShape(st.shape, t->tensor_shape())) {
+    return absl::InvalidArgumentError(absl::StrCat("Expecting shape ", ShapeText(st.shape),
+                                                   " but got: ", ShapeText(t->tensor_shape())));
+  }
+  return absl::OkStatus();
+}
+
+// absl::Status::ToString() of an InvalidArgument status, as TF Serving nests it.
+std::string StatusText(const absl::Status& s) {
+  return absl::StrCat(absl::StatusCodeToString(s.code()), ": ", s.message());
+}
+
+bool IsRowObject(const rapidjson::Value& v) { return v.IsObject() && !IsB64Object(v); }
+
+absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap& dtypes,
+                               std::map<std::string, TensorProto>* out) {
+  if (!list[0].IsObject() && dtypes.size() > 1) {
+    return absl::InvalidArgumentError(
+        "instances is a plain list, but expecting list of objects as multiple input tensors "
+        "required as per tensorinfo_map");
+  }
+  const bool objects = IsRowObject(list[0]);
+  std::set<std::string> input_names;
+  for (const auto& [name, dtype] : dtypes) input_names.insert(name);
+  out->clear();
+  std::map<std::string, RowState> state;
+  int64_t row = 0;
+  for (const auto& elem : list.GetArray()) {
+    if (objects) {
+      if (!IsRowObject(elem)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Expecting object but got list at item ", row, " of input list"));
+      }
+      std::set<std::string> keys;
+      for (const auto& kv : elem.GetObject()) {
+        std::string name(kv.name.GetString(), kv.name.GetStringLength());
+        keys.insert(name);
+        absl::Status s = AddInstanceItem(kv.value, name, dtypes, &state, out);
+        if (!s.ok()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("Failed to process element: ", row, " key: ", name,
+                           " of 'instances' list. Error: ", StatusText(s)));
+        }
+      }
+      if (keys != input_names) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "Failed to process element: ", row, " of 'instances' list. JSON object: ",
+            JsonText(elem), " keys must be equal to: ", absl::StrJoin(input_names, ",")));
+      }
+    } else {
+      if (IsRowObject(elem)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Expecting value/list but got object at item ", row, " of input list"));
+      }
+      absl::Status s = AddInstanceItem(elem, dtypes.begin()->first, dtypes, &state, out);
+      if (!s.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "Failed to process element: ", row, " of 'instances' list. Error: ", StatusText(s)));
+      }
+    }
+    ++row;
+  }
+  for (auto& [name, t] : *out) {
+    t.set_dtype(static_cast<tensorflow::DataType>(dtypes.at(name)));
+    const TensorShapeProto& item_shape = state.at(name).shape;
+    TensorShapeProto* shape = t.mutable_tensor_shape();
+    shape->Clear();
+    shape->add_dim()->set_size(row);
+    for (const auto& d : item_shape.dim()) shape->add_dim()->set_size(d.size());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status FillColumn(const rapidjson::Value& v, DType dtype, TensorProto* t) {
+  t->set_dtype(static_cast<tensorflow::DataType>(dtype));
+  t->mutable_tensor_shape()->Clear();
+  DenseShape(v, t->mutable_tensor_shape());
+  int64_t count = 0;
+  return FillTensor(v, 0, dtype, &count, t);
+}
+
+absl::Status FillFromInputs(const rapidjson::Value& v, const InputDTypeMap& dtypes,
+                            std::map<std::string, TensorProto>* out) {
+  out->clear();
+  if (!v.IsObject() || IsB64Object(v)) {
+    if (dtypes.size() > 1) {
+      return absl::InvalidArgumentError(
+          "inputs is a plain value/list, but expecting an object as multiple input tensors "
+          "required as per tensorinfo_map");
+    }
+    return FillColumn(v, dtypes.begin()->second, &(*out)[dtypes.begin()->first]);
+  }
+  for (const auto& [name, dtype] : dtypes) {
+    auto it = v.FindMember(rapidjson::Value(rapidjson::StringRef(name.data(), name.size())));
+    if (it == v.MemberEnd()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Missing named input: ", name, " in 'inputs' object."));
+    }
+    TFM_RETURN_IF_ERROR(FillColumn(it->value, dtype, &(*out)[name]));
+  }
+  return absl::OkStatus();
+}
+
+// Refuses absurdly deep nesting before the recursive DOM parser sees it.
+absl::Status CheckDepth(absl::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxJsonDepth) {
+        return absl::InvalidArgumentError(absl::StrCat("JSON Parse error: nesting deeper than ",
+                                                       kMaxJsonDepth, " at offset: ", i));
+      }
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ParseJson(absl::string_view json, rapidjson::Document* doc) {
+  if (json.empty()) return absl::InvalidArgumentError("JSON Parse error: The document is empty");
+  TFM_RETURN_IF_ERROR(CheckDepth(json));
+  rapidjson::MemoryStream ms(json.data(), json.size());
+  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
+  if (doc->ParseStream<rapidjson::kParseNanAndInfFlag>(in).HasParseError()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("JSON Parse error: ", rapidjson::GetParseError_En(doc->GetParseError()),
+                     " at offset: ", doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) return FormatError(*doc, "Is not object");
+  return absl::OkStatus();
+}
+
+absl::Status ReadSignatureName(const rapidjson::Document& doc, std::string* name) {
+  auto it = doc.FindMember(kSignatureKey);
+  if (it == doc.MemberEnd()) return absl::OkStatus();
+  if (!it->value.IsString()) {
+    return FormatError(doc,
+                       "not formatted correctly. 'signature_name' key must be a string "
+                       "value.");
+  }
+  name->assign(it->value.GetString(), it->value.GetStringLength());
+  return absl::OkStatus();
+}
+
+// ---- tf.Example from JSON ----
+
+using tensorflow::Feature;
+
+bool FeatureIs(const Feature& f, Feature::KindCase kind) {
+  return f.kind_case() == Feature::KIND_NOT_SET || f.kind_case() == kind;
+}
+
+absl::Status FeatureKindError(const std::string& name, const Feature& f) {
+  std::string kind = "UNKNOWN";
+  switch (f.kind_case()) {
+    case Feature::kBytesList:
+      kind = "bytes";
+      break;
+    case Feature::kFloatList:
+      kind = "float";
+      break;
+    case Feature::kInt64List:
+      kind = "int64";
+      break;
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("Unexpected element type in feature: ", name, " expecting type: ", kind));
+}
+
+absl::Status BadFeatureType(const std::string& name, const rapidjson::Value& v) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("Feature: ", name, " has element with unexpected JSON type: ", JsonTypeName(v)));
+}
+
+absl::Status AddFeatureValue(const rapidjson::Value& v, const std::string& name, Feature* f) {
+  switch (v.GetType()) {
+    case rapidjson::kNullType:
+    case rapidjson::kArrayType:
+      return BadFeatureType(name, v);
+    case rapidjson::kFalseType:
+    case rapidjson::kTrueType:
+      if (!FeatureIs(*f, Feature::kInt64List)) return FeatureKindError(name, *f);
+      f->mutable_int64_list()->add_value(v.GetBool() ? 1 : 0);
+      return absl::OkStatus();
+    case rapidjson::kObjectType:
+      if (!IsB64Object(v)) return BadFeatureType(name, v);
+      if (!FeatureIs(*f, Feature::kBytesList)) return FeatureKindError(name, *f);
+      return DecodeB64Object(v, f->mutable_bytes_list()->add_value());
+    case rapidjson::kStringType:
+      if (!FeatureIs(*f, Feature::kBytesList)) return FeatureKindError(name, *f);
+      f->mutable_bytes_list()->add_value(v.GetString(), v.GetStringLength());
+      return absl::OkStatus();
+    case rapidjson::kNumberType:
+      if (v.IsDouble()) {
+        if (!FeatureIs(*f, Feature::kFloatList)) return FeatureKindError(name, *f);
+        f->mutable_float_list()->add_value(static_cast<float>(v.GetDouble()));
+      } else {
+        if (!FeatureIs(*f, Feature::kInt64List)) return FeatureKindError(name, *f);
+        if (!v.IsInt64()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("Feature: ", name, " has uint64 element. Only int64 is supported."));
+        }
+        f->mutable_int64_list()->add_value(v.GetInt64());
+      }
+      return absl::OkStatus();
+  }
+  return BadFeatureType(name, v);
+}
+
+absl::Status ExampleFromJson(const rapidjson::Value& v, tensorflow::Example* ex) {
+  if (!v.IsObject()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Example must be JSON object but got JSON ", JsonTypeName(v)));
+  }
+  auto* features = ex->mutable_features()->mutable_feature();
+  for (const auto& kv : v.GetObject()) {
+    std::string name(kv.name.GetString(), kv.name.GetStringLength());
+    Feature f;
+    if (kv.value.IsArray()) {
+      for (const auto& e : kv.value.GetArray()) TFM_RETURN_IF_ERROR(AddFeatureValue(e, name, &f));
+    } else {
+      TFM_RETURN_IF_ERROR(AddFeatureValue(kv.value, name, &f));
+    }
+    (*features)[name] = std::move(f);
+  }
+  return absl::OkStatus();
+}
+
+// ---- tensors to JSON ----
+
+bool IsBytesOutput(const std::string& name, const Tensor& t) {
+  return t.dtype() == DType::kString && absl::EndsWith(name, kBytesSuffix);
+}
+
+bool WriteElement(const Tensor& t, int64_t i, bool as_bytes, JsonWriter* w) {
+  switch (t.dtype()) {
+    case DType::kFloat:
+      return WriteFloat(w, t.data<float>()[i]);
+    case DType::kDouble:
+      return WriteDouble(w, t.data<double>()[i]);
+    case DType::kInt32:
+      return w->Int(t.data<int32_t>()[i]);
+    case DType::kInt16:
+      return w->Int(t.data<int16_t>()[i]);
+    case DType::kInt8:
+      return w->Int(t.data<int8_t>()[i]);
+    case DType::kUInt8:
+      return w->Int(t.data<uint8_t>()[i]);
+    case DType::kInt64:
+      return w->Int64(t.data<int64_t>()[i]);
+    case DType::kUInt32:
+      return w->Uint(t.data<uint32_t>()[i]);
+    case DType::kUInt64:
+      return w->Uint64(t.data<uint64_t>()[i]);
+    case DType::kBool:
+      return w->Bool(t.data<bool>()[i]);
+    case DType::kString: {
+      const std::string& s = t.data<std::string>()[i];
+      if (!as_bytes) return w->String(s.data(), s.size());
+      std::string b64;
+      absl::Base64Escape(s, &b64);
+      w->StartObject();
+      w->Key(kB64Key);
+      bool ok = w->String(b64.data(), b64.size());
+      w->EndObject();
+      return ok;
+    }
+    default:
+      return false;
+  }
+}
+
+bool JsonWritable(DType d) {
+  switch (d) {
+    case DType::kFloat:
+    case DType::kDouble:
+    case DType::kInt32:
+    case DType::kInt16:
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt64:
+    case DType::kUInt32:
+    case DType::kUInt64:
+    case DType::kBool:
+    case DType::kString:
+      return true;
+    default:
+      return false;
+  }
+}
+
+absl::Status WriteError(DType d) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("Failed to write JSON value for tensor type: ", DTypeName(d)));
+}
+
+// Writes dims [dim, rank) of `t` starting at element *offset.
+void WriteValues(const Tensor& t, bool as_bytes, int dim, JsonWriter* w, int64_t* offset) {
+  if (dim >= t.rank()) {
+    WriteElement(t, (*offset)++, as_bytes, w);
+    return;
+  }
+  w->StartArray();
+  for (int64_t i = 0; i < t.dim(dim); ++i) WriteValues(t, as_bytes, dim + 1, w, offset);
+  w->EndArray();
+}
+
+std::string Finish(const rapidjson::StringBuffer& buf) {
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace
+
+absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGetter& get_inputs,
+                                     JsonPredictRequest* request) {
+  request->format = JsonPredictFormat::kInvalid;
+  request->inputs.clear();
+  rapidjson::Document doc;
+  TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
+  TFM_RETURN_IF_ERROR(ReadSignatureName(doc, &request->signature_name));
+  TFM_ASSIGN_OR_RETURN(InputDTypeMap dtypes, get_inputs(request->signature_name));
+  if (dtypes.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Failed to get input map for signature: ",
+                     request->signature_name.empty() ? "DEFAULT" : request->signature_name));
+  }
+  auto instances = doc.FindMember(kInstancesKey);
+  auto inputs = doc.FindMember(kInputsKey);
+  if (instances != doc.MemberEnd()) {
+    if (inputs != doc.MemberEnd()) {
+      return FormatError(doc, "Not formatted correctly expecting only one of '", kInputsKey,
+                         "' or '", kInstancesKey, "' keys to exist ");
+    }
+    if (!instances->value.IsArray()) {
+      return FormatError(doc, "Excepting '", kInstancesKey, "' to be an list/array");
+    }
+    if (instances->value.Empty()) {
+      return FormatError(doc, "No values in '", kInstancesKey, "' array");
+    }
+    request->format = JsonPredictFormat::kRow;
+    return FillFromInstances(instances->value, dtypes, &request->inputs);
+  }
+  if (inputs != doc.MemberEnd()) {
+    request->format = JsonPredictFormat::kColumnar;
+    return FillFromInputs(inputs->value, dtypes, &request->inputs);
+  }
+  return absl::InvalidArgumentError("Missing 'inputs' or 'instances' key");
+}
+
+absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tensor>& tensors,
+                                                JsonPredictFormat format) {
+  if (tensors.empty()) {
+    return absl::InvalidArgumentError("Cannot convert empty tensor map to JSON");
+  }
+  for (const auto& [name, t] : tensors) {
+    if (!JsonWritable(t.dtype())) return WriteError(t.dtype());
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  const bool named = tensors.size() > 1;
+  switch (format) {
+    case JsonPredictFormat::kInvalid:
+      return absl::InvalidArgumentError("Invalid request format");
+    case JsonPredictFormat::kRow: {
+      int64_t batch = -1;
+      for (const auto& [name, t] : tensors) {
+        if (t.rank() == 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("Tensor name: ", name, " has no shape information "));
+        }
+        if (batch >= 0 && batch != t.dim(0)) {
+          return absl::InvalidArgumentError(absl::StrCat("Tensor name: ", name,
+                                                         " has inconsistent batch size: ", t.dim(0),
+                                                         " expecting: ", batch));
+        }
+        batch = t.dim(0);
+      }
+      std::map<std::string, int64_t> offsets;
+      w.StartObject();
+      w.Key(kPredictionsKey);
+      w.StartArray();
+      for (int64_t row = 0; row < batch; ++row) {
+        if (named) w.StartObject();
+        w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+        for (const auto& [name, t] : tensors) {
+          if (named) w.Key(name.data(), name.size());
+          WriteValues(t, IsBytesOutput(name, t), 1, &w, &offsets[name]);
+        }
+        w.SetFormatOptions(rapidjson::kFormatDefault);
+        if (named) w.EndObject();
+      }
+      w.EndArray();
+      w.EndObject();
+      return Finish(buf);
+    }
+    case JsonPredictFormat::kColumnar: {
+      w.StartObject();
+      w.Key(kOutputsKey);
+      if (named) w.StartObject();
+      for (const auto& [name, t] : tensors) {
+        if (named) w.Key(name.data(), name.size());
+        int64_t offset = 0;
+        WriteValues(t, IsBytesOutput(name, t), 0, &w, &offset);
+      }
+      if (named) w.EndObject();
+      w.EndObject();
+      return Finish(buf);
+    }
+  }
+  return absl::InvalidArgumentError("Invalid request format");
+}
+
+absl::Status ParseClassifyRegressRequestJson(absl::string_view json, std::string* signature_name,
+                                             tensorflow::serving::Input* input) {
+  rapidjson::Document doc;
+  TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
+  TFM_RETURN_IF_ERROR(ReadSignatureName(doc, signature_name));
+  input->Clear();
+  bool has_context = false;
+  auto it = doc.FindMember(kContextKey);
+  if (it != doc.MemberEnd()) {
+    TFM_RETURN_IF_ERROR(
+        ExampleFromJson(it->value, input->mutable_example_list_with_context()->mutable_context()));
+    has_context = true;
+  }
+  it = doc.FindMember(kExamplesKey);
+  if (it == doc.MemberEnd()) {
+    return FormatError(doc, "When method is classify, key '", kExamplesKey,
+                       "' is expected and was not found");
+  }
+  if (!it->value.IsArray()) {
+    return FormatError(doc, "Expecting '", kExamplesKey, "' value to be an list/array");
+  }
+  if (it->value.Empty()) return FormatError(doc, "'", kExamplesKey, "' value is an empty array");
+  for (const auto& e : it->value.GetArray()) {
+    TFM_RETURN_IF_ERROR(
+        ExampleFromJson(e, has_context ? input->mutable_example_list_with_context()->add_examples()
+                                       : input->mutable_example_list()->add_examples()));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> MakeJsonFromClassificationResult(
+    const tensorflow::serving::ClassificationResult& result) {
+  if (result.classifications_size() == 0) {
+    return absl::InvalidArgumentError("Cannot convert empty ClassificationResults to JSON");
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key(kResultsKey);
+  w.StartArray();
+  for (const auto& c : result.classifications()) {
+    w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+    w.StartArray();
+    for (const auto& cls : c.classes()) {
+      w.StartArray();
+      w.String(cls.label().data(), cls.label().size());
+      WriteFloat(&w, cls.score());
+      w.EndArray();
+    }
+    w.EndArray();
+    w.SetFormatOptions(rapidjson::kFormatDefault);
+  }
+  w.EndArray();
+  w.EndObject();
+  return Finish(buf);
+}
+
+absl::StatusOr<std::string> MakeJsonFromRegressionResult(
+    const tensorflow::serving::RegressionResult& result) {
+  if (result.regressions_size() == 0) {
+    return absl::InvalidArgumentError("Cannot convert empty RegressionResults to JSON");
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key(kResultsKey);
+  w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+  w.StartArray();
+  for (const auto& r : result.regressions()) WriteFloat(&w, r.value());
+  w.EndArray();
+  w.EndObject();
+  return Finish(buf);
+}
+
+std::string MakeJsonFromStatus(const absl::Status& status) {
+  if (status.ok()) return "";
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key(kErrorKey);
+  w.String(status.message().data(), status.message().size());
+  w.EndObject();
+  return Finish(buf);
+}
+
+}  // namespace tfmodel::serving

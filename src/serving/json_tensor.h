@@ -1,0 +1,64 @@
+// JSON <-> tensors in TF Serving's REST formats (api_rest.md):
+//  - predict requests: row format {"instances": [...]} or columnar {"inputs": ...},
+//    optional "signature_name"; {"b64": "..."} for binary strings;
+//  - predict responses: {"predictions": ...} (row) or {"outputs": ...} (columnar);
+//  - classify/regress requests: {"signature_name"?, "context"?, "examples": [...]} where
+//    each example is an object of feature name -> value or list (tf.Example features);
+//  - classify/regress responses {"results": ...}; errors {"error": "..."}.
+// Error messages follow TF Serving's text so clients see the same answers.
+#ifndef TFMODEL_SERVING_JSON_TENSOR_H_
+#define TFMODEL_SERVING_JSON_TENSOR_H_
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "core/tensor.h"
+#include "tensorflow/core/framework/tensor.pb.h"
+#include "tensorflow_serving/apis/classification.pb.h"
+#include "tensorflow_serving/apis/input.pb.h"
+#include "tensorflow_serving/apis/regression.pb.h"
+
+namespace tfmodel::serving {
+
+enum class JsonPredictFormat { kInvalid, kRow, kColumnar };
+
+// Input dtypes of a signature, by alias. Given the request's signature name ("" when the
+// request names none), returns the signature's inputs or an error.
+using InputDTypeMap = std::map<std::string, DType>;
+using InputDTypeGetter =
+    std::function<absl::StatusOr<InputDTypeMap>(const std::string& signature_name)>;
+
+struct JsonPredictRequest {
+  std::string signature_name;  // as given ("" if absent)
+  JsonPredictFormat format = JsonPredictFormat::kInvalid;
+  std::map<std::string, tensorflow::TensorProto> inputs;  // typed fields, by alias
+};
+
+// Parses a predict request body. `json` need not be NUL-terminated.
+absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGetter& get_inputs,
+                                     JsonPredictRequest* request);
+
+// Writes output tensors (by alias) as a predict response in the given format.
+absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tensor>& tensors,
+                                                JsonPredictFormat format);
+
+// Parses a classify or regress request body into signature name + Input (serialized
+// Examples; with "context" it becomes an ExampleListWithContext).
+absl::Status ParseClassifyRegressRequestJson(absl::string_view json, std::string* signature_name,
+                                             tensorflow::serving::Input* input);
+
+absl::StatusOr<std::string> MakeJsonFromClassificationResult(
+    const tensorflow::serving::ClassificationResult& result);
+absl::StatusOr<std::string> MakeJsonFromRegressionResult(
+    const tensorflow::serving::RegressionResult& result);
+
+// {"error": "<message>"} (pretty-printed like TF Serving).
+std::string MakeJsonFromStatus(const absl::Status& status);
+
+}  // namespace tfmodel::serving
+
+#endif  // TFMODEL_SERVING_JSON_TENSOR_H_

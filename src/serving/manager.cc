@@ -1,0 +1,404 @@
+#include "serving/manager.h"
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "core/file_util.h"
+#include "core/status.h"
+#include "serving/source.h"
+#include "tensorflow_serving/apis/prediction_log.pb.h"
+
+namespace tfmodel::serving {
+namespace {
+
+using tensorflow::serving::ModelVersionStatus;
+
+constexpr size_t kMaxWarmupRecords = 1000;
+constexpr char kWarmupFile[] = "assets.extra/tf_serving_warmup_requests";
+
+std::string VersionText(const std::string& name, int64_t version) {
+  return absl::StrCat("{name: ", name, " version: ", version, "}");
+}
+
+int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
+
+}  // namespace
+
+std::string ServableRequestText(const tensorflow::serving::ModelSpec& spec) {
+  if (spec.has_version()) {
+    return absl::StrCat("Specific(", spec.name(), ", ", spec.version().value(), ")");
+  }
+  return absl::StrCat("Latest(", spec.name(), ")");
+}
+
+ServableManager::ServableManager(ManagerOptions options) : options_(std::move(options)) {
+  if (!options_.loader) {
+    auto tags = options_.saved_model_tags;
+    auto load_options = options_.load_options;
+    options_.loader = [tags, load_options](const std::string& dir) {
+      return runtime::Model::LoadSavedModel(dir, tags, load_options);
+    };
+  }
+}
+
+ServableManager::~ServableManager() { Stop(); }
+
+void ServableManager::Log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  }
+}
+
+bool ServableManager::SleepUnlessStopped(int64_t micros) {
+  absl::MutexLock l(&mu_);
+  auto stopped = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return stopped_; };
+  mu_.AwaitWithTimeout(absl::Condition(&stopped), absl::Microseconds(micros));
+  return !stopped_;
+}
+
+void ServableManager::StartPolling() {
+  if (options_.file_system_poll_wait_seconds <= 0 || poll_thread_.joinable()) return;
+  poll_thread_ = std::thread([this] {
+    while (SleepUnlessStopped(options_.file_system_poll_wait_seconds * 1'000'000)) PollAll();
+  });
+}
+
+void ServableManager::Stop() {
+  {
+    absl::MutexLock l(&mu_);
+    stopped_ = true;
+  }
+  if (poll_thread_.joinable()) poll_thread_.join();
+}
+
+std::vector<std::string> ServableManager::ModelNames() const {
+  absl::MutexLock l(&mu_);
+  std::vector<std::string> out;
+  for (const auto& [name, m] : models_) out.push_back(name);
+  return out;
+}
+
+void ServableManager::SetState(const std::string& name, int64_t version, State state,
+                               absl::Status status, std::shared_ptr<const Servable> servable) {
+  std::shared_ptr<const Servable> old;  // released outside the lock
+  absl::MutexLock l(&mu_);
+  auto it = models_.find(name);
+  if (it == models_.end()) return;
+  VersionState& vs = it->second.versions[version];
+  vs.state = state;
+  vs.status = std::move(status);
+  old = std::move(vs.servable);
+  vs.servable = std::move(servable);
+}
+
+absl::Status ServableManager::Warmup(const Servable& servable, const std::string& dir) {
+  const std::string path = JoinPath(dir, kWarmupFile);
+  if (!FileExists(path)) return absl::OkStatus();
+  const int64_t start = NowMicros();
+  TFM_ASSIGN_OR_RETURN(auto records, ReadTFRecords(path, kMaxWarmupRecords));
+  const int iterations = std::max(1, options_.num_request_iterations_for_warmup);
+  for (size_t i = 0; i < records.size(); ++i) {
+    tensorflow::serving::PredictionLog log;
+    if (!log.ParseFromString(records[i])) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Failed to parse warmup record ", i, " of ", path, " as PredictionLog"));
+    }
+    for (int it = 0; it < iterations; ++it) {
+      absl::Status s;
+      switch (log.log_type_case()) {
+        case tensorflow::serving::PredictionLog::kPredictLog: {
+          tensorflow::serving::PredictResponse r;
+          s = servable.Predict(log.predict_log().request(), &r);
+          break;
+        }
+        case tensorflow::serving::PredictionLog::kClassifyLog: {
+          tensorflow::serving::ClassificationResult r;
+          const auto& req = log.classify_log().request();
+          s = servable.Classify(req.model_spec().signature_name(), req.input(), &r);
+          break;
+        }
+        case tensorflow::serving::PredictionLog::kRegressLog: {
+          tensorflow::serving::RegressionResult r;
+          const auto& req = log.regress_log().request();
+          s = servable.Regress(req.model_spec().signature_name(), req.input(), &r);
+          break;
+        }
+        case tensorflow::serving::PredictionLog::kMultiInferenceLog: {
+          tensorflow::serving::MultiInferenceRequest req = log.multi_inference_log().request();
+          for (auto& task : *req.mutable_tasks())
+            task.mutable_model_spec()->set_name(servable.name());
+          tensorflow::serving::MultiInferenceResponse r;
+          s = servable.MultiInference(req, &r);
+          break;
+        }
+        default:
+          return absl::UnimplementedError(
+              absl::StrCat("Unsupported log_type for warmup record ", i, " of ", path,
+                           " (supported: predict, classify, regress, multi_inference)"));
+      }
+      if (!s.ok()) return Annotate(s, absl::StrCat("warmup record ", i, " of ", path));
+    }
+  }
+  Log(absl::StrCat("Finished reading warmup data for model at ", path,
+                   ". Number of warmup records read: ", records.size(),
+                   ". Elapsed time (microseconds): ", NowMicros() - start, "."));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::LoadVersion(
+    const std::string& name, int64_t version, const std::string& dir) {
+  absl::Status last;
+  for (int attempt = 0; attempt <= std::max(0, options_.max_num_load_retries); ++attempt) {
+    if (attempt > 0) {
+      Log(absl::StrCat("Retrying load of servable version ", VersionText(name, version),
+                       " (attempt ", attempt + 1, ") after: ", last.ToString()));
+      if (!SleepUnlessStopped(options_.load_retry_interval_micros)) break;
+    }
+    const int64_t start = NowMicros();
+    auto model = options_.loader(dir);
+    if (model.ok()) {
+      auto servable = std::make_shared<const Servable>(
+          name, version, std::shared_ptr<runtime::Model>(std::move(*model)),
+          options_.servable_options);
+      absl::Status warm = options_.enable_model_warmup ? Warmup(*servable, dir) : absl::OkStatus();
+      const int64_t took = NowMicros() - start;
+      if (options_.metrics) options_.metrics->RecordLoad(dir, warm.ok(), took);
+      if (warm.ok()) {
+        Log(absl::StrCat("Successfully loaded servable version ", VersionText(name, version),
+                         " from ", dir, " in ", took / 1000, " ms"));
+        return servable;
+      }
+      last = warm;
+    } else {
+      last = model.status();
+      if (options_.metrics) options_.metrics->RecordLoad(dir, false, NowMicros() - start);
+    }
+    {
+      absl::MutexLock l(&mu_);
+      if (stopped_) break;
+    }
+  }
+  return last;
+}
+
+void ServableManager::PollModel(const std::string& name) {
+  tensorflow::serving::ModelConfig config;
+  {
+    absl::MutexLock l(&mu_);
+    auto it = models_.find(name);
+    if (it == models_.end()) return;
+    config = it->second.config;
+  }
+  auto present = ListVersions(config.base_path());
+  if (!present.ok()) {
+    absl::MutexLock l(&mu_);
+    auto it = models_.find(name);
+    if (it != models_.end() && !it->second.base_path_error_logged) {
+      it->second.base_path_error_logged = true;
+      Log(absl::StrCat("File system storage path source: ", present.status().message(),
+                       " for servable ", name, "; will keep polling"));
+    }
+    return;
+  }
+  std::vector<int64_t> aspired = AspiredVersions(config.model_version_policy(), *present);
+  std::set<int64_t> aspired_set(aspired.begin(), aspired.end());
+  if (aspired.empty() && !present->empty()) {
+    Log(absl::StrCat("No versions of servable ", name, " found under base path ",
+                     config.base_path(), " match its version policy"));
+  }
+
+  // Load newly aspired versions (highest first), before unloading anything.
+  for (auto v = aspired.rbegin(); v != aspired.rend(); ++v) {
+    bool need_load = false;
+    {
+      absl::MutexLock l(&mu_);
+      auto mit = models_.find(name);
+      if (mit == models_.end() || stopped_) return;
+      auto vit = mit->second.versions.find(*v);
+      // A version that failed stays failed (END + error); an unloaded one may come back.
+      need_load = vit == mit->second.versions.end() ||
+                  (vit->second.state == ModelVersionStatus::END && vit->second.status.ok());
+    }
+    if (!need_load) continue;
+    SetState(name, *v, ModelVersionStatus::LOADING, absl::OkStatus(), nullptr);
+    auto servable = LoadVersion(name, *v, present->at(*v));
+    if (servable.ok()) {
+      SetState(name, *v, ModelVersionStatus::AVAILABLE, absl::OkStatus(), *servable);
+    } else {
+      Log(absl::StrCat("Loading servable version ", VersionText(name, *v),
+                       " failed: ", servable.status().ToString()));
+      SetState(name, *v, ModelVersionStatus::END, servable.status(), nullptr);
+    }
+  }
+
+  // Unload versions no longer aspired, keeping the model available: only when some
+  // aspired version is available (or nothing is aspired any more).
+  std::vector<int64_t> to_unload;
+  {
+    absl::MutexLock l(&mu_);
+    auto mit = models_.find(name);
+    if (mit == models_.end()) return;
+    bool aspired_available = aspired.empty();
+    for (int64_t v : aspired) {
+      auto vit = mit->second.versions.find(v);
+      if (vit != mit->second.versions.end() && vit->second.state == ModelVersionStatus::AVAILABLE) {
+        aspired_available = true;
+      }
+    }
+    if (!aspired_available) return;
+    for (auto& [v, vs] : mit->second.versions) {
+      if (!aspired_set.count(v) && vs.state == ModelVersionStatus::AVAILABLE) {
+        vs.state = ModelVersionStatus::UNLOADING;
+        to_unload.push_back(v);
+      }
+    }
+  }
+  for (int64_t v : to_unload) {
+    const int64_t start = NowMicros();
+    SetState(name, v, ModelVersionStatus::END, absl::OkStatus(), nullptr);
+    Log(absl::StrCat("Successfully unloaded servable version ", VersionText(name, v), " in ",
+                     (NowMicros() - start) / 1000, " ms (in-flight requests keep it until done)"));
+  }
+}
+
+void ServableManager::PollAll() {
+  absl::MutexLock load_lock(&load_mu_);
+  for (const auto& name : ModelNames()) PollModel(name);
+}
+
+absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServerConfig& config) {
+  TFM_RETURN_IF_ERROR(ValidateModelServerConfig(config));
+  absl::MutexLock load_lock(&load_mu_);
+  std::set<std::string> wanted;
+  std::vector<std::shared_ptr<const Servable>> dropped;  // released outside the lock
+  {
+    absl::MutexLock l(&mu_);
+    for (const auto& m : config.model_config_list().config()) {
+      wanted.insert(m.name());
+      ModelState& st = models_[m.name()];
+      if (st.config.base_path() != m.base_path()) st.base_path_error_logged = false;
+      st.config = m;
+    }
+    for (auto it = models_.begin(); it != models_.end();) {
+      if (wanted.count(it->first)) {
+        ++it;
+        continue;
+      }
+      for (auto& [v, vs] : it->second.versions) {
+        if (vs.servable) {
+          dropped.push_back(std::move(vs.servable));
+          Log(absl::StrCat("Unloading servable version ", VersionText(it->first, v),
+                           " (model removed from config)"));
+        }
+      }
+      it = models_.erase(it);
+    }
+  }
+  dropped.clear();
+  for (const auto& name : wanted) PollModel(name);
+
+  // Labels may only name available versions (unless allowed for new labels).
+  absl::MutexLock l(&mu_);
+  for (const auto& m : config.model_config_list().config()) {
+    ModelState& st = models_[m.name()];
+    for (const auto& [label, version] : m.version_labels()) {
+      auto vit = st.versions.find(version);
+      const bool available =
+          vit != st.versions.end() && vit->second.state == ModelVersionStatus::AVAILABLE;
+      const bool is_new = !st.labels.count(label) || st.labels.at(label) != version;
+      if (!available && !(options_.allow_version_labels_for_unavailable_models && is_new)) {
+        return absl::FailedPreconditionError(
+            absl::StrCat("Request to assign label to version ", version, " of model ", m.name(),
+                         ", which is not currently available for inference"));
+      }
+    }
+  }
+  for (const auto& m : config.model_config_list().config()) {
+    models_[m.name()].labels =
+        std::map<std::string, int64_t>(m.version_labels().begin(), m.version_labels().end());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::GetServable(
+    const tensorflow::serving::ModelSpec& spec) const {
+  absl::MutexLock l(&mu_);
+  auto mit = models_.find(spec.name());
+  tensorflow::serving::ModelSpec resolved = spec;
+  if (!spec.version_label().empty()) {
+    if (mit == models_.end() || !mit->second.labels.count(spec.version_label())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Unrecognized servable version label: ", spec.version_label()));
+    }
+    resolved.mutable_version()->set_value(mit->second.labels.at(spec.version_label()));
+  }
+  auto not_found = [&] {
+    return absl::NotFoundError(
+        absl::StrCat("Servable not found for request: ", ServableRequestText(resolved)));
+  };
+  if (mit == models_.end()) return not_found();
+  const auto& versions = mit->second.versions;
+  if (resolved.has_version()) {
+    auto vit = versions.find(resolved.version().value());
+    if (vit == versions.end() || !vit->second.servable) return not_found();
+    return vit->second.servable;
+  }
+  for (auto it = versions.rbegin(); it != versions.rend(); ++it) {
+    if (it->second.servable) return it->second.servable;
+  }
+  return not_found();
+}
+
+absl::Status ServableManager::GetModelStatus(
+    const tensorflow::serving::GetModelStatusRequest& request,
+    tensorflow::serving::GetModelStatusResponse* response) const {
+  if (!request.has_model_spec()) return absl::InvalidArgumentError("Missing ModelSpec");
+  const auto& spec = request.model_spec();
+  absl::MutexLock l(&mu_);
+  auto mit = models_.find(spec.name());
+  std::optional<int64_t> version;
+  if (spec.has_version()) version = spec.version().value();
+  if (!spec.version_label().empty()) {
+    if (mit == models_.end() || !mit->second.labels.count(spec.version_label())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("Unrecognized servable version label: ", spec.version_label()));
+    }
+    version = mit->second.labels.at(spec.version_label());
+  }
+  if (mit == models_.end() || mit->second.versions.empty()) {
+    return absl::NotFoundError(absl::StrCat("Could not find any versions of model ", spec.name()));
+  }
+  auto add = [&](int64_t v, const VersionState& vs) {
+    auto* s = response->add_model_version_status();
+    s->set_version(v);
+    s->set_state(vs.state);
+    s->mutable_status()->set_error_code(
+        static_cast<tensorflow::error::Code>(static_cast<int>(vs.status.code())));
+    s->mutable_status()->set_error_message(std::string(vs.status.message()));
+  };
+  if (version) {
+    auto vit = mit->second.versions.find(*version);
+    if (vit == mit->second.versions.end()) {
+      return absl::NotFoundError(
+          absl::StrCat("Could not find version ", *version, " of model ", spec.name()));
+    }
+    add(vit->first, vit->second);
+    return absl::OkStatus();
+  }
+  // Newest first, as TF Serving's state monitor orders versions.
+  for (auto it = mit->second.versions.rbegin(); it != mit->second.versions.rend(); ++it) {
+    add(it->first, it->second);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace tfmodel::serving

@@ -1,0 +1,116 @@
+// Servable manager: keeps, for each configured model, the versions its policy aspires to
+// loaded (polling the base path for new version folders), resolves requests to a loaded
+// version, and reports version states the way TF Serving's ModelService does.
+//
+// New versions are loaded before old ones are unloaded. A request holds a
+// shared_ptr<const Servable>; unloading only drops the manager's reference.
+#ifndef TFMODEL_SERVING_MANAGER_H_
+#define TFMODEL_SERVING_MANAGER_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "runtime/model.h"
+#include "serving/metrics.h"
+#include "serving/servable.h"
+#include "tensorflow_serving/apis/get_model_status.pb.h"
+#include "tensorflow_serving/apis/model.pb.h"
+#include "tensorflow_serving/config/model_server_config.pb.h"
+
+namespace tfmodel::serving {
+
+using ModelLoader =
+    std::function<absl::StatusOr<std::unique_ptr<runtime::Model>>(const std::string& dir)>;
+
+struct ManagerOptions {
+  // Seconds between base-path polls; 0 = poll once at (re)configuration; < 0 = same.
+  int64_t file_system_poll_wait_seconds = 1;
+  int max_num_load_retries = 5;
+  int64_t load_retry_interval_micros = 60'000'000;
+  bool enable_model_warmup = true;
+  int num_request_iterations_for_warmup = 0;  // 0 = replay each record once
+  bool allow_version_labels_for_unavailable_models = false;
+  std::vector<std::string> saved_model_tags = {"serve"};
+  runtime::LoadOptions load_options;
+  ServableOptions servable_options;
+  // Loads one version folder; default Model::LoadSavedModel(dir, saved_model_tags).
+  ModelLoader loader;
+  // One line per event (default: stderr).
+  std::function<void(const std::string&)> log;
+  Metrics* metrics = nullptr;  // optional
+};
+
+class ServableManager {
+ public:
+  explicit ServableManager(ManagerOptions options);
+  ~ServableManager();
+  ServableManager(const ServableManager&) = delete;
+  ServableManager& operator=(const ServableManager&) = delete;
+
+  // Replaces the set of served models (models absent from `config` are unloaded), then
+  // loads what each model's policy aspires to, waiting until every aspired version is
+  // loaded or has failed. Version labels are checked after loading.
+  absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
+
+  // Starts the background poll thread (no-op when the poll period is <= 0).
+  void StartPolling();
+  // Stops polling and pending retries. Loaded versions stay until destruction.
+  void Stop();
+  // One synchronous poll of every model's base path (tests; the poll thread).
+  void PollAll();
+
+  // The version a request's ModelSpec names (latest available when none is given).
+  absl::StatusOr<std::shared_ptr<const Servable>> GetServable(
+      const tensorflow::serving::ModelSpec& spec) const;
+  absl::Status GetModelStatus(const tensorflow::serving::GetModelStatusRequest& request,
+                              tensorflow::serving::GetModelStatusResponse* response) const;
+  std::vector<std::string> ModelNames() const;
+
+ private:
+  using State = tensorflow::serving::ModelVersionStatus::State;
+  struct VersionState {
+    State state = tensorflow::serving::ModelVersionStatus::START;
+    absl::Status status;
+    std::shared_ptr<const Servable> servable;
+  };
+  struct ModelState {
+    tensorflow::serving::ModelConfig config;
+    std::map<int64_t, VersionState> versions;
+    std::map<std::string, int64_t> labels;
+    bool base_path_error_logged = false;
+  };
+
+  void PollModel(const std::string& name);
+  absl::StatusOr<std::shared_ptr<const Servable>> LoadVersion(const std::string& name,
+                                                              int64_t version,
+                                                              const std::string& dir);
+  absl::Status Warmup(const Servable& servable, const std::string& dir);
+  void SetState(const std::string& name, int64_t version, State state, absl::Status status,
+                std::shared_ptr<const Servable> servable);
+  void Log(const std::string& line) const;
+  bool SleepUnlessStopped(int64_t micros);
+
+  ManagerOptions options_;
+  // Serialises polls and reloads (loading runs without holding mu_).
+  absl::Mutex load_mu_;
+  mutable absl::Mutex mu_;
+  std::map<std::string, ModelState> models_ ABSL_GUARDED_BY(mu_);
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread poll_thread_;
+};
+
+// The TF Serving ServableRequest text used in "Servable not found" errors.
+std::string ServableRequestText(const tensorflow::serving::ModelSpec& spec);
+
+}  // namespace tfmodel::serving
+
+#endif  // TFMODEL_SERVING_MANAGER_H_

@@ -1,0 +1,70 @@
+#include "serving/metrics.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace tfmodel::serving {
+namespace {
+
+std::string Escape(const std::string& v) {
+  return absl::StrReplaceAll(v, {{"\\", "\\\\"}, {"\"", "\\\""}, {"\n", "\\n"}});
+}
+
+}  // namespace
+
+void Metrics::RecordRequest(const std::string& model, const std::string& api,
+                            const std::string& entrypoint, const std::string& status,
+                            int64_t latency_us) {
+  absl::MutexLock l(&mu_);
+  ++request_count_[{model, status}];
+  Histogram& h = latency_[{model, api, entrypoint}];
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    if (latency_us <= kBuckets[i]) ++h.counts[i];
+  }
+  ++h.count;
+  h.sum += static_cast<double>(latency_us);
+}
+
+void Metrics::RecordLoad(const std::string& model_path, bool ok, int64_t latency_us) {
+  absl::MutexLock l(&mu_);
+  ++load_count_[{model_path, ok ? "success" : "failure"}];
+  if (ok) load_latency_[model_path] += latency_us;
+}
+
+std::string Metrics::PrometheusText() const {
+  absl::MutexLock l(&mu_);
+  std::string out;
+  out += "# TYPE :tensorflow:serving:request_count counter\n";
+  for (const auto& [k, v] : request_count_) {
+    absl::StrAppend(&out, ":tensorflow:serving:request_count{model_name=\"", Escape(std::get<0>(k)),
+                    "\",status=\"", Escape(std::get<1>(k)), "\"} ", v, "\n");
+  }
+  out += "# TYPE :tensorflow:serving:request_latency histogram\n";
+  for (const auto& [k, h] : latency_) {
+    const std::string labels =
+        absl::StrCat("model_name=\"", Escape(std::get<0>(k)), "\",API=\"", Escape(std::get<1>(k)),
+                     "\",entrypoint=\"", Escape(std::get<2>(k)), "\"");
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      absl::StrAppend(&out, ":tensorflow:serving:request_latency_bucket{", labels, ",le=\"",
+                      kBuckets[i], "\"} ", h.counts[i], "\n");
+    }
+    absl::StrAppend(&out, ":tensorflow:serving:request_latency_bucket{", labels, ",le=\"+Inf\"} ",
+                    h.count, "\n");
+    absl::StrAppend(&out, ":tensorflow:serving:request_latency_sum{", labels, "} ", h.sum, "\n");
+    absl::StrAppend(&out, ":tensorflow:serving:request_latency_count{", labels, "} ", h.count,
+                    "\n");
+  }
+  out += "# TYPE :tensorflow:cc:saved_model:load_attempt_count counter\n";
+  for (const auto& [k, v] : load_count_) {
+    absl::StrAppend(&out, ":tensorflow:cc:saved_model:load_attempt_count{model_path=\"",
+                    Escape(std::get<0>(k)), "\",status=\"", std::get<1>(k), "\"} ", v, "\n");
+  }
+  out += "# TYPE :tensorflow:cc:saved_model:load_latency counter\n";
+  for (const auto& [k, v] : load_latency_) {
+    absl::StrAppend(&out, ":tensorflow:cc:saved_model:load_latency{model_path=\"", Escape(k),
+                    "\"} ", v, "\n");
+  }
+  return out;
+}
+
+}  // namespace tfmodel::serving

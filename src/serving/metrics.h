@@ -1,0 +1,49 @@
+// Server metrics exported in Prometheus text format (TF Serving's metric names):
+//   :tensorflow:serving:request_count{model_name,status}            counter
+//   :tensorflow:serving:request_latency{model_name,API,entrypoint}  histogram (microseconds)
+//   :tensorflow:cc:saved_model:load_attempt_count{model_path,status} counter
+//   :tensorflow:cc:saved_model:load_latency{model_path}             counter (microseconds)
+#ifndef TFMODEL_SERVING_METRICS_H_
+#define TFMODEL_SERVING_METRICS_H_
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+
+#include "absl/synchronization/mutex.h"
+
+namespace tfmodel::serving {
+
+class Metrics {
+ public:
+  // api: "predict", "classify", "regress", "multi_inference", "get_model_metadata",
+  // "get_model_status"; entrypoint: "REST" or "GRPC"; status: absl code name ("OK", ...).
+  void RecordRequest(const std::string& model, const std::string& api,
+                     const std::string& entrypoint, const std::string& status, int64_t latency_us);
+  void RecordLoad(const std::string& model_path, bool ok, int64_t latency_us);
+
+  std::string PrometheusText() const;
+
+  // Histogram bucket upper bounds (microseconds).
+  static constexpr std::array<double, 12> kBuckets = {100,   250,   500,   1000,   2500,   5000,
+                                                      10000, 25000, 50000, 100000, 250000, 1000000};
+
+ private:
+  struct Histogram {
+    std::array<int64_t, kBuckets.size()> counts{};
+    int64_t count = 0;
+    double sum = 0;
+  };
+  mutable absl::Mutex mu_;
+  std::map<std::tuple<std::string, std::string>, int64_t> request_count_ ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, std::string>, Histogram> latency_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string>, int64_t> load_count_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> load_latency_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace tfmodel::serving
+
+#endif  // TFMODEL_SERVING_METRICS_H_

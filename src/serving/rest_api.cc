@@ -1,0 +1,300 @@
+#include "serving/rest_api.h"
+
+#include <optional>
+#include <regex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "core/status.h"
+#include "format/tensor_proto.h"
+#include "google/protobuf/util/json_util.h"
+#include "serving/json_tensor.h"
+
+namespace tfmodel::serving {
+namespace {
+
+const std::regex& DispatchRegex() {
+  static const std::regex re("/v1/.*", std::regex::icase | std::regex::ECMAScript);
+  return re;
+}
+const std::regex& PostRegex() {
+  static const std::regex re(
+      R"(/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict))",
+      std::regex::icase | std::regex::ECMAScript);
+  return re;
+}
+const std::regex& GetRegex() {
+  static const std::regex re(
+      R"(/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?)",
+      std::regex::icase | std::regex::ECMAScript);
+  return re;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// %XX decoding (like curl_easy_unescape; '+' stays '+').
+std::string UrlUnescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2])));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+absl::Status ToJson(const google::protobuf::Message& m, std::string* out) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.add_whitespace = true;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  auto s = google::protobuf::util::MessageToJsonString(m, out, opts);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("Failed to convert proto to json. Error: ", std::string(s.message())));
+  }
+  return absl::OkStatus();
+}
+
+std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
+
+}  // namespace
+
+int HttpStatusFromCode(absl::StatusCode code) {
+  switch (code) {
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kCancelled:
+      return 499;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    default:
+      return 500;
+  }
+}
+
+RestApiHandler::RestApiHandler(ServableManager* manager, Metrics* metrics, RestOptions options)
+    : manager_(manager), metrics_(metrics), options_(std::move(options)) {}
+
+absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std::string& path,
+                                            const std::string& body, std::string* output,
+                                            std::string* model_name, std::string* api) const {
+  output->clear();
+  absl::Status status =
+      absl::InvalidArgumentError(absl::StrCat("Malformed request: ", method, " ", path));
+  std::smatch m;
+  tensorflow::serving::ModelSpec spec;
+  auto fill_spec = [&](const std::string& name, const std::string& version,
+                       const std::string& label) -> absl::Status {
+    *model_name = UrlUnescape(name);
+    spec.set_name(*model_name);
+    if (!version.empty()) {
+      int64_t v;
+      if (!absl::SimpleAtoi(version, &v)) {
+        return absl::InvalidArgumentError(absl::StrCat("Failed to convert version: ", version));
+      }
+      spec.mutable_version()->set_value(v);
+    }
+    if (!label.empty()) spec.set_version_label(UrlUnescape(label));
+    return absl::OkStatus();
+  };
+  if (method == "POST" && std::regex_match(path, m, PostRegex())) {
+    const std::string verb = Lower(m[4].str());
+    *api = verb;
+    status = fill_spec(m[1].str(), m[2].str(), m[3].str());
+    if (status.ok()) {
+      if (verb == "predict") {
+        status = Predict(spec, body, output);
+      } else {
+        status = ClassifyOrRegress(verb == "classify", spec, body, output);
+      }
+    }
+  } else if (method == "GET" && std::regex_match(path, m, GetRegex())) {
+    const bool metadata = m[4].matched;
+    *api = metadata ? "get_model_metadata" : "get_model_status";
+    status = fill_spec(m[1].str(), m[2].str(), m[3].str());
+    if (status.ok()) {
+      if (model_name->empty()) {
+        status = absl::InvalidArgumentError("Missing model name in request.");
+      } else {
+        status = metadata ? Metadata(spec, output) : Status(spec, output);
+      }
+    }
+  }
+  if (!status.ok()) *output = MakeJsonFromStatus(status);
+  return status;
+}
+
+absl::Status RestApiHandler::Predict(const tensorflow::serving::ModelSpec& spec,
+                                     const std::string& body, std::string* output) const {
+  // The version the request resolves to is held for the whole request.
+  std::shared_ptr<const Servable> servable;
+  JsonPredictRequest request;
+  TFM_RETURN_IF_ERROR(ParsePredictRequestJson(
+      body,
+      [&](const std::string& signature_name) -> absl::StatusOr<InputDTypeMap> {
+        TFM_ASSIGN_OR_RETURN(servable, manager_->GetServable(spec));
+        TFM_ASSIGN_OR_RETURN(const runtime::Signature* sig,
+                             servable->FindSignature(signature_name));
+        InputDTypeMap m;
+        for (const auto& [alias, ts] : sig->inputs) m[alias] = ts.dtype;
+        return m;
+      },
+      &request));
+  std::map<std::string, Tensor> inputs;
+  for (const auto& [alias, proto] : request.inputs) {
+    auto t = TensorFromProto(proto);
+    if (!t.ok()) return Annotate(t.status(), absl::StrCat("input '", alias, "'"));
+    inputs.emplace(alias, std::move(*t));
+  }
+  TFM_ASSIGN_OR_RETURN(auto outputs, servable->RunPredict(request.signature_name, inputs));
+  TFM_ASSIGN_OR_RETURN(*output, MakeJsonFromTensors(outputs, request.format));
+  return absl::OkStatus();
+}
+
+absl::Status RestApiHandler::ClassifyOrRegress(bool classify,
+                                               const tensorflow::serving::ModelSpec& spec,
+                                               const std::string& body, std::string* output) const {
+  std::string signature_name;
+  tensorflow::serving::Input input;
+  TFM_RETURN_IF_ERROR(ParseClassifyRegressRequestJson(body, &signature_name, &input));
+  TFM_ASSIGN_OR_RETURN(auto servable, manager_->GetServable(spec));
+  if (classify) {
+    tensorflow::serving::ClassificationResult result;
+    TFM_RETURN_IF_ERROR(servable->Classify(signature_name, input, &result));
+    TFM_ASSIGN_OR_RETURN(*output, MakeJsonFromClassificationResult(result));
+  } else {
+    tensorflow::serving::RegressionResult result;
+    TFM_RETURN_IF_ERROR(servable->Regress(signature_name, input, &result));
+    TFM_ASSIGN_OR_RETURN(*output, MakeJsonFromRegressionResult(result));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status RestApiHandler::Status(const tensorflow::serving::ModelSpec& spec,
+                                    std::string* output) const {
+  tensorflow::serving::GetModelStatusRequest request;
+  *request.mutable_model_spec() = spec;
+  tensorflow::serving::GetModelStatusResponse response;
+  TFM_RETURN_IF_ERROR(manager_->GetModelStatus(request, &response));
+  return ToJson(response, output);
+}
+
+absl::Status RestApiHandler::Metadata(const tensorflow::serving::ModelSpec& spec,
+                                      std::string* output) const {
+  TFM_ASSIGN_OR_RETURN(auto servable, manager_->GetServable(spec));
+  tensorflow::serving::GetModelMetadataRequest request;
+  *request.mutable_model_spec() = spec;
+  request.add_metadata_field("signature_def");
+  tensorflow::serving::GetModelMetadataResponse response;
+  TFM_RETURN_IF_ERROR(servable->GetMetadata(request, &response));
+  // The Any in "metadata" is written as the SignatureDefMap itself (no "@type").
+  std::string spec_json, map_json;
+  TFM_RETURN_IF_ERROR(ToJson(response.model_spec(), &spec_json));
+  tensorflow::serving::SignatureDefMap map;
+  if (!response.metadata().at("signature_def").UnpackTo(&map)) {
+    return absl::InternalError("Failed to unpack signature_def metadata");
+  }
+  TFM_RETURN_IF_ERROR(ToJson(map, &map_json));
+  *output = absl::StrCat("{\n\"model_spec\":", spec_json,
+                         ",\n\"metadata\": {\"signature_def\": ", map_json, "}\n}\n");
+  return absl::OkStatus();
+}
+
+HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
+  const absl::Time start = absl::Now();
+  HttpResponse response;
+  std::string path = request.target.substr(0, request.target.find('?'));
+  auto add_cors = [&] {
+    if (!options_.enable_cors) return;
+    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
+    response.headers.emplace_back("Access-Control-Allow-Methods", "POST, GET");
+    response.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type");
+  };
+  if (options_.enable_cors && request.method == "OPTIONS") {
+    std::string origin;
+    for (const auto& [k, v] : request.headers) {
+      if (absl::EqualsIgnoreCase(k, "Origin")) origin = v;
+    }
+    static const std::regex origin_re("https?://.*", std::regex::icase);
+    if (std::regex_match(origin, origin_re)) {
+      response.status = 204;
+    } else {
+      response.status = 400;
+      response.headers.emplace_back("Content-Type", "application/json");
+      response.body = MakeJsonFromStatus(
+          absl::FailedPreconditionError("CORS preflight request needs an http(s) Origin header"));
+    }
+    add_cors();
+    return response;
+  }
+  if (!options_.prometheus_path.empty() && path == options_.prometheus_path &&
+      request.method == "GET") {
+    response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+    response.body = metrics_ ? metrics_->PrometheusText() : "";
+    add_cors();
+    return response;
+  }
+  if (path == "/health" && request.method == "GET") {
+    response.headers.emplace_back("Content-Type", "text/plain");
+    response.body = "healthy";
+    add_cors();
+    return response;
+  }
+  if (!std::regex_match(path, DispatchRegex())) {
+    response.status = 404;
+    response.headers.emplace_back("Content-Type", "text/plain");
+    response.body = "Not Found";
+    return response;
+  }
+  std::string model_name, api;
+  absl::Status s =
+      ProcessRequest(request.method, path, request.body, &response.body, &model_name, &api);
+  const absl::Duration took = absl::Now() - start;
+  if (s.ok() && options_.timeout_ms > 0 && took > absl::Milliseconds(options_.timeout_ms)) {
+    s = absl::DeadlineExceededError(
+        absl::StrCat("Request did not finish within ", options_.timeout_ms, " ms"));
+    response.body = MakeJsonFromStatus(s);
+  }
+  response.status = HttpStatusFromCode(s.code());
+  response.headers.emplace_back("Content-Type", "application/json");
+  add_cors();
+  if (metrics_ && !model_name.empty()) {
+    metrics_->RecordRequest(model_name, api, "REST", absl::StatusCodeToString(s.code()),
+                            absl::ToInt64Microseconds(took));
+  }
+  return response;
+}
+
+}  // namespace tfmodel::serving

@@ -1,0 +1,68 @@
+// TF Serving's REST API (g3doc/api_rest.md) over the servable manager, independent of
+// the HTTP transport: routes /v1/models/... requests, converts JSON, maps errors to HTTP
+// status codes; also serves the Prometheus page and GET /health.
+#ifndef TFMODEL_SERVING_REST_API_H_
+#define TFMODEL_SERVING_REST_API_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "serving/manager.h"
+#include "serving/metrics.h"
+
+namespace tfmodel::serving {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // path, possibly with "?query"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct RestOptions {
+  bool enable_cors = false;
+  // Prometheus page path; empty = not served.
+  std::string prometheus_path;
+  // Requests that take longer answer 504 (TF Serving's --rest_api_timeout_in_ms).
+  int64_t timeout_ms = 30000;
+};
+
+// HTTP status for an absl status code (TF Serving's ToHTTPStatusCode).
+int HttpStatusFromCode(absl::StatusCode code);
+
+class RestApiHandler {
+ public:
+  RestApiHandler(ServableManager* manager, Metrics* metrics, RestOptions options);
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON).
+  absl::Status ProcessRequest(const std::string& method, const std::string& path,
+                              const std::string& body, std::string* output, std::string* model_name,
+                              std::string* api) const;
+
+ private:
+  absl::Status Predict(const tensorflow::serving::ModelSpec& spec, const std::string& body,
+                       std::string* output) const;
+  absl::Status ClassifyOrRegress(bool classify, const tensorflow::serving::ModelSpec& spec,
+                                 const std::string& body, std::string* output) const;
+  absl::Status Status(const tensorflow::serving::ModelSpec& spec, std::string* output) const;
+  absl::Status Metadata(const tensorflow::serving::ModelSpec& spec, std::string* output) const;
+
+  ServableManager* manager_;
+  Metrics* metrics_;
+  RestOptions options_;
+};
+
+}  // namespace tfmodel::serving
+
+#endif  // TFMODEL_SERVING_REST_API_H_

@@ -1,0 +1,464 @@
+// Manager + REST handler tests over a fake model (no executor needed): TF Serving's
+// http_rest_api_handler_test cases, version policies, labels, reloads, warmup.
+#include "serving/rest_api.h"
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/str_join.h"
+#include "core/file_util.h"
+#include "fake_half_plus_two_model.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "serving/manager.h"
+#include "serving/source.h"
+#include "tensorflow_serving/apis/prediction_log.pb.h"
+#include "test_util.h"
+
+namespace tfmodel::serving {
+namespace {
+
+using ::testing::HasSubstr;
+
+// A base path with version folders; the fake loader makes version v compute
+// y = 0.5 x + (v - 121) so responses reveal which version answered.
+struct Fixture {
+  std::string base = testing::TempDir();
+  std::vector<std::string> logs;
+  std::atomic<int> loads{0};
+  std::set<std::string> failing;  // folder names whose load fails
+
+  void AddVersion(const std::string& folder) {
+    std::filesystem::create_directories(JoinPath(base, folder));
+  }
+  ManagerOptions Options() {
+    ManagerOptions o;
+    o.file_system_poll_wait_seconds = 0;
+    o.max_num_load_retries = 1;
+    o.load_retry_interval_micros = 1000;
+    o.loader = [this](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
+      ++loads;
+      const std::string folder = Basename(dir);
+      if (failing.count(folder)) return absl::DataLossError("cannot read " + dir);
+      const float b = static_cast<float>(std::stoll(folder) - 121);
+      return std::unique_ptr<runtime::Model>(new testing::FakeHalfPlusTwoModel(0.5f, b));
+    };
+    o.log = [this](const std::string& l) { logs.push_back(l); };
+    return o;
+  }
+  tensorflow::serving::ModelServerConfig Config(const std::string& extra = "") {
+    tensorflow::serving::ModelServerConfig c;
+    EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(
+        "model_config_list { config { name: 'm' base_path: '" + base + "' " + extra + " } }", &c));
+    return c;
+  }
+};
+
+void ExpectJsonEq(const std::string& got, const std::string& want) {
+  rapidjson::Document a, b;
+  a.Parse<rapidjson::kParseNanAndInfFlag>(got.c_str());
+  b.Parse<rapidjson::kParseNanAndInfFlag>(want.c_str());
+  ASSERT_FALSE(a.HasParseError()) << got;
+  ASSERT_FALSE(b.HasParseError()) << want;
+  EXPECT_TRUE(a == b) << "got: " << got << "\nwant: " << want;
+}
+
+HttpResponse Call(const RestApiHandler& h, const std::string& method, const std::string& path,
+                  const std::string& body = "") {
+  HttpRequest r;
+  r.method = method;
+  r.target = path;
+  r.body = body;
+  return h.Handle(r);
+}
+
+TEST(SourceTest, VersionsAndPolicies) {
+  Fixture f;
+  f.AddVersion("00000123");
+  f.AddVersion("124");
+  f.AddVersion("not_a_version");
+  f.AddVersion("-3");
+  TFM_ASSERT_OK_AND_ASSIGN(auto present, ListVersions(f.base));
+  ASSERT_EQ(present.size(), 2u);
+  EXPECT_EQ(present.begin()->first, 123);
+  VersionPolicy p;
+  EXPECT_EQ(AspiredVersions(p, present), std::vector<int64_t>({124}));
+  p.mutable_latest()->set_num_versions(2);
+  EXPECT_EQ(AspiredVersions(p, present), std::vector<int64_t>({123, 124}));
+  p.mutable_all();
+  EXPECT_EQ(AspiredVersions(p, present), std::vector<int64_t>({123, 124}));
+  p.mutable_specific()->add_versions(123);
+  p.mutable_specific()->add_versions(999);
+  EXPECT_EQ(AspiredVersions(p, present), std::vector<int64_t>({123}));
+  EXPECT_EQ(ListVersions(f.base + "/missing").status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(SourceTest, ConfigParsing) {
+  auto bad = ParseModelServerConfig("improperly formatted file");
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("Error parsing text-format tensorflow.serving.ModelServerConfig"));
+  auto dup = ParseModelServerConfig(
+      "model_config_list { config { name: 'a' base_path: '/x' } config { name: 'a' base_path: "
+      "'/y' } }");
+  EXPECT_THAT(dup.status().message(), HasSubstr("multiple times"));
+  auto label = ParseModelServerConfig(
+      "model_config_list { config { name: 'a' base_path: '/x' version_labels { key: 'a-b' "
+      "value: 1 } } }");
+  EXPECT_THAT(label.status().message(), HasSubstr("Invalid version label: 'a-b'"));
+  TFM_REQUIRE_TESTDATA();
+  TFM_ASSERT_OK_AND_ASSIGN(std::string text,
+                           ReadFileToString(testing::Testdata("tf_serving/good_model_config.txt")));
+  TFM_ASSERT_OK_AND_ASSIGN(auto good, ParseModelServerConfig(text));
+  ASSERT_EQ(good.model_config_list().config_size(), 2);
+  EXPECT_EQ(good.model_config_list().config(1).name(), "half_plus_three");
+}
+
+TEST(SourceTest, TFRecordRoundTripAndCorruption) {
+  const std::string path = JoinPath(testing::TempDir(), "recs");
+  TFM_ASSERT_OK(WriteStringToFile(path, EncodeTFRecords({"abc", "", "hello"})));
+  TFM_ASSERT_OK_AND_ASSIGN(auto recs, ReadTFRecords(path, 1000));
+  EXPECT_EQ(recs, std::vector<std::string>({"abc", "", "hello"}));
+  TFM_ASSERT_OK_AND_ASSIGN(recs, ReadTFRecords(path, 2));
+  EXPECT_EQ(recs.size(), 2u);
+  std::string data = EncodeTFRecords({"abc"});
+  data[13] ^= 1;
+  TFM_ASSERT_OK(WriteStringToFile(path, data));
+  EXPECT_EQ(ReadTFRecords(path, 10).status().code(), absl::StatusCode::kDataLoss);
+  TFM_ASSERT_OK(WriteStringToFile(path, data.substr(0, 5)));
+  EXPECT_EQ(ReadTFRecords(path, 10).status().code(), absl::StatusCode::kDataLoss);
+}
+
+class RestTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    f_.AddVersion("123");
+    f_.AddVersion("124");
+    manager_ = std::make_unique<ServableManager>(f_.Options());
+    TFM_ASSERT_OK(manager_->ReloadConfig(f_.Config(
+        "model_version_policy { all {} } version_labels { key: 'Version_Label' value: 123 }")));
+    handler_ = std::make_unique<RestApiHandler>(manager_.get(), &metrics_, RestOptions{});
+  }
+  Fixture f_;
+  Metrics metrics_;
+  std::unique_ptr<ServableManager> manager_;
+  std::unique_ptr<RestApiHandler> handler_;
+};
+
+TEST_F(RestTest, Predict) {
+  auto r = Call(*handler_, "POST", "/v1/models/m:predict", R"({"instances": [[1,2],[3,4]]})");
+  EXPECT_EQ(r.status, 200);
+  ExpectJsonEq(r.body, R"({"predictions": [[3.5, 4.0], [4.5, 5.0]]})");
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0],
+            std::make_pair(std::string("Content-Type"), std::string("application/json")));
+  r = Call(*handler_, "POST", "/v1/models/m/versions/123:predict",
+           R"({"instances": [[1,2],[3,4]]})");
+  ExpectJsonEq(r.body, R"({"predictions": [[2.5, 3.0], [3.5, 4.0]]})");
+  r = Call(*handler_, "POST", "/v1/models/m/labels/Version_Label:predict",
+           R"({"signature_name": "serving_default", "instances": [[1,2],[3,4]]})");
+  ExpectJsonEq(r.body, R"({"predictions": [[2.5, 3.0], [3.5, 4.0]]})");
+  r = Call(*handler_, "POST", "/v1/models/m/versions/123:predict", R"({"inputs": [3.0, 4.0]})");
+  ExpectJsonEq(r.body, R"({"outputs": [3.5, 4.0]})");
+  r = Call(*handler_, "POST", "/V1/MODELS/m:PREDICT", R"({"inputs": {"x": [1.0]}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  // Bytes outputs are b64-wrapped; int64 passes through.
+  r = Call(
+      *handler_, "POST", "/v1/models/m:predict",
+      R"({"signature_name": "echo_bytes", "instances": [{"s_bytes": {"b64": "aGk="}, "n": 7}]})");
+  ExpectJsonEq(r.body, R"({"predictions": [{"s_bytes": {"b64": "aGk="}, "n": 7}]})");
+}
+
+TEST_F(RestTest, PredictErrors) {
+  struct Case {
+    std::string path, body;
+    int status;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"/v1/models/m:predict", "", 400, "JSON Parse error: The document is empty"},
+      {"/v1/models/m:predict", "instances = [1, 2]", 400, "JSON Parse error: Invalid value"},
+      {"/v1/models/m:predict", R"({"instances": ["x", "y"]})", 400, "not of expected type: float"},
+      {"/v1/models/m:predict", R"({"signature_name": 100, "instances": [1]})", 400,
+       "'signature_name' key must be a string value."},
+      {"/v1/models/m:predict", R"({"signature_name": "nope", "instances": [1]})", 400,
+       R"(Serving signature name: \"nope\" not found in signature def)"},
+      {"/v1/models/m/labels/nope:predict", R"({"instances": [1]})", 400,
+       "Unrecognized servable version label: nope"},
+      {"/v1/models/other:predict", R"({"instances": [1]})", 404,
+       "Servable not found for request: Latest(other)"},
+      {"/v1/models/m/versions/999:predict", R"({"instances": [1]})", 404,
+       "Servable not found for request: Specific(m, 999)"},
+      {"/v1/models/m:predict", R"({"instances": [[1], [2, 3]]})", 400, "Expecting tensor size"},
+  };
+  for (const auto& c : cases) {
+    auto r = Call(*handler_, "POST", c.path, c.body);
+    EXPECT_EQ(r.status, c.status) << c.path << " " << c.body << " -> " << r.body;
+    EXPECT_THAT(r.body, HasSubstr(c.message)) << c.body;
+    EXPECT_THAT(r.body, HasSubstr("\"error\": ")) << c.body;
+  }
+}
+
+TEST_F(RestTest, UnsupportedApiCalls) {
+  const std::vector<std::tuple<std::string, std::string, std::string>> cases = {
+      {"GET", "/v1/foo", "Malformed request: GET /v1/foo"},
+      {"POST", "/v1/foo", "Malformed request"},
+      {"GET", "/v1/models", "Missing model name in request."},
+      {"GET", "/v1/models/debug/model_name", "Malformed request"},
+      {"POST", "/v1/models", "Malformed request"},
+      {"GET", "/v1/models/m:predict", "Malformed request"},
+      {"POST", "/v1/models/m/version/50:predict", "Malformed request"},
+      {"POST", "/v1/models/m/versions/HELLO:regress", "Malformed request"},
+      {"POST", "/v1/models/m/versions/18446744073709551615:regress",
+       "Failed to convert version: 18446744073709551615"},
+      {"POST", "/v1/models/m/metadata", "Malformed request"},
+      {"POST", "/v1/models/m/label/x:regress", "Malformed request"},
+      {"POST", "/v1/models/m/versions/50/labels/x:regress", "Malformed request"},
+      {"POST", "/v1/models/m/versions/some_label:regress", "Malformed request"},
+      {"PUT", "/v1/models/m:predict", "Malformed request: PUT /v1/models/m:predict"},
+  };
+  for (const auto& [method, path, msg] : cases) {
+    auto r = Call(*handler_, method, path);
+    EXPECT_EQ(r.status, 400) << method << " " << path;
+    EXPECT_THAT(r.body, HasSubstr(msg)) << method << " " << path;
+  }
+  EXPECT_EQ(Call(*handler_, "GET", "/statuspage").status, 404);
+  auto h = Call(*handler_, "GET", "/health");
+  EXPECT_EQ(h.body, "healthy");
+}
+
+TEST_F(RestTest, RegressAndClassify) {
+  auto r = Call(*handler_, "POST", "/v1/models/m:regress",
+                R"({"signature_name": "regress_x_to_y", "examples": [{"x": 80.0}]})");
+  EXPECT_EQ(r.status, 200);
+  ExpectJsonEq(r.body, R"({"results": [43.0]})");
+  r = Call(*handler_, "POST", "/v1/models/m/versions/123:regress",
+           R"({"signature_name": "regress_x_to_y", "examples": [{"x": 80.0}]})");
+  ExpectJsonEq(r.body, R"({"results": [42.0]})");
+  r = Call(*handler_, "POST", "/v1/models/m/labels/Version_Label:classify",
+           R"({"signature_name": "classify_x_to_y", "examples": [{"x": 20.0}]})");
+  ExpectJsonEq(r.body, R"({"results": [[["", 12.0]]]})");
+  // Context features merge into each example.
+  r = Call(
+      *handler_, "POST", "/v1/models/m/versions/123:classify",
+      R"({"signature_name": "classify_x_to_y", "context": {"x": 10.0}, "examples": [{}, {"x": 2.0}]})");
+  ExpectJsonEq(r.body, R"({"results": [[["", 7.0]], [["", 3.0]]]})");
+  r = Call(*handler_, "POST", "/v1/models/m:classify", R"({"examples": [{"x": 1.0}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("No classification inputs found in SignatureDef: serving_default"));
+  r = Call(*handler_, "POST", "/v1/models/m:regress",
+           R"({"signature_name": "serving_default", "examples": [{"x": 1.0}]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("No regression inputs found in SignatureDef"));
+}
+
+TEST_F(RestTest, StatusAndMetadata) {
+  auto r = Call(*handler_, "GET", "/v1/models/m");
+  EXPECT_EQ(r.status, 200);
+  ExpectJsonEq(r.body, R"({"model_version_status": [
+      {"version": "124", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}},
+      {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})");
+  r = Call(*handler_, "GET", "/v1/models/m/versions/123");
+  ExpectJsonEq(r.body, R"({"model_version_status": [
+      {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})");
+  r = Call(*handler_, "GET", "/v1/models/m/labels/Version_Label");
+  ExpectJsonEq(r.body, R"({"model_version_status": [
+      {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})");
+  r = Call(*handler_, "GET", "/v1/models/m/versions/5");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_THAT(r.body, HasSubstr("Could not find version 5 of model m"));
+  r = Call(*handler_, "GET", "/v1/models/zz");
+  EXPECT_THAT(r.body, HasSubstr("Could not find any versions of model zz"));
+  r = Call(*handler_, "GET", "/v1/models/m/versions/123/metadata");
+  EXPECT_EQ(r.status, 200) << r.body;
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  ASSERT_FALSE(d.HasParseError()) << r.body;
+  EXPECT_STREQ(d["model_spec"]["name"].GetString(), "m");
+  EXPECT_STREQ(d["model_spec"]["version"].GetString(), "123");
+  EXPECT_STREQ(d["model_spec"]["signature_name"].GetString(), "");
+  const auto& sig = d["metadata"]["signature_def"]["signature_def"]["serving_default"];
+  EXPECT_STREQ(sig["method_name"].GetString(), "tensorflow/serving/predict");
+  EXPECT_STREQ(sig["inputs"]["x"]["dtype"].GetString(), "DT_FLOAT");
+  EXPECT_TRUE(sig["defaults"].IsObject());
+}
+
+TEST_F(RestTest, MetricsAndCors) {
+  Call(*handler_, "POST", "/v1/models/m:predict", R"({"instances": [1]})");
+  RestOptions o;
+  o.prometheus_path = "/monitoring/prometheus/metrics";
+  o.enable_cors = true;
+  RestApiHandler h(manager_.get(), &metrics_, o);
+  auto r = Call(h, "GET", "/monitoring/prometheus/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("# TYPE"));
+  EXPECT_THAT(r.body,
+              HasSubstr(":tensorflow:serving:request_count{model_name=\"m\",status=\"OK\"} 1"));
+  r = Call(h, "GET", "/v1/models/m");
+  bool cors = false;
+  for (const auto& [k, v] : r.headers) cors |= k == "Access-Control-Allow-Origin" && v == "*";
+  EXPECT_TRUE(cors);
+}
+
+TEST(ManagerTest, LatestPolicyLoadsNewBeforeUnloadingOld) {
+  Fixture f;
+  f.AddVersion("123");
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  tensorflow::serving::ModelSpec spec;
+  spec.set_name("m");
+  TFM_ASSERT_OK_AND_ASSIGN(auto held, m.GetServable(spec));
+  EXPECT_EQ(held->version(), 123);
+  f.AddVersion("124");
+  m.PollAll();
+  TFM_ASSERT_OK_AND_ASSIGN(auto now, m.GetServable(spec));
+  EXPECT_EQ(now->version(), 124);
+  // The old version was unloaded, but the request holding it can still run.
+  spec.mutable_version()->set_value(123);
+  EXPECT_EQ(m.GetServable(spec).status().message(),
+            "Servable not found for request: Specific(m, 123)");
+  auto out = held->RunPredict("", {{"x", Tensor::FromVector<float>({2.0f}, TensorShape{1, 1})}});
+  TFM_ASSERT_OK(out.status());
+  EXPECT_EQ(out->at("y").data<float>()[0], 3.0f);
+  tensorflow::serving::GetModelStatusRequest req;
+  req.mutable_model_spec()->set_name("m");
+  tensorflow::serving::GetModelStatusResponse resp;
+  TFM_ASSERT_OK(m.GetModelStatus(req, &resp));
+  ASSERT_EQ(resp.model_version_status_size(), 2);
+  EXPECT_EQ(resp.model_version_status(0).state(),
+            tensorflow::serving::ModelVersionStatus::AVAILABLE);
+  EXPECT_EQ(resp.model_version_status(1).state(), tensorflow::serving::ModelVersionStatus::END);
+  EXPECT_THAT(absl::StrJoin(f.logs, "\n"),
+              HasSubstr("Successfully loaded servable version {name: m version: 124}"));
+  EXPECT_THAT(absl::StrJoin(f.logs, "\n"),
+              HasSubstr("Successfully unloaded servable version {name: m version: 123}"));
+  // Removing the newest version brings the older one back.
+  std::filesystem::remove_all(JoinPath(f.base, "124"));
+  m.PollAll();
+  spec.clear_version();
+  TFM_ASSERT_OK_AND_ASSIGN(now, m.GetServable(spec));
+  EXPECT_EQ(now->version(), 123);
+  EXPECT_EQ(m.GetModelStatus(tensorflow::serving::GetModelStatusRequest(), &resp).message(),
+            "Missing ModelSpec");
+}
+
+TEST(ManagerTest, FailedLoadIsRecordedAndRetried) {
+  Fixture f;
+  f.AddVersion("123");
+  f.AddVersion("124");
+  f.failing.insert("124");
+  ManagerOptions o = f.Options();
+  o.max_num_load_retries = 2;
+  ServableManager m(o);
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config("model_version_policy { all {} }")));
+  EXPECT_EQ(f.loads.load(), 1 + 3);
+  tensorflow::serving::GetModelStatusRequest req;
+  req.mutable_model_spec()->set_name("m");
+  req.mutable_model_spec()->mutable_version()->set_value(124);
+  tensorflow::serving::GetModelStatusResponse resp;
+  TFM_ASSERT_OK(m.GetModelStatus(req, &resp));
+  ASSERT_EQ(resp.model_version_status_size(), 1);
+  EXPECT_EQ(resp.model_version_status(0).state(), tensorflow::serving::ModelVersionStatus::END);
+  EXPECT_EQ(resp.model_version_status(0).status().error_code(), tensorflow::error::DATA_LOSS);
+  EXPECT_THAT(resp.model_version_status(0).status().error_message(), HasSubstr("cannot read"));
+  // Failed versions are not retried on every poll.
+  m.PollAll();
+  EXPECT_EQ(f.loads.load(), 4);
+}
+
+TEST(ManagerTest, ConfigReloadAndLabels) {
+  Fixture f;
+  f.AddVersion("123");
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  auto s = m.ReloadConfig(f.Config("version_labels { key: 'stable' value: 5 }"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(s.message(), HasSubstr("Request to assign label to version 5 of model m"));
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config("version_labels { key: 'stable' value: 123 }")));
+  tensorflow::serving::ModelSpec spec;
+  spec.set_name("m");
+  spec.set_version_label("stable");
+  TFM_ASSERT_OK_AND_ASSIGN(auto sv, m.GetServable(spec));
+  EXPECT_EQ(sv->version(), 123);
+  // A config without the model unloads it.
+  tensorflow::serving::ModelServerConfig empty;
+  empty.mutable_model_config_list();
+  TFM_ASSERT_OK(m.ReloadConfig(empty));
+  spec.clear_version_label();
+  EXPECT_EQ(m.GetServable(spec).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(m.ModelNames().empty());
+}
+
+TEST(ManagerTest, WarmupReplaysRecords) {
+  Fixture f;
+  f.AddVersion("123");
+  std::filesystem::create_directories(JoinPath(f.base, "123/assets.extra"));
+  tensorflow::serving::PredictionLog log;
+  auto* req = log.mutable_predict_log()->mutable_request();
+  auto& x = (*req->mutable_inputs())["x"];
+  google::protobuf::TextFormat::ParseFromString(
+      "dtype: DT_FLOAT tensor_shape { dim { size: 1 } dim { size: 1 } } float_val: 1", &x);
+  tensorflow::serving::PredictionLog rlog;
+  auto* ex = rlog.mutable_regress_log()->mutable_request();
+  ex->mutable_model_spec()->set_signature_name("regress_x_to_y");
+  (*ex->mutable_input()
+        ->mutable_example_list()
+        ->add_examples()
+        ->mutable_features()
+        ->mutable_feature())["x"]
+      .mutable_float_list()
+      ->add_value(1);
+  TFM_ASSERT_OK(
+      WriteStringToFile(JoinPath(f.base, "123/assets.extra/tf_serving_warmup_requests"),
+                        EncodeTFRecords({log.SerializeAsString(), rlog.SerializeAsString()})));
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  EXPECT_THAT(absl::StrJoin(f.logs, "\n"), HasSubstr("Number of warmup records read: 2"));
+  // A broken warmup record fails the load.
+  TFM_ASSERT_OK(WriteStringToFile(JoinPath(f.base, "123/assets.extra/tf_serving_warmup_requests"),
+                                  EncodeTFRecords({"\xff\xff garbage"})));
+  ServableManager m2(f.Options());
+  TFM_ASSERT_OK(m2.ReloadConfig(f.Config()));
+  tensorflow::serving::ModelSpec spec;
+  spec.set_name("m");
+  EXPECT_FALSE(m2.GetServable(spec).ok());
+}
+
+TEST(ManagerTest, ConcurrentRequestsDuringVersionChanges) {
+  Fixture f;
+  f.AddVersion("123");
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::thread client([&] {
+    tensorflow::serving::ModelSpec spec;
+    spec.set_name("m");
+    while (!stop) {
+      auto s = m.GetServable(spec);
+      if (!s.ok()) {
+        ++bad;
+        continue;
+      }
+      auto out =
+          (*s)->RunPredict("", {{"x", Tensor::FromVector<float>({2.0f}, TensorShape{1, 1})}});
+      if (out.ok())
+        ++ok;
+      else
+        ++bad;
+    }
+  });
+  for (int v = 124; v < 140; ++v) {
+    f.AddVersion(std::to_string(v));
+    m.PollAll();
+    std::filesystem::remove_all(JoinPath(f.base, std::to_string(v - 1)));
+  }
+  stop = true;
+  client.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(bad.load(), 0);
+}
+
+}  // namespace
+}  // namespace tfmodel::serving

@@ -1,0 +1,78 @@
+// The model server: servable manager + gRPC (PredictionService, ModelService) + REST,
+// configured like tensorflow_model_server (see cli/serve.cc for the flags).
+#ifndef TFMODEL_SERVING_SERVER_H_
+#define TFMODEL_SERVING_SERVER_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "grpcpp/grpcpp.h"
+#include "serving/grpc_service.h"
+#include "serving/http_server.h"
+#include "serving/manager.h"
+#include "serving/metrics.h"
+#include "serving/rest_api.h"
+
+namespace tfmodel::serving {
+
+struct ServerOptions {
+  int grpc_port = 8500;  // 0 = no TCP gRPC listener
+  std::string grpc_socket_path;
+  std::string grpc_channel_arguments;  // "k=v,k2=v2"
+  int grpc_max_threads = 0;            // 0 = gRPC default
+  int rest_api_port = 0;               // 0 = no REST server
+  int rest_api_num_threads = 4;
+  int64_t rest_api_timeout_in_ms = 30000;
+  bool rest_api_enable_cors_support = false;
+  uint64_t rest_api_max_body_bytes = uint64_t{1} << 30;
+  std::string model_name = "default";
+  std::string model_base_path;
+  std::string model_config_file;
+  int64_t model_config_file_poll_wait_seconds = 0;
+  std::string ssl_config_file;
+  std::string monitoring_config_file;
+  ManagerOptions manager;
+};
+
+class Server {
+ public:
+  Server() = default;
+  ~Server();
+
+  // Loads the models (waiting for their first versions), then starts the listeners.
+  absl::Status BuildAndStart(const ServerOptions& options);
+  // Blocks until Shutdown() is called (from another thread or a signal watcher).
+  void WaitForTermination();
+  // Stops accepting requests, finishes in-flight ones, stops polling. Idempotent.
+  void Shutdown();
+
+  int grpc_port() const { return grpc_port_; }
+  int rest_port() const { return http_ ? http_->port() : 0; }
+  ServableManager* manager() { return manager_.get(); }
+
+ private:
+  absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
+  void PollConfigFile();
+
+  ServerOptions options_;
+  Metrics metrics_;
+  std::unique_ptr<ServableManager> manager_;
+  std::unique_ptr<RestApiHandler> rest_;
+  std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<PredictionServiceImpl> prediction_service_;
+  std::unique_ptr<ModelServiceImpl> model_service_;
+  std::unique_ptr<grpc::Server> grpc_;
+  int grpc_port_ = 0;
+  std::string last_config_text_;
+  absl::Mutex mu_;
+  bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread config_poll_thread_;
+};
+
+}  // namespace tfmodel::serving
+
+#endif  // TFMODEL_SERVING_SERVER_H_

@@ -1,0 +1,559 @@
+// End-to-end tests of `tfmodel serve`: the real binary on TF Serving's test models,
+// talked to over loopback HTTP (a tiny blocking client) and gRPC (generated stubs).
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "core/file_util.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "rapidjson/document.h"
+#include "tensorflow_serving/apis/model_service.grpc.pb.h"
+#include "tensorflow_serving/apis/prediction_service.grpc.pb.h"
+#include "test_util.h"
+
+namespace tfmodel {
+namespace {
+
+using ::testing::HasSubstr;
+namespace fs = std::filesystem;
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+  socklen_t len = sizeof(a);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+struct HttpResult {
+  int status = 0;
+  std::string headers;
+  std::string body;
+};
+
+// One request on a fresh connection ("Connection: close"); status 0 on socket failure.
+HttpResult Http(int port, const std::string& method, const std::string& path,
+                const std::string& body = "") {
+  HttpResult r;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return r;
+  }
+  std::string req = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: localhost\r\n",
+                                 "Connection: close\r\nContent-Type: application/json\r\n",
+                                 "Content-Length: ", body.size(), "\r\n\r\n", body);
+  size_t sent = 0;
+  while (sent < req.size()) {
+    ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
+  std::string resp;
+  char buf[65536];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) resp.append(buf, static_cast<size_t>(n));
+  close(fd);
+  size_t hdr_end = resp.find("\r\n\r\n");
+  if (resp.size() < 12 || hdr_end == std::string::npos) return r;
+  r.status = std::atoi(resp.substr(9, 3).c_str());
+  r.headers = resp.substr(0, hdr_end);
+  r.body = resp.substr(hdr_end + 4);
+  return r;
+}
+
+::testing::AssertionResult JsonEq(const std::string& got, const std::string& want) {
+  rapidjson::Document a, b;
+  a.Parse<rapidjson::kParseNanAndInfFlag>(got.c_str());
+  b.Parse<rapidjson::kParseNanAndInfFlag>(want.c_str());
+  if (a.HasParseError()) return ::testing::AssertionFailure() << "bad JSON: " << got;
+  if (b.HasParseError()) return ::testing::AssertionFailure() << "bad JSON: " << want;
+  if (a != b) return ::testing::AssertionFailure() << "got: " << got << "\nwant: " << want;
+  return ::testing::AssertionSuccess();
+}
+
+class ServerProcess {
+ public:
+  ~ServerProcess() { Stop(); }
+
+  // Starts `tfmodel serve` with the given flags plus ports; waits until `ready_path`
+  // answers 200 (or the process exits). Returns false when it never became ready.
+  bool Start(std::vector<std::string> flags, const std::string& ready_path) {
+    grpc_port = FreePort();
+    rest_port = FreePort();
+    log_path = JoinPath(testing::TempDir(), absl::StrCat("server_", rest_port, ".log"));
+    flags.push_back(absl::StrCat("--port=", grpc_port));
+    flags.push_back(absl::StrCat("--rest_api_port=", rest_port));
+    // Fail fast on load errors instead of TF Serving's minute-long retry interval.
+    flags.push_back("--max_num_load_retries=0");
+    std::vector<std::string> args = {TFMODEL_BINARY, "serve"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    pid = fork();
+    if (pid == 0) {
+      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 2);
+      dup2(fd, 1);
+      std::vector<char*> argv;
+      for (auto& a : args) argv.push_back(a.data());
+      argv.push_back(nullptr);
+      execv(argv[0], argv.data());
+      _exit(127);
+    }
+    for (int i = 0; i < 300; ++i) {
+      int st;
+      if (waitpid(pid, &st, WNOHANG) == pid) {
+        exit_status = st;
+        pid = -1;
+        return false;
+      }
+      // Ready once the model's versions have settled (loaded, or failed with an error).
+      HttpResult r = Http(rest_port, "GET", ready_path);
+      if (r.status == 200 && r.body.find("\"LOADING\"") == std::string::npos) {
+        ready_status = r.body;
+        return r.body.find("\"AVAILABLE\"") != std::string::npos;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  // SIGTERM and wait; returns the exit code (or -1).
+  int Stop() {
+    if (pid <= 0) return exit_status >= 0 && WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1;
+    kill(pid, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 300; ++i) {
+      if (waitpid(pid, &st, WNOHANG) == pid) {
+        pid = -1;
+        exit_status = st;
+        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, &st, 0);
+    pid = -1;
+    return -1;
+  }
+
+  std::string Log() const {
+    auto s = ReadFileToString(log_path);
+    return s.ok() ? *s : "";
+  }
+
+  template <typename Stub>
+  std::unique_ptr<typename Stub::Stub> GrpcStub() const {
+    auto ch = grpc::CreateChannel(absl::StrCat("localhost:", grpc_port),
+                                  grpc::InsecureChannelCredentials());
+    return Stub::NewStub(ch);
+  }
+
+  pid_t pid = -1;
+  int exit_status = -1;
+  std::string ready_status;  // status JSON seen at readiness
+  int grpc_port = 0, rest_port = 0;
+  std::string log_path;
+};
+
+std::string HalfPlusTwo() { return testing::Testdata("tf_serving/saved_model_half_plus_two_cpu"); }
+
+TEST(ServeE2E, BadFlagsAndVersion) {
+  ServerProcess p;
+  EXPECT_FALSE(p.Start({"--no_such_flag=1"}, "/v1/models/default"));
+  EXPECT_TRUE(WIFEXITED(p.exit_status));
+  EXPECT_EQ(WEXITSTATUS(p.exit_status), 2);
+  EXPECT_THAT(p.Log(), HasSubstr("unknown flag --no_such_flag"));
+}
+
+TEST(ServeE2E, BadModelConfig) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  EXPECT_FALSE(
+      p.Start({"--model_config_file=" + testing::Testdata("tf_serving/bad_model_config.txt")},
+              "/v1/models/default"));
+  EXPECT_NE(WEXITSTATUS(p.exit_status), 0);
+  EXPECT_THAT(p.Log(), HasSubstr("Error parsing text-format tensorflow.serving.ModelServerConfig"));
+}
+
+TEST(ServeE2E, RestPredictClassifyRegressStatusMetadata) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_timeout_in_ms=60000"},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.Log(),
+              HasSubstr(absl::StrCat("Running gRPC ModelServer at 0.0.0.0:", p.grpc_port)));
+  EXPECT_THAT(p.Log(),
+              HasSubstr(absl::StrCat("Exporting HTTP/REST API at:localhost:", p.rest_port)));
+
+  auto r =
+      Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0, 3.0, 4.0]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0, 3.5, 4.0]})"));
+  EXPECT_THAT(r.headers, HasSubstr("Content-Type: application/json"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"inputs": [2.0, 3.0, 4.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"outputs": [3.0, 3.5, 4.0]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0, 2.0, 5.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [2.5, 3.0, 4.5]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:classify",
+           R"({"signature_name": "classify_x_to_y", "examples": [{"x": 2.0}]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, R"({"results": [[["", 3.0]]]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:regress",
+           R"({"signature_name": "regress_x_to_y", "examples": [{"x": 2.0}]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, R"({"results": [3.0]})"));
+
+  r = Http(p.rest_port, "GET", "/v1/models/default");
+  EXPECT_TRUE(JsonEq(r.body, R"({"model_version_status": [{"version": "123", "state": "AVAILABLE",
+      "status": {"error_code": "OK", "error_message": ""}}]})"));
+  r = Http(p.rest_port, "GET", "/v1/models/default/metadata");
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto want = ReadFileToString(testing::Testdata("tf_serving/half_plus_two_model_metadata.json"));
+  ASSERT_TRUE(want.ok());
+  EXPECT_TRUE(JsonEq(r.body, *want));
+
+  // Bad requests get TF Serving's codes and messages; the server keeps serving.
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", "{bad json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("JSON Parse error"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": ["a"]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("is not of expected type: float"));
+  r = Http(p.rest_port, "POST", "/v1/models/half:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_THAT(r.body, HasSubstr("Servable not found for request: Latest(half)"));
+  r = Http(p.rest_port, "POST", "/v1/models/default/versions/7:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 404);
+  r = Http(p.rest_port, "POST", "/v1/models/default/labels/x:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("Unrecognized servable version label"));
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict",
+           R"({"signature_name": "nope", "instances": [1.0]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("not found in signature def"));
+  r = Http(p.rest_port, "GET", "/v1/foo");
+  EXPECT_EQ(r.status, 400);
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, Grpc) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo()}, "/v1/models/default")) << p.Log();
+  auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+  tensorflow::serving::PredictRequest req;
+  req.mutable_model_spec()->set_name("default");
+  auto& x = (*req.mutable_inputs())["x"];
+  x.set_dtype(tensorflow::DT_FLOAT);
+  x.mutable_tensor_shape()->add_dim()->set_size(1);
+  x.mutable_tensor_shape()->add_dim()->set_size(1);
+  x.add_float_val(2.0f);
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Predict(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(resp.outputs().count("y"));
+  EXPECT_EQ(resp.outputs().at("y").dtype(), tensorflow::DT_FLOAT);
+  EXPECT_EQ(resp.outputs().at("y").float_val(0), 3.0f);
+  EXPECT_EQ(resp.model_spec().name(), "default");
+  EXPECT_EQ(resp.model_spec().version().value(), 123);
+  EXPECT_EQ(resp.model_spec().signature_name(), "serving_default");
+
+  tensorflow::serving::ClassificationRequest creq;
+  creq.mutable_model_spec()->set_name("default");
+  creq.mutable_model_spec()->set_signature_name("classify_x_to_y");
+  (*creq.mutable_input()
+        ->mutable_example_list()
+        ->add_examples()
+        ->mutable_features()
+        ->mutable_feature())["x"]
+      .mutable_float_list()
+      ->add_value(2.0f);
+  tensorflow::serving::ClassificationResponse cresp;
+  grpc::ClientContext cctx;
+  s = stub->Classify(&cctx, creq, &cresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(cresp.result().classifications_size(), 1);
+  EXPECT_EQ(cresp.result().classifications(0).classes(0).score(), 3.0f);
+
+  tensorflow::serving::MultiInferenceRequest mreq;
+  for (const char* sig : {"regress_x_to_y", "classify_x_to_y"}) {
+    auto* t = mreq.add_tasks();
+    t->mutable_model_spec()->set_name("default");
+    t->mutable_model_spec()->set_signature_name(sig);
+    t->set_method_name(std::string(sig).rfind("regress", 0) == 0 ? "tensorflow/serving/regress"
+                                                                 : "tensorflow/serving/classify");
+  }
+  *mreq.mutable_input() = creq.input();
+  tensorflow::serving::MultiInferenceResponse mresp;
+  grpc::ClientContext mctx;
+  s = stub->MultiInference(&mctx, mreq, &mresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(mresp.results_size(), 2);
+  EXPECT_EQ(mresp.results(0).regression_result().regressions(0).value(), 3.0f);
+  EXPECT_EQ(mresp.results(1).classification_result().classifications(0).classes(0).score(), 3.0f);
+
+  tensorflow::serving::GetModelMetadataRequest mdreq;
+  mdreq.mutable_model_spec()->set_name("default");
+  mdreq.add_metadata_field("signature_def");
+  tensorflow::serving::GetModelMetadataResponse mdresp;
+  grpc::ClientContext mdctx;
+  s = stub->GetModelMetadata(&mdctx, mdreq, &mdresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(mdresp.metadata().size(), 1u);
+  EXPECT_EQ(mdresp.model_spec().version().value(), 123);
+
+  auto mstub = p.GrpcStub<tensorflow::serving::ModelService>();
+  tensorflow::serving::GetModelStatusRequest sreq;
+  sreq.mutable_model_spec()->set_name("default");
+  tensorflow::serving::GetModelStatusResponse sresp;
+  grpc::ClientContext sctx;
+  s = mstub->GetModelStatus(&sctx, sreq, &sresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(sresp.model_version_status_size(), 1);
+  EXPECT_EQ(sresp.model_version_status(0).version(), 123);
+  EXPECT_EQ(sresp.model_version_status(0).status().error_code(), tensorflow::error::OK);
+
+  req.mutable_model_spec()->set_name("nope");
+  grpc::ClientContext ectx;
+  s = stub->Predict(&ectx, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(ServeE2E, BrokenModelIsReportedAndServerKeepsServing) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  EXPECT_FALSE(p.Start({"--model_base_path=" + testing::Testdata("tf_serving/bad_half_plus_two")},
+                       "/v1/models/default"));
+  ASSERT_GT(p.pid, 0) << p.Log();
+  rapidjson::Document d;
+  d.Parse(p.ready_status.c_str());
+  ASSERT_FALSE(d.HasParseError()) << p.ready_status;
+  const auto& st = d["model_version_status"][0];
+  EXPECT_STREQ(st["version"].GetString(), "123");
+  EXPECT_STREQ(st["state"].GetString(), "END");
+  EXPECT_STRNE(st["status"]["error_code"].GetString(), "OK");
+  EXPECT_GT(st["status"]["error_message"].GetStringLength(), 0u);
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_THAT(r.body, HasSubstr("Servable not found for request: Latest(default)"));
+  EXPECT_EQ(Http(p.rest_port, "GET", "/health").body, "healthy");
+  auto mstub = p.GrpcStub<tensorflow::serving::ModelService>();
+  tensorflow::serving::GetModelStatusRequest sreq;
+  sreq.mutable_model_spec()->set_name("default");
+  tensorflow::serving::GetModelStatusResponse sresp;
+  grpc::ClientContext sctx;
+  grpc::Status s = mstub->GetModelStatus(&sctx, sreq, &sresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(sresp.model_version_status(0).state(), tensorflow::serving::ModelVersionStatus::END);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+std::string WriteConfig(const std::string& text) {
+  const std::string path = JoinPath(testing::TempDir(), absl::StrCat("config_", rand(), ".txt"));
+  EXPECT_TRUE(WriteStringToFile(path, text).ok());
+  return path;
+}
+
+TEST(ServeE2E, GoodModelConfigTwoVersionsAndLabels) {
+  TFM_REQUIRE_TESTDATA();
+  auto good = ReadFileToString(testing::Testdata("tf_serving/good_model_config.txt"));
+  ASSERT_TRUE(good.ok());
+  std::string text =
+      absl::StrReplaceAll(*good, {{"${TEST_HALF_PLUS_TWO_DIR}", HalfPlusTwo()},
+                                  {"${TEST_HALF_PLUS_THREE_DIR}",
+                                   testing::Testdata("tf_serving/saved_model_half_plus_three")}});
+  text = absl::StrReplaceAll(
+      text, {{"model_config_list: {",
+              absl::StrCat("model_config_list: {\n  config: { name: 'two_versions' base_path: '",
+                           testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions"),
+                           "' model_platform: 'tensorflow' model_version_policy { all {} } "
+                           "version_labels { key: 'stable' value: 123 } version_labels { key: "
+                           "'canary' value: 124 } },")}});
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_config_file=" + WriteConfig(text)}, "/v1/models/half_plus_three"))
+      << p.ready_status << p.Log();
+  auto r = Http(p.rest_port, "POST", "/v1/models/half_plus_two:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/half_plus_three:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
+  r = Http(p.rest_port, "GET", "/v1/models/two_versions");
+  EXPECT_TRUE(JsonEq(r.body, R"({"model_version_status": [
+      {"version": "124", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}},
+      {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})"));
+  r = Http(p.rest_port, "GET", "/v1/models/two_versions/versions/123/metadata");
+  auto want = ReadFileToString(
+      testing::Testdata("tf_serving/saved_model_half_plus_two_2_versions_metadata.json"));
+  ASSERT_TRUE(want.ok());
+  std::string want_text = absl::StrReplaceAll(
+      *want, {{"\"saved_model_half_plus_two_2_versions\"", "\"two_versions\""}});
+  EXPECT_TRUE(JsonEq(r.body, want_text));
+  for (const char* path : {"/v1/models/two_versions/versions/123:predict",
+                           "/v1/models/two_versions/labels/stable:predict",
+                           "/v1/models/two_versions/versions/124:predict",
+                           "/v1/models/two_versions/labels/canary:predict"}) {
+    r = Http(p.rest_port, "POST", path, R"({"instances": [[1.0], [2.0]]})");
+    EXPECT_EQ(r.status, 200) << path << r.body;
+    EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [[2.5], [3.0]]})")) << path;
+  }
+  r = Http(p.rest_port, "GET", "/v1/models/two_versions/labels/stable");
+  EXPECT_TRUE(JsonEq(r.body, R"({"model_version_status": [
+      {"version": "123", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]})"));
+}
+
+constexpr char kMatrixRequest[] =
+    R"({"instances": [[[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]]})";
+constexpr char kMatrixPredictions[] =
+    R"({"predictions": [[[2.5, 3.0, 3.5], [4.0, 4.5, 5.0], [5.5, 6.0, 6.5]]]})";
+
+TEST(ServeE2E, MatrixModelRestAndGrpc) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + testing::Testdata("tf_serving/matrix_half_plus_two"),
+                       "--model_name=matrix"},
+                      "/v1/models/matrix"))
+      << p.ready_status << p.Log();
+  auto r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", kMatrixRequest);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, kMatrixPredictions));
+  r = Http(p.rest_port, "POST", "/v1/models/matrix/versions/1:predict",
+           R"({"inputs": {"x": [[[0, 0, 0], [0, 0, 0], [0, 0, 2]]]}})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(
+      JsonEq(r.body, R"({"outputs": [[[2.0, 2.0, 2.0], [2.0, 2.0, 2.0], [2.0, 2.0, 3.0]]]})"));
+  // Like TensorFlow, fed tensors are not checked against the placeholder's declared
+  // shape (TF Serving's own tests feed [N,2] into an [N,1] signature); ragged JSON is.
+  r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", R"({"instances": [[1.0, 2.0]]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [[2.5, 3.0]]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/matrix:predict", R"({"instances": [[1.0, [2.0]]]})");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("Encountered list at unexpected level"));
+  r = Http(p.rest_port, "GET", "/v1/models/matrix/metadata");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("\"serving_default\""));
+
+  auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+  tensorflow::serving::PredictRequest req;
+  req.mutable_model_spec()->set_name("matrix");
+  auto& x = (*req.mutable_inputs())["x"];
+  x.set_dtype(tensorflow::DT_FLOAT);
+  for (int d : {1, 3, 3}) x.mutable_tensor_shape()->add_dim()->set_size(d);
+  for (int i = 0; i < 9; ++i) x.add_float_val(static_cast<float>(i));
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Predict(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(resp.outputs().count("y")) << resp.DebugString();
+  const auto& y = resp.outputs().at("y");
+  ASSERT_EQ(y.float_val_size(), 9);
+  EXPECT_EQ(y.float_val(8), 6.0f);
+  EXPECT_EQ(resp.model_spec().version().value(), 1);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+void CopyVersion(const std::string& from, const std::string& to) {
+  fs::copy(from, to + ".tmp", fs::copy_options::recursive);
+  fs::rename(to + ".tmp", to);  // appears atomically under its numeric name
+}
+
+TEST(ServeE2E, LiveVersionChangesWhileClientLoops) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string base = JoinPath(testing::TempDir(), "live_model");
+  fs::create_directories(base);
+  // matrix_half_plus_two needs no ParseExample kernel: y = 0.5 x + 2 on [N,3,3].
+  const std::string src = testing::Testdata("tf_serving/matrix_half_plus_two");
+  CopyVersion(JoinPath(src, "1"), JoinPath(base, "1"));
+  ServerProcess p;
+  ASSERT_TRUE(p.Start(
+      {"--model_base_path=" + base, "--model_name=live", "--file_system_poll_wait_seconds=1"},
+      "/v1/models/live"))
+      << p.ready_status << p.Log();
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::string last_bad;
+  std::thread client([&] {
+    while (!stop) {
+      auto r = Http(p.rest_port, "POST", "/v1/models/live:predict", kMatrixRequest);
+      if (r.status == 200 && JsonEq(r.body, kMatrixPredictions)) {
+        ++ok;
+      } else {
+        ++bad;
+        last_bad = r.body;
+      }
+    }
+  });
+  auto wait_for = [&](const std::string& needle) {
+    for (int i = 0; i < 100; ++i) {
+      if (Http(p.rest_port, "GET", "/v1/models/live").body.find(needle) != std::string::npos) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  CopyVersion(JoinPath(src, "1"), JoinPath(base, "2"));
+  EXPECT_TRUE(wait_for("\"2\""));
+  fs::remove_all(JoinPath(base, "2"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  stop = true;
+  client.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(bad.load(), 0) << last_bad;
+  auto r = Http(p.rest_port, "GET", "/v1/models/live/versions/1");
+  EXPECT_THAT(r.body, HasSubstr("AVAILABLE"));
+  EXPECT_THAT(p.Log(), HasSubstr("Successfully loaded servable version {name: live version: 2}"));
+  EXPECT_THAT(p.Log(), HasSubstr("unloaded servable version {name: live version: 2}"));
+}
+
+TEST(ServeE2E, OversizedBodyMetricsAndCors) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(
+      p.Start({"--model_base_path=" + testing::Testdata("tf_serving/matrix_half_plus_two"),
+               "--rest_api_max_body_bytes=1000", "--rest_api_enable_cors_support",
+               "--monitoring_config_file=" + testing::Testdata("tf_serving/monitoring_config.txt")},
+              "/v1/models/default"))
+      << p.ready_status << p.Log();
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict",
+                absl::StrCat(R"({"instances": [)", std::string(2000, ' '), "1.0]}"));
+  EXPECT_EQ(r.status, 413);
+  r = Http(p.rest_port, "POST", "/v1/models/default:predict", kMatrixRequest);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.headers, HasSubstr("Access-Control-Allow-Origin: *"));
+  r = Http(p.rest_port, "GET", "/monitoring/prometheus/metrics");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("# TYPE"));
+  EXPECT_THAT(r.body, HasSubstr("model_name=\"default\""));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace tfmodel
