@@ -434,6 +434,42 @@ Result MakeHashBucketFast(const KernelInit& init) {
   });
 }
 
+// TF's legacy Hash64: MurmurHash64A with seed 0xDECAFCAFFE, little-endian 8-byte blocks.
+uint64_t LegacyHash64(absl::string_view data) {
+  constexpr uint64_t kMul = 0xc6a4a7935bd1e995ULL;
+  constexpr int kShift = 47;
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(data.data());
+  size_t n = data.size();
+  uint64_t h = 0xDECAFCAFFEULL ^ (static_cast<uint64_t>(n) * kMul);
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t k = 0;
+    for (int b = 0; b < 8; ++b) k |= uint64_t{p[b]} << (8 * b);
+    k *= kMul;
+    k ^= k >> kShift;
+    k *= kMul;
+    h ^= k;
+    h *= kMul;
+  }
+  if (n > 0) {
+    for (size_t b = n; b-- > 0;) h ^= uint64_t{p[b]} << (8 * b);
+    h *= kMul;
+  }
+  h ^= h >> kShift;
+  h *= kMul;
+  h ^= h >> kShift;
+  return h;
+}
+
+Result MakeHashBucketLegacy(const KernelInit& init) {
+  TFM_ASSIGN_OR_RETURN(int64_t buckets, NumBuckets(init));
+  return MakeKernel([buckets](KernelContext* ctx) {
+    return MapStrings<int64_t>(ctx, [&](const std::string& s, int64_t* o, int64_t) {
+      *o = static_cast<int64_t>(LegacyHash64(s) % static_cast<uint64_t>(buckets));
+      return absl::OkStatus();
+    });
+  });
+}
+
 inline uint64_t Rotl(uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
 
 // SipHash-2-4 of `data` keyed by (k0, k1), as TF's StrongKeyedHash (highwayhash::SipHash).
@@ -662,6 +698,7 @@ void RegisterStringKernels(KernelRegistry& r) {
   r.Register("DecodeBase64", MakeDecodeBase64);
   r.Register("StringToHashBucketFast", MakeHashBucketFast);
   r.Register("StringToHashBucketStrong", MakeHashBucketStrong);
+  r.Register("StringToHashBucket", MakeHashBucketLegacy);
   r.Register("StringSplit", MakeStringSplit);
   r.Register("StringSplitV2", MakeStringSplitV2);
   r.Register("DecodeRaw", MakeDecodeRaw);
