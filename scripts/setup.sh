@@ -8,7 +8,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libleveldb-dev libsnappy-dev libeigen3-dev libdnnl-dev
   libboost-dev rapidjson-dev libjpeg62-turbo-dev libpng-dev
-  libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libcli11-dev
+  libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl python3
 )
 # Optional, used only by benchmarks (`make bench`).

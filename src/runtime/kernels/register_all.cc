@@ -5,26 +5,28 @@
 namespace tfmodel::runtime {
 
 // One Register function per kernel family, defined in kernels/<family>.cc.
-void RegisterBasicKernels(KernelRegistry& r);        // basic.cc
-void RegisterStateKernels(KernelRegistry& r);        // state.cc
-void RegisterControlFlowKernels(KernelRegistry& r);  // executor.cc (built into the executor)
-void RegisterFunctionKernels(KernelRegistry& r);     // function.cc
-void RegisterSaveRestoreKernels(KernelRegistry& r);  // save_restore.cc
-void RegisterMatMulKernels(KernelRegistry& r);       // matmul.cc
-void RegisterActivationKernels(KernelRegistry& r);   // activations.cc
-void RegisterConvKernels(KernelRegistry& r);         // conv.cc
-void RegisterPoolingKernels(KernelRegistry& r);      // pooling.cc
-void RegisterBatchNormKernels(KernelRegistry& r);    // batch_norm.cc
-void RegisterResizeKernels(KernelRegistry& r);       // resize.cc
-void RegisterShapeKernels(KernelRegistry& r);        // shape_ops.cc
-void RegisterArrayKernels(KernelRegistry& r);        // array_ops.cc
-void RegisterGatherKernels(KernelRegistry& r);       // gather_ops.cc
-void RegisterPadKernels(KernelRegistry& r);          // pad_ops.cc
-void RegisterSequenceKernels(KernelRegistry& r);     // sequence_ops.cc
-void RegisterRandomKernels(KernelRegistry& r);       // random_ops.cc
-void RegisterCwiseBinaryKernels(KernelRegistry& r);  // cwise_binary.cc
-void RegisterCwiseUnaryKernels(KernelRegistry& r);   // cwise_unary.cc
-void RegisterReductionKernels(KernelRegistry& r);    // reduction.cc
+void RegisterBasicKernels(KernelRegistry& r);         // basic.cc
+void RegisterStateKernels(KernelRegistry& r);         // state.cc
+void RegisterControlFlowKernels(KernelRegistry& r);   // executor.cc (built into the executor)
+void RegisterFunctionKernels(KernelRegistry& r);      // function.cc
+void RegisterSaveRestoreKernels(KernelRegistry& r);   // save_restore.cc
+void RegisterMatMulKernels(KernelRegistry& r);        // matmul.cc
+void RegisterActivationKernels(KernelRegistry& r);    // activations.cc
+void RegisterConvKernels(KernelRegistry& r);          // conv.cc
+void RegisterPoolingKernels(KernelRegistry& r);       // pooling.cc
+void RegisterBatchNormKernels(KernelRegistry& r);     // batch_norm.cc
+void RegisterResizeKernels(KernelRegistry& r);        // resize.cc
+void RegisterShapeKernels(KernelRegistry& r);         // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);         // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);        // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);           // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);      // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);        // random_ops.cc
+void RegisterCwiseBinaryKernels(KernelRegistry& r);   // cwise_binary.cc
+void RegisterCwiseUnaryKernels(KernelRegistry& r);    // cwise_unary.cc
+void RegisterReductionKernels(KernelRegistry& r);     // reduction.cc
+void RegisterParseExampleKernels(KernelRegistry& r);  // parse_example.cc
+void RegisterStringKernels(KernelRegistry& r);        // string_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -47,6 +49,8 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterCwiseBinaryKernels(r);
   RegisterCwiseUnaryKernels(r);
   RegisterReductionKernels(r);
+  RegisterParseExampleKernels(r);
+  RegisterStringKernels(r);
 }
 
 }  // namespace tfmodel::runtime
