@@ -179,7 +179,7 @@ TEST(ParseExampleTest, V2SparseScalarAndLastEntryWins) {
   Attrs a = {{"num_sparse", AttrI(1)},
              {"sparse_types", AttrTypeList({DType::kInt64})},
              {"Tdense", AttrTypeList({DType::kFloat})},
-             {"dense_shapes", Shapes({PartialShape{}})},
+             {"dense_shapes", Shapes({PartialShape(absl::Span<const int64_t>())})},
              {"ragged_value_types", AttrTypeList({})},
              {"ragged_split_types", AttrTypeList({})}};
   TFM_ASSERT_OK_AND_ASSIGN(
