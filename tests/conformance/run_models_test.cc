@@ -11,6 +11,7 @@
 #include "graph/freeze.h"
 #include "gtest/gtest.h"
 #include "runtime/model.h"
+#include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
 
 namespace tfmodel {
@@ -204,11 +205,18 @@ TEST(RunModels, SessionBundle) {
   TFM_REQUIRE_TESTDATA();
   auto m = Model::LoadSavedModel(Testdata("tf_serving/session_bundle_half_plus_two/00000123"));
   ASSERT_TRUE(m.ok()) << m.status();
-  ASSERT_TRUE((*m)->signatures().count("serving_default")) << "no serving_default signature";
-  const auto& sig = (*m)->signatures().at("serving_default");
-  auto y = (*m)->RunSignature("serving_default", {{sig.inputs.begin()->first, Column({1, 2, 5})}});
+  // The legacy default signature is a regression over serialized tf.Examples.
+  ASSERT_TRUE((*m)->signatures().count("serving_default"));
+  Tensor examples(DType::kString, TensorShape{3});
+  const float xs[] = {1, 2, 5};
+  for (int i = 0; i < 3; ++i) {
+    tensorflow::Example ex;
+    (*ex.mutable_features()->mutable_feature())["x"].mutable_float_list()->add_value(xs[i]);
+    examples.data<std::string>()[i] = ex.SerializeAsString();
+  }
+  auto y = (*m)->RunSignature("serving_default", {{"inputs", examples}});
   ASSERT_TRUE(y.ok()) << y.status();
-  ExpectValues(y->begin()->second, {2.5f, 3.0f, 4.5f});
+  ExpectValues(y->at("outputs"), {2.5f, 3.0f, 4.5f});
 }
 
 TEST(RunModels, FeedErrorsNameTheInput) {
