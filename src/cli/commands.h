@@ -11,6 +11,7 @@ int FreezeMain(int argc, char** argv);
 int ExportMain(int argc, char** argv);
 int ServeMain(int argc, char** argv);
 int MakeExampleMain(int argc, char** argv);
+int OpsMain(int argc, char** argv);
 
 }  // namespace tfmodel::cli
 
