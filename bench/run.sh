@@ -7,3 +7,7 @@ for t in 1 2; do
   "$build/bench/runtime_bench" --testdata "$testdata" --threads "$t"
   echo
 done
+# Independent reader: OpenCV DNN loads graphs written by `tfmodel freeze` (see bench/README.md).
+if [[ -x "$build/bench/opencv_check" ]]; then
+  "$build/bench/opencv_check" --testdata "$testdata" --tfmodel "$build/tfmodel"
+fi
