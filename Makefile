@@ -7,6 +7,10 @@ JOBS      ?= $(shell nproc)
 TESTDATA  ?= $(abspath ../shared/testdata)
 export TFMODEL_TESTDATA ?= $(TESTDATA)
 export CCACHE_DIR ?= $(HOME)/.cache/ccache
+# Hash paths relative to the checkout so clones in other folders (CI) share cache entries.
+export CCACHE_BASEDIR ?= $(CURDIR)
+export CCACHE_NOHASHDIR ?= 1
+export CCACHE_MAXSIZE ?= 5G
 CMAKE_COMMON = -G Ninja -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DTFMODEL_WERROR=ON
 
 .PHONY: all setup build build-asan test test-unit test-asan demo bench format clean check-testdata
