@@ -7,10 +7,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <string>
-
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
+#include <string>
 
 #include "core/file_util.h"
 #include "format/npy.h"
@@ -24,17 +23,20 @@ int Run(const std::string& cmd) {
   return std::system(cmd.c_str());
 }
 
-bool Compare(const std::string& name, const std::string& pb, const tfmodel::Tensor& x, const std::string& in,
-             const std::string& out) {
+bool Compare(const std::string& name, const std::string& pb, const tfmodel::Tensor& x,
+             const std::string& in, const std::string& out) {
   auto g = tfmodel::ReadGraphDef(pb);
-  auto m = g.ok() ? tfmodel::runtime::Model::LoadGraph(*g) : absl::StatusOr<std::unique_ptr<tfmodel::runtime::Model>>(g.status());
+  auto m = g.ok() ? tfmodel::runtime::Model::LoadGraph(*g)
+                  : absl::StatusOr<std::unique_ptr<tfmodel::runtime::Model>>(g.status());
   if (!m.ok()) {
-    std::printf("%s: tfmodel cannot load %s: %s\n", name.c_str(), pb.c_str(), std::string(m.status().message()).c_str());
+    std::printf("%s: tfmodel cannot load %s: %s\n", name.c_str(), pb.c_str(),
+                std::string(m.status().message()).c_str());
     return false;
   }
   auto ours = (*m)->Run({{in, x}}, {out});
   if (!ours.ok()) {
-    std::printf("%s: tfmodel run failed: %s\n", name.c_str(), std::string(ours.status().message()).c_str());
+    std::printf("%s: tfmodel run failed: %s\n", name.c_str(),
+                std::string(ours.status().message()).c_str());
     return false;
   }
   cv::dnn::Net net = cv::dnn::readNetFromTensorflow(pb);
@@ -51,11 +53,12 @@ bool Compare(const std::string& name, const std::string& pb, const tfmodel::Tens
   double max_ref = 0, max_err = 0;
   for (int64_t i = 0; i < y.NumElements(); ++i) {
     max_ref = std::max(max_ref, std::abs(double(y.data<float>()[i])));
-    max_err = std::max(max_err, std::abs(double(y.data<float>()[i]) - double(theirs.ptr<float>()[i])));
+    max_err =
+        std::max(max_err, std::abs(double(y.data<float>()[i]) - double(theirs.ptr<float>()[i])));
   }
   bool ok = max_err <= 1e-5 * std::max(1.0, max_ref);
-  std::printf("%s: OpenCV DNN read %s; max |OpenCV - tfmodel| = %.3g (max |out| %.3g): %s\n", name.c_str(),
-              pb.c_str(), max_err, max_ref, ok ? "AGREE" : "DISAGREE");
+  std::printf("%s: OpenCV DNN read %s; max |OpenCV - tfmodel| = %.3g (max |out| %.3g): %s\n",
+              name.c_str(), pb.c_str(), max_err, max_ref, ok ? "AGREE" : "DISAGREE");
   return ok;
 }
 
@@ -71,18 +74,21 @@ int main(int argc, char** argv) {
   Run("rm -rf " + tmp + " && mkdir -p " + tmp);
   bool ok = true;
   // (1) regression: checkpoint + meta graph -> frozen graph.
-  if (Run(bin + " freeze --input_meta_graph " + testdata + "/tf2onnx/regression/checkpoint/model.meta" +
-          " --input_checkpoint " + testdata + "/tf2onnx/regression/checkpoint/model --output_node_names pred" +
-          " --output_graph " + tmp + "/regression.pb") != 0) {
+  if (Run(bin + " freeze --input_meta_graph " + testdata +
+          "/tf2onnx/regression/checkpoint/model.meta" + " --input_checkpoint " + testdata +
+          "/tf2onnx/regression/checkpoint/model --output_node_names pred" + " --output_graph " +
+          tmp + "/regression.pb") != 0) {
     return 1;
   }
   tfmodel::Tensor x = tfmodel::Tensor::FromVector<float>({1, 2, 5, -3}, tfmodel::TensorShape{4, 1});
   ok &= Compare("regression", tmp + "/regression.pb", x, "X:0", "pred:0");
   // (2) fc-layers: frozen graph -> SavedModel (weights back into variables) -> frozen again.
   if (Run(bin + " export --input_graph " + testdata + "/tf2onnx/fc-layers/frozen.pb" +
-          " --signature 'serving_default: inputs x=X:0; outputs y=output:0' --unfreeze_min_bytes 1024" +
+          " --signature 'serving_default: inputs x=X:0; outputs y=output:0' --unfreeze_min_bytes "
+          "1024" +
           " --export_dir " + tmp + "/fc/1") != 0 ||
-      Run(bin + " freeze --input_saved_model_dir " + tmp + "/fc/1 --output_graph " + tmp + "/fc.pb") != 0) {
+      Run(bin + " freeze --input_saved_model_dir " + tmp + "/fc/1 --output_graph " + tmp +
+          "/fc.pb") != 0) {
     return 1;
   }
   auto in = tfmodel::ReadNpy(testdata + "/golden/fc-layers_in.npy");

@@ -83,7 +83,9 @@ int main(int argc, char** argv) {
       {"resnet_blocks", bench_graphs + "/resnet_blocks.pb", "input:0", "output:0"},
   };
   std::printf("threads=%d iters=%d\n\n", threads, iters);
-  std::printf("| graph | batch | tfmodel median | tfmodel p90 | OpenCV median | OpenCV p90 | tfmodel/OpenCV |\n");
+  std::printf(
+      "| graph | batch | tfmodel median | tfmodel p90 | OpenCV median | OpenCV p90 | "
+      "tfmodel/OpenCV |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
 #ifdef TFMODEL_HAVE_OPENCV
   cv::setNumThreads(threads);
@@ -163,8 +165,8 @@ int main(int argc, char** argv) {
         cv_med = "cannot load";
       }
 #endif
-      std::printf("| %s | %d | %.1f µs | %.1f µs | %s | %s | %s |\n", g.name.c_str(), batch, ours.median_us,
-                  ours.p90_us, cv_med.c_str(), cv_p90.c_str(), ratio.c_str());
+      std::printf("| %s | %d | %.1f µs | %.1f µs | %s | %s | %s |\n", g.name.c_str(), batch,
+                  ours.median_us, ours.p90_us, cv_med.c_str(), cv_p90.c_str(), ratio.c_str());
       std::fflush(stdout);
     }
   }

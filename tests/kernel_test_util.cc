@@ -67,9 +67,8 @@ void Compare(const Tensor& a, const Tensor& e, double atol, double rtol, bool ex
     }
     return;
   }
-  bool handled = DispatchNumeric(e.dtype(), [&]<typename T>() {
-    CompareValues<T>(a, e, atol, rtol, exact);
-  });
+  bool handled =
+      DispatchNumeric(e.dtype(), [&]<typename T>() { CompareValues<T>(a, e, atol, rtol, exact); });
   if (!handled) {
     ASSERT_EQ(a.TotalBytes(), e.TotalBytes());
     EXPECT_EQ(std::memcmp(a.raw_data(), e.raw_data(), e.TotalBytes()), 0);

@@ -34,29 +34,29 @@ bool HaveTestdata();
 }  // namespace tfmodel::testing
 
 // Skips the test when the corpus is absent locally; fails it under CI=true.
-#define TFM_REQUIRE_TESTDATA()                                                \
-  do {                                                                        \
-    if (!::tfmodel::testing::HaveTestdata()) {                                \
-      const char* ci = std::getenv("CI");                                     \
-      if (ci && std::string(ci) == "true") {                                  \
+#define TFM_REQUIRE_TESTDATA()                                                      \
+  do {                                                                              \
+    if (!::tfmodel::testing::HaveTestdata()) {                                      \
+      const char* ci = std::getenv("CI");                                           \
+      if (ci && std::string(ci) == "true") {                                        \
         FAIL() << "testdata folder missing: " << ::tfmodel::testing::TestdataDir(); \
-      }                                                                       \
-      GTEST_SKIP() << "testdata folder missing";                              \
-    }                                                                         \
+      }                                                                             \
+      GTEST_SKIP() << "testdata folder missing";                                    \
+    }                                                                               \
   } while (0)
 
-#define TFM_ASSERT_OK(expr)                              \
-  do {                                                   \
-    auto tfm_s_ = (expr);                                \
-    ASSERT_TRUE(tfm_s_.ok()) << tfm_s_;                  \
+#define TFM_ASSERT_OK(expr)             \
+  do {                                  \
+    auto tfm_s_ = (expr);               \
+    ASSERT_TRUE(tfm_s_.ok()) << tfm_s_; \
   } while (0)
-#define TFM_EXPECT_OK(expr)                              \
-  do {                                                   \
-    auto tfm_s_ = (expr);                                \
-    EXPECT_TRUE(tfm_s_.ok()) << tfm_s_;                  \
+#define TFM_EXPECT_OK(expr)             \
+  do {                                  \
+    auto tfm_s_ = (expr);               \
+    EXPECT_TRUE(tfm_s_.ok()) << tfm_s_; \
   } while (0)
-#define TFM_ASSERT_OK_AND_ASSIGN(lhs, expr)              \
-  auto TFM_CONCAT_(tfm_or_, __LINE__) = (expr);          \
+#define TFM_ASSERT_OK_AND_ASSIGN(lhs, expr)                                                    \
+  auto TFM_CONCAT_(tfm_or_, __LINE__) = (expr);                                                \
   ASSERT_TRUE(TFM_CONCAT_(tfm_or_, __LINE__).ok()) << TFM_CONCAT_(tfm_or_, __LINE__).status(); \
   lhs = std::move(TFM_CONCAT_(tfm_or_, __LINE__)).value()
 

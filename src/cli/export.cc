@@ -1,5 +1,7 @@
 // `tfmodel export`: checkpoint + graph, a frozen graph or a SavedModel -> a versioned
 // SavedModel folder with signatures (what SavedModelBuilder does), published atomically.
+#include "graph/export.h"
+
 #include <cstdio>
 #include <filesystem>
 
@@ -12,7 +14,6 @@
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
 #include "format/saved_model_writer.h"
-#include "graph/export.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -28,13 +29,15 @@ int Fail(const std::string& msg) {
 absl::StatusOr<int64_t> NextVersion(const std::string& base) {
   std::error_code ec;
   if (fs::exists(base, ec) && !fs::is_directory(base, ec)) {
-    return absl::InvalidArgumentError(absl::StrCat("export base '", base, "' exists and is a file"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("export base '", base, "' exists and is a file"));
   }
   int64_t max = 0;
   if (fs::is_directory(base, ec)) {
     for (const auto& e : fs::directory_iterator(base, ec)) {
       int64_t v;
-      if (e.is_directory() && absl::SimpleAtoi(e.path().filename().string(), &v)) max = std::max(max, v);
+      if (e.is_directory() && absl::SimpleAtoi(e.path().filename().string(), &v))
+        max = std::max(max, v);
     }
   }
   return max + 1;
@@ -55,17 +58,22 @@ int ExportMain(int argc, char** argv) {
   std::vector<std::string> signature_texts, assets;
   int64_t version = -1, unfreeze_min_bytes = -1;
   bool overwrite = false, as_text = false, keep_unused = false;
-  CLI::App app{"Write a versioned SavedModel with signatures from a checkpoint + graph, a frozen "
-               "graph or another SavedModel (like SavedModelBuilder).",
-               "tfmodel export"};
+  CLI::App app{
+      "Write a versioned SavedModel with signatures from a checkpoint + graph, a frozen "
+      "graph or another SavedModel (like SavedModelBuilder).",
+      "tfmodel export"};
   app.add_option("--input_graph", input_graph, "GraphDef or frozen graph (.pb/.pbtxt)");
   app.add_option("--input_meta_graph", input_meta_graph, "MetaGraphDef (.meta)");
   app.add_option("--input_checkpoint", input_checkpoint, "checkpoint prefix, .index, or folder");
-  app.add_option("--input_saved_model_dir", input_saved_model_dir, "SavedModel folder to re-export");
-  app.add_option("--saved_model_tags", saved_model_tags, "tag set to read from --input_saved_model_dir");
-  app.add_option("--signature", signature_texts,
-                 "'KEY: inputs a=x:0[,b=y:0]; outputs c=z:0; method predict|classify|regress' (repeatable)");
-  app.add_option("--signatures", signatures_file, "JSON or text SignatureDefMap file with many signatures");
+  app.add_option("--input_saved_model_dir", input_saved_model_dir,
+                 "SavedModel folder to re-export");
+  app.add_option("--saved_model_tags", saved_model_tags,
+                 "tag set to read from --input_saved_model_dir");
+  app.add_option(
+      "--signature", signature_texts,
+      "'KEY: inputs a=x:0[,b=y:0]; outputs c=z:0; method predict|classify|regress' (repeatable)");
+  app.add_option("--signatures", signatures_file,
+                 "JSON or text SignatureDefMap file with many signatures");
   app.add_option("--tags", tags, "tags of the written MetaGraphDef (comma separated)");
   app.add_option("--export_base", export_base, "model base path; writes <base>/<version>");
   app.add_option("--export_dir", export_dir, "exact output folder (instead of --export_base)");
@@ -73,20 +81,24 @@ int ExportMain(int argc, char** argv) {
   app.add_flag("--overwrite", overwrite, "replace an existing version");
   app.add_option("--clear_devices", clear_devices, "remove device placements (true/false)");
   app.add_option("--main_op", main_op, "node to run after restore (saved_model_main_op)");
-  app.add_option("--legacy_init_op", legacy_init_op, "node to run after restore, e.g. table initializers");
+  app.add_option("--legacy_init_op", legacy_init_op,
+                 "node to run after restore, e.g. table initializers");
   app.add_option("--assets", assets, "files copied into assets/ (recorded as AssetFileDefs)");
   app.add_flag("--as_text", as_text, "write saved_model.pbtxt");
   app.add_option("--unfreeze_min_bytes", unfreeze_min_bytes,
                  "turn Consts of at least N bytes back into variables");
-  app.add_flag("--keep_unused_variables", keep_unused, "keep variables no signature needs (optimizer slots)");
+  app.add_flag("--keep_unused_variables", keep_unused,
+               "keep variables no signature needs (optimizer slots)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
   int sources = !input_graph.empty() + !input_meta_graph.empty() + !input_saved_model_dir.empty();
-  if (sources != 1) return Fail("give exactly one of --input_graph, --input_meta_graph, --input_saved_model_dir");
-  if (export_base.empty() == export_dir.empty()) return Fail("give one of --export_base or --export_dir");
+  if (sources != 1)
+    return Fail("give exactly one of --input_graph, --input_meta_graph, --input_saved_model_dir");
+  if (export_base.empty() == export_dir.empty())
+    return Fail("give one of --export_base or --export_dir");
 
   ExportOptions opt;
   opt.tags = SplitList(tags);
@@ -95,7 +107,8 @@ int ExportMain(int argc, char** argv) {
   opt.asset_files = assets;
   opt.unfreeze_min_bytes = unfreeze_min_bytes;
   opt.keep_unused_variables = keep_unused;
-  if (!ParseBool(clear_devices, &opt.clear_devices)) return Fail("--clear_devices takes true or false");
+  if (!ParseBool(clear_devices, &opt.clear_devices))
+    return Fail("--clear_devices takes true or false");
   for (const auto& t : signature_texts) {
     auto s = ParseSignatureSpec(t);
     if (!s.ok()) return Fail(std::string(s.status().message()));
@@ -141,7 +154,8 @@ int ExportMain(int argc, char** argv) {
   std::unique_ptr<CheckpointReader> reader;
   if (!prefix.empty()) {
     auto resolved = ResolveCheckpointPrefix(prefix);
-    if (!resolved.ok()) return Fail(absl::StrCat("checkpoint '", prefix, "': ", resolved.status().message()));
+    if (!resolved.ok())
+      return Fail(absl::StrCat("checkpoint '", prefix, "': ", resolved.status().message()));
     auto r = CheckpointReader::Open(*resolved);
     if (!r.ok()) return Fail(std::string(r.status().message()));
     reader = std::move(*r);
@@ -161,7 +175,8 @@ int ExportMain(int argc, char** argv) {
   SavedModelWriteOptions wopt;
   wopt.as_text = as_text;
   wopt.overwrite = overwrite;
-  absl::Status s = WriteSavedModel(out, result->saved_model, result->variables, result->assets, wopt);
+  absl::Status s =
+      WriteSavedModel(out, result->saved_model, result->variables, result->assets, wopt);
   if (!s.ok()) return Fail(std::string(s.message()));
   int64_t bytes = 0;
   for (const auto& [k, v] : result->variables) bytes += static_cast<int64_t>(v.TotalBytes());

@@ -1,5 +1,7 @@
 // `tfmodel freeze`: checkpoint + graph (or a SavedModel) -> one frozen GraphDef, with
 // freeze_graph.py's flag names.
+#include "graph/freeze.h"
+
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
@@ -11,7 +13,6 @@
 #include "format/checkpoint.h"
 #include "format/proto_io.h"
 #include "format/saved_model.h"
-#include "graph/freeze.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -44,16 +45,19 @@ int FreezeMain(int argc, char** argv) {
   std::string restore_op_name, filename_tensor_name, input_saver, input_binary;
   int checkpoint_version = 2;
   bool as_text = false;
-  CLI::App app{"Freeze variables into constants: checkpoint + graph (or a SavedModel) -> one "
-               "GraphDef, like TensorFlow's freeze_graph.",
-               "tfmodel freeze"};
+  CLI::App app{
+      "Freeze variables into constants: checkpoint + graph (or a SavedModel) -> one "
+      "GraphDef, like TensorFlow's freeze_graph.",
+      "tfmodel freeze"};
   app.add_option("--input_graph", input_graph, "GraphDef (.pb or .pbtxt)");
   app.add_option("--input_meta_graph", input_meta_graph, "MetaGraphDef (.meta)");
   app.add_option("--input_checkpoint", input_checkpoint,
                  "checkpoint prefix, .index file, or folder with a `checkpoint` file");
   app.add_option("--input_saved_model_dir", input_saved_model_dir, "SavedModel folder");
-  app.add_option("--saved_model_tags", saved_model_tags, "tag set of the SavedModel (comma separated)");
-  app.add_option("--signature_def", signature_def, "SavedModel: freeze the outputs of this signature");
+  app.add_option("--saved_model_tags", saved_model_tags,
+                 "tag set of the SavedModel (comma separated)");
+  app.add_option("--signature_def", signature_def,
+                 "SavedModel: freeze the outputs of this signature");
   app.add_option("--output_node_names", output_node_names, "comma-separated output node names");
   app.add_option("--output_graph", output_graph, "where to write the frozen GraphDef")->required();
   app.add_flag("--as_text", as_text, "write text format (.pbtxt)");
@@ -65,7 +69,8 @@ int FreezeMain(int argc, char** argv) {
   app.add_option("--initializer_nodes", initializer_nodes,
                  "accepted for compatibility; values come from the checkpoint");
   app.add_option("--restore_op_name", restore_op_name, "accepted for compatibility (unused)");
-  app.add_option("--filename_tensor_name", filename_tensor_name, "accepted for compatibility (unused)");
+  app.add_option("--filename_tensor_name", filename_tensor_name,
+                 "accepted for compatibility (unused)");
   app.add_option("--input_saver", input_saver, "accepted for compatibility (unused)");
   app.add_option("--input_binary", input_binary, "accepted; the format is detected");
   app.add_option("--checkpoint_version", checkpoint_version, "1 or 2; the format is detected");
@@ -123,7 +128,8 @@ int FreezeMain(int argc, char** argv) {
       graph = std::move(*g);
     }
   }
-  if (opt.output_nodes.empty()) return Fail("You need to supply the name of a node to --output_node_names.");
+  if (opt.output_nodes.empty())
+    return Fail("You need to supply the name of a node to --output_node_names.");
 
   std::unique_ptr<CheckpointReader> reader;
   if (!prefix.empty()) {
@@ -135,7 +141,8 @@ int FreezeMain(int argc, char** argv) {
     auto r = CheckpointReader::Open(*resolved);
     if (!r.ok()) {
       if (r.status().code() == absl::StatusCode::kNotFound) {
-        return Fail(absl::StrCat("Input checkpoint '", prefix, "' doesn't exist! (", r.status().message(), ")"));
+        return Fail(absl::StrCat("Input checkpoint '", prefix, "' doesn't exist! (",
+                                 r.status().message(), ")"));
       }
       return Fail(std::string(r.status().message()));
     }
@@ -168,13 +175,15 @@ int FreezeMain(int argc, char** argv) {
   }
   if (!frozen.ok()) return Fail(std::string(frozen.status().message()));
   if (FeedsFunctionCall(*frozen, report.variables_converted)) {
-    return Fail("this graph passes variables into functions (a TF2 SavedModel); freezing it needs "
-                "function inlining, which tfmodel does not do yet");
+    return Fail(
+        "this graph passes variables into functions (a TF2 SavedModel); freezing it needs "
+        "function inlining, which tfmodel does not do yet");
   }
-  absl::Status s = WriteProtoFile(output_graph, *frozen, as_text ? ProtoFormat::kText : ProtoFormat::kBinary);
+  absl::Status s =
+      WriteProtoFile(output_graph, *frozen, as_text ? ProtoFormat::kText : ProtoFormat::kBinary);
   if (!s.ok()) return Fail(std::string(s.message()));
-  std::printf("Converted %zu variables to const ops (%lld bytes).\n", report.variables_converted.size(),
-              static_cast<long long>(report.bytes_converted));
+  std::printf("Converted %zu variables to const ops (%lld bytes).\n",
+              report.variables_converted.size(), static_cast<long long>(report.bytes_converted));
   std::printf("%d ops in the final graph.\n", report.nodes_in_final_graph);
   std::printf("Wrote %s\n", output_graph.c_str());
   return 0;

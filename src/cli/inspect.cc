@@ -124,8 +124,8 @@ void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
               s.functions.size());
   std::printf("  inputs (placeholders):\n");
   for (const auto* p : s.placeholders) {
-    std::printf("    %s:0  %s %s%s\n", p->name().c_str(), DTypeAttr(*p).c_str(), ShapeAttr(*p).c_str(),
-                p->op() == "PlaceholderWithDefault" ? " (has default)" : "");
+    std::printf("    %s:0  %s %s%s\n", p->name().c_str(), DTypeAttr(*p).c_str(),
+                ShapeAttr(*p).c_str(), p->op() == "PlaceholderWithDefault" ? " (has default)" : "");
   }
   if (s.placeholders.empty()) std::printf("    (none)\n");
   std::printf("  likely outputs (consumed by no node):\n");
@@ -135,7 +135,8 @@ void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
     std::printf("  devices named (ignored; tfmodel runs on CPU): %s\n",
                 absl::StrJoin(s.devices, ", ").c_str());
   }
-  if (!s.functions.empty()) std::printf("  functions: %s\n", absl::StrJoin(s.functions, ", ").c_str());
+  if (!s.functions.empty())
+    std::printf("  functions: %s\n", absl::StrJoin(s.functions, ", ").c_str());
   std::printf("  ops%s:\n", opt.ops ? " (with kernel support)" : "");
   PrintOps(opt.ops ? AllOps(g) : s.ops, opt.ops);
 }
@@ -214,8 +215,7 @@ void PrintSignatures(const tensorflow::MetaGraphDef& mg) {
   for (const auto& [key, sig] : sorted) {
     std::printf("\nsignature_def['%s']:\n", key.c_str());
     std::printf("  The given SavedModel SignatureDef contains the following input(s):\n");
-    std::map<std::string, const tensorflow::TensorInfo*> ins(
-        {});
+    std::map<std::string, const tensorflow::TensorInfo*> ins({});
     for (const auto& [k, v] : sig->inputs()) ins[k] = &v;
     for (const auto& [k, v] : ins) PrintTensorInfo("inputs", k, *v);
     std::printf("  The given SavedModel SignatureDef contains the following output(s):\n");
@@ -320,7 +320,8 @@ int InspectSavedModel(const std::string& dir, const Options& opt) {
     w.Key("meta_graphs");
     w.StartArray();
   } else {
-    std::printf("%s: %s\n\n", session_bundle ? "TF Serving session bundle (legacy export)" : "SavedModel",
+    std::printf("%s: %s\n\n",
+                session_bundle ? "TF Serving session bundle (legacy export)" : "SavedModel",
                 dir.c_str());
   }
   int rc = 0;
@@ -374,7 +375,8 @@ int InspectSavedModel(const std::string& dir, const Options& opt) {
     if (art->variables_prefix.empty()) {
       std::printf("Variables: none\n");
     } else if (!vars.error.empty()) {
-      std::printf("Variables: cannot read %s: %s\n", art->variables_prefix.c_str(), vars.error.c_str());
+      std::printf("Variables: cannot read %s: %s\n", art->variables_prefix.c_str(),
+                  vars.error.c_str());
       rc = 1;
     } else {
       std::printf("Variables: %d tensors, %lld bytes (%s)\n", vars.count,
@@ -527,7 +529,8 @@ int InspectGraphFile(const std::string& path, const Options& opt) {
       std::printf("Written by TensorFlow %s\n", mg.meta_info_def().tensorflow_version().c_str());
     }
     if (mg.has_saver_def()) {
-      std::printf("Saver: restore op %s, filename tensor %s\n", mg.saver_def().restore_op_name().c_str(),
+      std::printf("Saver: restore op %s, filename tensor %s\n",
+                  mg.saver_def().restore_op_name().c_str(),
                   mg.saver_def().filename_tensor_name().c_str());
     }
     std::vector<std::string> cols;
@@ -560,13 +563,15 @@ bool IsVersionFolder(const fs::path& p) {
 
 int InspectMain(int argc, char** argv) {
   Options opt;
-  CLI::App app{"Describe a SavedModel folder, a model base path (numeric version folders), a "
-               "GraphDef (.pb/.pbtxt), a MetaGraphDef (.meta), a checkpoint (prefix, .index or a "
-               "folder with a `checkpoint` file) or a .npy file.",
-               "tfmodel inspect"};
+  CLI::App app{
+      "Describe a SavedModel folder, a model base path (numeric version folders), a "
+      "GraphDef (.pb/.pbtxt), a MetaGraphDef (.meta), a checkpoint (prefix, .index or a "
+      "folder with a `checkpoint` file) or a .npy file.",
+      "tfmodel inspect"};
   app.add_option("path", opt.path, "artifact to describe")->required();
   app.add_flag("--json", opt.json, "print JSON for tools");
-  app.add_flag("--ops", opt.ops, "list every op (incl. in functions) and whether tfmodel has a kernel");
+  app.add_flag("--ops", opt.ops,
+               "list every op (incl. in functions) and whether tfmodel has a kernel");
   app.add_option("--tensor", opt.tensor, "checkpoint: print this tensor's values");
   app.add_flag("--all_tensors", opt.all_tensors, "checkpoint: print every tensor's values");
   std::string tag_set;
@@ -579,7 +584,8 @@ int InspectMain(int argc, char** argv) {
   if (!tag_set.empty()) opt.tags = absl::StrSplit(tag_set, ',');
   const std::string& p = opt.path;
   if (fs::is_directory(p)) {
-    if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta"))) return InspectSavedModel(p, opt);
+    if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta")))
+      return InspectSavedModel(p, opt);
     if (FileExists(JoinPath(p, "checkpoint"))) return InspectCheckpoint(p, opt);
     // A model base path: list versions and describe the newest.
     std::vector<std::pair<int64_t, std::string>> versions;

@@ -37,7 +37,8 @@ absl::Status SplitAssignments(const std::vector<std::string>& flags, const char*
     for (absl::string_view part : absl::StrSplit(f, ';', absl::SkipWhitespace())) {
       size_t eq = part.find('=');
       if (eq == absl::string_view::npos || eq == 0) {
-        return absl::InvalidArgumentError(absl::StrCat(what, " '", part, "' is not of the form NAME=VALUE"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(what, " '", part, "' is not of the form NAME=VALUE"));
       }
       out->emplace_back(std::string(part.substr(0, eq)), std::string(part.substr(eq + 1)));
     }
@@ -50,7 +51,8 @@ absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool fil
     std::string path = value;
     // saved_model_cli allows file.npz[var]; only .npy is supported here.
     if (absl::EndsWith(path, "]") || absl::EndsWith(path, ".npz")) {
-      return absl::InvalidArgumentError(absl::StrCat("'", value, "': only .npy files are supported"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", value, "': only .npy files are supported"));
     }
     return ReadNpy(path);
   }
@@ -85,19 +87,23 @@ const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::st
 }  // namespace
 
 int RunMain(int argc, char** argv) {
-  std::string model_path, tag_set = "serve", signature = kDefaultServingSignatureKey, outdir, checkpoint;
+  std::string model_path, tag_set = "serve", signature = kDefaultServingSignatureKey, outdir,
+                          checkpoint;
   std::vector<std::string> inputs, input_exprs, feeds, fetches, targets;
   bool overwrite = false, synthetic = false;
   int iterations = 1;
-  CLI::App app{"Run a SavedModel signature, or tensors of a GraphDef / MetaGraphDef, on .npy files "
-               "or literals.",
-               "tfmodel run"};
-  app.add_option("model", model_path, "SavedModel folder, frozen .pb/.pbtxt, or .meta (+ --checkpoint)")
+  CLI::App app{
+      "Run a SavedModel signature, or tensors of a GraphDef / MetaGraphDef, on .npy files "
+      "or literals.",
+      "tfmodel run"};
+  app.add_option("model", model_path,
+                 "SavedModel folder, frozen .pb/.pbtxt, or .meta (+ --checkpoint)")
       ->required();
   app.add_option("--dir", model_path, "same as the positional argument (saved_model_cli's name)");
   app.add_option("--tag_set", tag_set, "SavedModel tag set (comma separated)");
   app.add_option("--signature_def", signature, "signature key (SavedModel)");
-  app.add_option("--inputs", inputs, "'key=file.npy[;key2=...]' (signature input alias or tensor name)");
+  app.add_option("--inputs", inputs,
+                 "'key=file.npy[;key2=...]' (signature input alias or tensor name)");
   app.add_option("--input_exprs", input_exprs, "'key=[1.0,2.0]' literal values");
   app.add_option("--feed", feeds, "plain graphs: 'X:0=file.npy' or 'keep_prob:0=1.0' (repeatable)");
   app.add_option("--fetch", fetches, "plain graphs: tensor to fetch, e.g. output:0 (repeatable)");
@@ -143,8 +149,9 @@ int RunMain(int argc, char** argv) {
   }
 
   std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;
-  for (auto [flags, what, out] : {std::tuple{&inputs, "--inputs", &files}, std::tuple{&input_exprs, "--input_exprs", &exprs},
-                                  std::tuple{&feeds, "--feed", &feed_pairs}}) {
+  for (auto [flags, what, out] :
+       {std::tuple{&inputs, "--inputs", &files}, std::tuple{&input_exprs, "--input_exprs", &exprs},
+        std::tuple{&feeds, "--feed", &feed_pairs}}) {
     absl::Status s = SplitAssignments(*flags, what, out);
     if (!s.ok()) return Fail(std::string(s.message()));
   }
@@ -156,7 +163,8 @@ int RunMain(int argc, char** argv) {
     if (sit == sigs.end()) {
       std::vector<std::string> keys;
       for (const auto& [k, v] : sigs) keys.push_back(k);
-      return Fail(absl::StrCat("no signature '", signature, "'; the model has: ", absl::StrJoin(keys, ", ")));
+      return Fail(absl::StrCat("no signature '", signature,
+                               "'; the model has: ", absl::StrJoin(keys, ", ")));
     }
     const runtime::Signature& sig = sit->second;
     std::map<std::string, Tensor> in;
@@ -165,8 +173,8 @@ int RunMain(int argc, char** argv) {
       if (it == sig.inputs.end()) {
         std::vector<std::string> keys;
         for (const auto& [k, v] : sig.inputs) keys.push_back(k);
-        return Fail(absl::StrCat("signature '", signature, "' has no input '", key, "'; inputs are: ",
-                                 absl::StrJoin(keys, ", ")));
+        return Fail(absl::StrCat("signature '", signature, "' has no input '", key,
+                                 "'; inputs are: ", absl::StrJoin(keys, ", ")));
       }
       auto t = LoadValue(value, it->second.dtype, file);
       if (!t.ok()) return Fail(absl::StrCat("input '", key, "': ", t.status().message()));
@@ -240,13 +248,16 @@ int RunMain(int argc, char** argv) {
       auto sh = n.attr().find("shape");
       PartialShape shape;
       if (sh != n.attr().end()) shape = PartialShapeFromProto(sh->second.shape());
-      auto t = SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()), shape);
-      if (!t.ok()) return Fail(absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
+      auto t = SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()),
+                               shape);
+      if (!t.ok())
+        return Fail(absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
       feed_tensors.emplace_back(name, std::move(*t));
     }
   }
   absl::StatusOr<std::vector<Tensor>> out;
-  for (int i = 0; i < std::max(1, iterations); ++i) out = model->Run(feed_tensors, fetches, targets);
+  for (int i = 0; i < std::max(1, iterations); ++i)
+    out = model->Run(feed_tensors, fetches, targets);
   if (!out.ok()) return Fail(std::string(out.status().message()));
   for (size_t i = 0; i < fetches.size() && i < out->size(); ++i) {
     if (int rc = Emit(fetches[i], (*out)[i], outdir, overwrite)) return rc;

@@ -8,9 +8,9 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace tfmodel {
 
@@ -84,9 +84,9 @@ bool DTypeIsValid(int proto_value);
 // Maps C++ element types to DType.
 template <typename T>
 struct DTypeOf;
-#define TFM_DTYPE_OF_(T, V) \
-  template <>               \
-  struct DTypeOf<T> {       \
+#define TFM_DTYPE_OF_(T, V)           \
+  template <>                         \
+  struct DTypeOf<T> {                 \
     static constexpr DType value = V; \
   }
 TFM_DTYPE_OF_(float, DType::kFloat);

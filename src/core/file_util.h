@@ -4,9 +4,9 @@
 
 #include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "core/tensor.h"
 
 namespace tfmodel {
@@ -19,7 +19,8 @@ std::string JoinPath(absl::string_view a, absl::string_view b);
 std::string Dirname(absl::string_view path);
 std::string Basename(absl::string_view path);
 
-// A private (copy-on-write) memory map of a whole file: writes never reach the file. Also a TensorBuffer, so tensors can view it.
+// A private (copy-on-write) memory map of a whole file: writes never reach the file. Also a
+// TensorBuffer, so tensors can view it.
 class MappedFile : public TensorBuffer {
  public:
   static absl::StatusOr<std::shared_ptr<MappedFile>> Open(const std::string& path);

@@ -11,10 +11,10 @@
 #define TFM_CONCAT_(a, b) TFM_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` yields a non-OK status.
-#define TFM_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    ::absl::Status tfm_status_ = (expr);          \
-    if (!tfm_status_.ok()) return tfm_status_;    \
+#define TFM_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::absl::Status tfm_status_ = (expr);       \
+    if (!tfm_status_.ok()) return tfm_status_; \
   } while (0)
 
 // `lhs = value of expr` or return its error status.

@@ -42,9 +42,12 @@ class ObjectBuffer : public TensorBuffer {
 
 std::shared_ptr<TensorBuffer> Allocate(DType dtype, int64_t n, bool zero) {
   switch (dtype) {
-    case DType::kString: return std::make_shared<ObjectBuffer<std::string>>(n);
-    case DType::kResource: return std::make_shared<ObjectBuffer<ResourceHandle>>(n);
-    case DType::kVariant: return std::make_shared<ObjectBuffer<Variant>>(n);
+    case DType::kString:
+      return std::make_shared<ObjectBuffer<std::string>>(n);
+    case DType::kResource:
+      return std::make_shared<ObjectBuffer<ResourceHandle>>(n);
+    case DType::kVariant:
+      return std::make_shared<ObjectBuffer<Variant>>(n);
     default: {
       size_t bytes = static_cast<size_t>(n) * DTypeSize(dtype);
       auto b = std::make_shared<AlignedBuffer>(bytes);
@@ -56,10 +59,14 @@ std::shared_ptr<TensorBuffer> Allocate(DType dtype, int64_t n, bool zero) {
 
 size_t ElementBytes(DType dtype) {
   switch (dtype) {
-    case DType::kString: return sizeof(std::string);
-    case DType::kResource: return sizeof(ResourceHandle);
-    case DType::kVariant: return sizeof(Variant);
-    default: return DTypeSize(dtype);
+    case DType::kString:
+      return sizeof(std::string);
+    case DType::kResource:
+      return sizeof(ResourceHandle);
+    case DType::kVariant:
+      return sizeof(Variant);
+    default:
+      return DTypeSize(dtype);
   }
 }
 
@@ -144,24 +151,42 @@ Tensor Tensor::DeepCopy() const {
 
 std::string Tensor::ValueString(int64_t i) const {
   switch (dtype_) {
-    case DType::kFloat: return FormatFloatShortest(data<float>()[i]);
-    case DType::kDouble: return FormatDoubleShortest(data<double>()[i]);
-    case DType::kHalf: return FormatFloatShortest(data<Half>()[i].ToFloat());
-    case DType::kBFloat16: return FormatFloatShortest(data<BFloat16>()[i].ToFloat());
-    case DType::kInt32: return absl::StrCat(data<int32_t>()[i]);
-    case DType::kInt64: return absl::StrCat(data<int64_t>()[i]);
-    case DType::kInt16: return absl::StrCat(data<int16_t>()[i]);
-    case DType::kInt8: return absl::StrCat(data<int8_t>()[i]);
-    case DType::kUInt8: return absl::StrCat(data<uint8_t>()[i]);
-    case DType::kUInt16: return absl::StrCat(data<uint16_t>()[i]);
-    case DType::kUInt32: return absl::StrCat(data<uint32_t>()[i]);
-    case DType::kUInt64: return absl::StrCat(data<uint64_t>()[i]);
-    case DType::kQInt8: return absl::StrCat(static_cast<const int8_t*>(data_)[i]);
-    case DType::kQUInt8: return absl::StrCat(static_cast<const uint8_t*>(data_)[i]);
-    case DType::kQInt32: return absl::StrCat(static_cast<const int32_t*>(data_)[i]);
-    case DType::kQInt16: return absl::StrCat(static_cast<const int16_t*>(data_)[i]);
-    case DType::kQUInt16: return absl::StrCat(static_cast<const uint16_t*>(data_)[i]);
-    case DType::kBool: return data<bool>()[i] ? "True" : "False";
+    case DType::kFloat:
+      return FormatFloatShortest(data<float>()[i]);
+    case DType::kDouble:
+      return FormatDoubleShortest(data<double>()[i]);
+    case DType::kHalf:
+      return FormatFloatShortest(data<Half>()[i].ToFloat());
+    case DType::kBFloat16:
+      return FormatFloatShortest(data<BFloat16>()[i].ToFloat());
+    case DType::kInt32:
+      return absl::StrCat(data<int32_t>()[i]);
+    case DType::kInt64:
+      return absl::StrCat(data<int64_t>()[i]);
+    case DType::kInt16:
+      return absl::StrCat(data<int16_t>()[i]);
+    case DType::kInt8:
+      return absl::StrCat(data<int8_t>()[i]);
+    case DType::kUInt8:
+      return absl::StrCat(data<uint8_t>()[i]);
+    case DType::kUInt16:
+      return absl::StrCat(data<uint16_t>()[i]);
+    case DType::kUInt32:
+      return absl::StrCat(data<uint32_t>()[i]);
+    case DType::kUInt64:
+      return absl::StrCat(data<uint64_t>()[i]);
+    case DType::kQInt8:
+      return absl::StrCat(static_cast<const int8_t*>(data_)[i]);
+    case DType::kQUInt8:
+      return absl::StrCat(static_cast<const uint8_t*>(data_)[i]);
+    case DType::kQInt32:
+      return absl::StrCat(static_cast<const int32_t*>(data_)[i]);
+    case DType::kQInt16:
+      return absl::StrCat(static_cast<const int16_t*>(data_)[i]);
+    case DType::kQUInt16:
+      return absl::StrCat(static_cast<const uint16_t*>(data_)[i]);
+    case DType::kBool:
+      return data<bool>()[i] ? "True" : "False";
     case DType::kString: {
       const std::string& s = data<std::string>()[i];
       constexpr size_t kMax = 80;
@@ -170,18 +195,22 @@ std::string Tensor::ValueString(int64_t i) const {
     }
     case DType::kComplex64: {
       auto c = data<complex64>()[i];
-      return absl::StrCat("(", FormatFloat(c.real()), c.imag() < 0 ? "" : "+", FormatFloat(c.imag()), "j)");
+      return absl::StrCat("(", FormatFloat(c.real()), c.imag() < 0 ? "" : "+",
+                          FormatFloat(c.imag()), "j)");
     }
     case DType::kComplex128: {
       auto c = data<complex128>()[i];
-      return absl::StrCat("(", FormatDouble(c.real()), c.imag() < 0 ? "" : "+", FormatDouble(c.imag()), "j)");
+      return absl::StrCat("(", FormatDouble(c.real()), c.imag() < 0 ? "" : "+",
+                          FormatDouble(c.imag()), "j)");
     }
     case DType::kResource: {
       const ResourceHandle& h = data<ResourceHandle>()[i];
       return absl::StrCat("<resource ", h.container, "/", h.name, ">");
     }
-    case DType::kVariant: return absl::StrCat("<variant ", data<Variant>()[i].type_name, ">");
-    default: return "?";
+    case DType::kVariant:
+      return absl::StrCat("<variant ", data<Variant>()[i].type_name, ">");
+    default:
+      return "?";
   }
 }
 

@@ -137,18 +137,41 @@ class Tensor {
 template <typename Fn>
 bool DispatchNumeric(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::kFloat: fn.template operator()<float>(); return true;
-    case DType::kDouble: fn.template operator()<double>(); return true;
-    case DType::kInt32: fn.template operator()<int32_t>(); return true;
-    case DType::kInt64: fn.template operator()<int64_t>(); return true;
-    case DType::kUInt8: fn.template operator()<uint8_t>(); return true;
-    case DType::kInt8: fn.template operator()<int8_t>(); return true;
-    case DType::kInt16: fn.template operator()<int16_t>(); return true;
-    case DType::kUInt16: fn.template operator()<uint16_t>(); return true;
-    case DType::kUInt32: fn.template operator()<uint32_t>(); return true;
-    case DType::kUInt64: fn.template operator()<uint64_t>(); return true;
-    case DType::kBool: fn.template operator()<bool>(); return true;
-    default: return false;
+    case DType::kFloat:
+      fn.template operator()<float>();
+      return true;
+    case DType::kDouble:
+      fn.template operator()<double>();
+      return true;
+    case DType::kInt32:
+      fn.template operator()<int32_t>();
+      return true;
+    case DType::kInt64:
+      fn.template operator()<int64_t>();
+      return true;
+    case DType::kUInt8:
+      fn.template operator()<uint8_t>();
+      return true;
+    case DType::kInt8:
+      fn.template operator()<int8_t>();
+      return true;
+    case DType::kInt16:
+      fn.template operator()<int16_t>();
+      return true;
+    case DType::kUInt16:
+      fn.template operator()<uint16_t>();
+      return true;
+    case DType::kUInt32:
+      fn.template operator()<uint32_t>();
+      return true;
+    case DType::kUInt64:
+      fn.template operator()<uint64_t>();
+      return true;
+    case DType::kBool:
+      fn.template operator()<bool>();
+      return true;
+    default:
+      return false;
   }
 }
 

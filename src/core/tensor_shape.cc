@@ -10,13 +10,12 @@ absl::Status TensorShape::Validate(absl::Span<const int64_t> dims) {
   for (size_t i = 0; i < dims.size(); ++i) {
     int64_t d = dims[i];
     if (d < 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("shape [", absl::StrJoin(dims, ","), "] has negative dimension ", d,
-                       " at index ", i));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "shape [", absl::StrJoin(dims, ","), "] has negative dimension ", d, " at index ", i));
     }
     if (d != 0 && n > kMaxTensorElements / d) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "shape [", absl::StrJoin(dims, ","), "] has too many elements (limit 2^40)"));
+      return absl::InvalidArgumentError(absl::StrCat("shape [", absl::StrJoin(dims, ","),
+                                                     "] has too many elements (limit 2^40)"));
     }
     n *= d;
   }
@@ -29,7 +28,9 @@ int64_t TensorShape::NumElements() const {
   return n;
 }
 
-std::string TensorShape::ToString() const { return absl::StrCat("[", absl::StrJoin(dims_, ","), "]"); }
+std::string TensorShape::ToString() const {
+  return absl::StrCat("[", absl::StrJoin(dims_, ","), "]");
+}
 
 bool PartialShape::IsFullyDefined() const {
   if (unknown_rank_) return false;

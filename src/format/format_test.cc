@@ -131,7 +131,8 @@ TEST(Npy, RejectsFortranOrderAndGarbage) {
   auto r = ParseNpy(fortran, "f.npy");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("Fortran"), std::string::npos);
-  EXPECT_NE(ParseNpy("garbage!!!!!", "g.npy").status().message().find("bad magic"), std::string::npos);
+  EXPECT_NE(ParseNpy("garbage!!!!!", "g.npy").status().message().find("bad magic"),
+            std::string::npos);
   std::string truncated = enc->substr(0, enc->size() - 3);
   EXPECT_NE(ParseNpy(truncated, "t.npy").status().message().find("needs 8"), std::string::npos);
   std::string big_endian = *enc;
@@ -192,7 +193,8 @@ TEST(SavedModel, TagSetErrorListsAvailable) {
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.status().code(), absl::StatusCode::kNotFound);
   EXPECT_NE(a.status().message().find("{gpu, serve}"), std::string::npos) << a.status();
-  EXPECT_NE(a.status().message().find("available tag sets: {serve}"), std::string::npos) << a.status();
+  EXPECT_NE(a.status().message().find("available tag sets: {serve}"), std::string::npos)
+      << a.status();
 }
 
 TEST(SavedModel, ReadsHalfPlusTwo) {

@@ -36,7 +36,8 @@ class Parser {
 
  private:
   absl::Status Err(const std::string& msg) const {
-    return absl::InvalidArgumentError(absl::StrCat("cannot parse literal '", s_, "' at offset ", p_, ": ", msg));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot parse literal '", s_, "' at offset ", p_, ": ", msg));
   }
   void Skip() {
     while (p_ < s_.size() && std::isspace(static_cast<unsigned char>(s_[p_]))) ++p_;
@@ -79,7 +80,8 @@ class Parser {
     if (dims->size() > depth && !leaf_depth_set_) {
       // fine: first scalar fixes the rank
     }
-    if (leaf_depth_set_ && depth != leaf_depth_) return Err("ragged nesting (rows of different depth)");
+    if (leaf_depth_set_ && depth != leaf_depth_)
+      return Err("ragged nesting (rows of different depth)");
     leaf_depth_set_ = true;
     leaf_depth_ = depth;
     Scalar v;
@@ -95,7 +97,8 @@ class Parser {
     if ((*dims)[depth] == -1) {
       (*dims)[depth] = count;
     } else if ((*dims)[depth] != count) {
-      return Err(absl::StrCat("ragged rows: dimension ", depth, " has lengths ", (*dims)[depth], " and ", count));
+      return Err(absl::StrCat("ragged rows: dimension ", depth, " has lengths ", (*dims)[depth],
+                              " and ", count));
     }
     return absl::OkStatus();
   }
@@ -123,7 +126,8 @@ class Parser {
       v->flag = lower == "true";
       return absl::OkStatus();
     }
-    if (lower == "nan" || lower == "inf" || lower == "-inf" || lower == "infinity" || lower == "-infinity") {
+    if (lower == "nan" || lower == "inf" || lower == "-inf" || lower == "infinity" ||
+        lower == "-infinity") {
       v->is_float = true;
       v->number = lower == "nan" ? std::numeric_limits<double>::quiet_NaN()
                                  : (lower[0] == '-' ? -INFINITY : INFINITY);
@@ -138,7 +142,8 @@ class Parser {
       return absl::OkStatus();
     }
     double d = std::strtod(tok.c_str(), &end);
-    if (!end || *end != '\0') return Err(absl::StrCat("'", tok, "' is not a number, string or bool"));
+    if (!end || *end != '\0')
+      return Err(absl::StrCat("'", tok, "' is not a number, string or bool"));
     v->number = d;
     v->is_float = true;
     return absl::OkStatus();
@@ -156,8 +161,8 @@ absl::Status FillNumbers(const std::vector<Scalar>& values, Tensor* t) {
   for (size_t i = 0; i < values.size(); ++i) {
     const Scalar& v = values[i];
     if (v.kind == Scalar::kString) {
-      return absl::InvalidArgumentError(absl::StrCat("literal value '", v.text, "' is a string, expected ",
-                                                     DTypeName(t->dtype())));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "literal value '", v.text, "' is a string, expected ", DTypeName(t->dtype())));
     }
     if (v.kind == Scalar::kBool) {
       d[i] = static_cast<T>(v.flag);
@@ -165,13 +170,14 @@ absl::Status FillNumbers(const std::vector<Scalar>& values, Tensor* t) {
       d[i] = static_cast<T>(v.is_float ? v.number : static_cast<double>(v.integer));
     } else {
       if (v.is_float) {
-        return absl::InvalidArgumentError(absl::StrCat("literal value ", v.number, " is not an integer (",
+        return absl::InvalidArgumentError(absl::StrCat("literal value ", v.number,
+                                                       " is not an integer (",
                                                        DTypeName(t->dtype()), " expected)"));
       }
       if (v.integer < static_cast<long double>(std::numeric_limits<T>::lowest()) ||
           v.integer > static_cast<long double>(std::numeric_limits<T>::max())) {
-        return absl::InvalidArgumentError(absl::StrCat("literal value ", v.integer, " is out of range for ",
-                                                       DTypeName(t->dtype())));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "literal value ", v.integer, " is out of range for ", DTypeName(t->dtype())));
       }
       d[i] = static_cast<T>(v.integer);
     }
@@ -208,7 +214,8 @@ absl::StatusOr<Tensor> ParseTensorLiteral(const std::string& text, DType dtype) 
   if (dtype == DType::kString) {
     for (size_t i = 0; i < values.size(); ++i) {
       if (values[i].kind != Scalar::kString) {
-        return absl::InvalidArgumentError(absl::StrCat("literal '", text, "': expected strings for a string input"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("literal '", text, "': expected strings for a string input"));
       }
       t.data<std::string>()[i] = values[i].text;
     }
@@ -219,11 +226,13 @@ absl::StatusOr<Tensor> ParseTensorLiteral(const std::string& text, DType dtype) 
   if (!handled && dtype == DType::kHalf) {
     Tensor f(DType::kFloat, shape);
     TFM_RETURN_IF_ERROR(FillNumbers<float>(values, &f));
-    for (int64_t i = 0; i < f.NumElements(); ++i) t.data<Half>()[i] = Half::FromFloat(f.data<float>()[i]);
+    for (int64_t i = 0; i < f.NumElements(); ++i)
+      t.data<Half>()[i] = Half::FromFloat(f.data<float>()[i]);
     return t;
   }
   if (!handled) {
-    return absl::InvalidArgumentError(absl::StrCat("literals of dtype ", DTypeName(dtype), " are not supported"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("literals of dtype ", DTypeName(dtype), " are not supported"));
   }
   TFM_RETURN_IF_ERROR(s);
   return t;

@@ -58,7 +58,8 @@ absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) 
   std::string code = d.substr(1);
   if (order == '>') {
     bool single_byte = code == "i1" || code == "u1" || code == "b1";
-    if (!single_byte) return NpyError(what, absl::StrCat("big-endian data ('", d, "') is not supported"));
+    if (!single_byte)
+      return NpyError(what, absl::StrCat("big-endian data ('", d, "') is not supported"));
   }
   if (code[0] == 'S') {
     int64_t n = 0;
@@ -69,11 +70,12 @@ absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) 
     const char* code;
     DType t;
   };
-  static const M kMap[] = {{"b1", DType::kBool},      {"i1", DType::kInt8},     {"i2", DType::kInt16},
-                           {"i4", DType::kInt32},     {"i8", DType::kInt64},    {"u1", DType::kUInt8},
-                           {"u2", DType::kUInt16},    {"u4", DType::kUInt32},   {"u8", DType::kUInt64},
-                           {"f2", DType::kHalf},      {"f4", DType::kFloat},    {"f8", DType::kDouble},
-                           {"c8", DType::kComplex64}, {"c16", DType::kComplex128}};
+  static const M kMap[] = {
+      {"b1", DType::kBool},      {"i1", DType::kInt8},       {"i2", DType::kInt16},
+      {"i4", DType::kInt32},     {"i8", DType::kInt64},      {"u1", DType::kUInt8},
+      {"u2", DType::kUInt16},    {"u4", DType::kUInt32},     {"u8", DType::kUInt64},
+      {"f2", DType::kHalf},      {"f4", DType::kFloat},      {"f8", DType::kDouble},
+      {"c8", DType::kComplex64}, {"c16", DType::kComplex128}};
   for (const M& m : kMap) {
     if (code == m.code) return Descr{m.t, DTypeSize(m.t)};
   }
@@ -82,21 +84,36 @@ absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) 
 
 std::string DescrFor(DType t) {
   switch (t) {
-    case DType::kBool: return "|b1";
-    case DType::kInt8: return "|i1";
-    case DType::kUInt8: return "|u1";
-    case DType::kInt16: return "<i2";
-    case DType::kInt32: return "<i4";
-    case DType::kInt64: return "<i8";
-    case DType::kUInt16: return "<u2";
-    case DType::kUInt32: return "<u4";
-    case DType::kUInt64: return "<u8";
-    case DType::kHalf: return "<f2";
-    case DType::kFloat: return "<f4";
-    case DType::kDouble: return "<f8";
-    case DType::kComplex64: return "<c8";
-    case DType::kComplex128: return "<c16";
-    default: return "";
+    case DType::kBool:
+      return "|b1";
+    case DType::kInt8:
+      return "|i1";
+    case DType::kUInt8:
+      return "|u1";
+    case DType::kInt16:
+      return "<i2";
+    case DType::kInt32:
+      return "<i4";
+    case DType::kInt64:
+      return "<i8";
+    case DType::kUInt16:
+      return "<u2";
+    case DType::kUInt32:
+      return "<u4";
+    case DType::kUInt64:
+      return "<u8";
+    case DType::kHalf:
+      return "<f2";
+    case DType::kFloat:
+      return "<f4";
+    case DType::kDouble:
+      return "<f8";
+    case DType::kComplex64:
+      return "<c8";
+    case DType::kComplex128:
+      return "<c16";
+    default:
+      return "";
   }
 }
 
@@ -115,7 +132,8 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
   } else if (major == 2 || major == 3) {
     if (data.size() < 12) return NpyError(what, "truncated header");
     header_len = 0;
-    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<uint8_t>(data[8 + i])) << (8 * i);
+    for (int i = 0; i < 4; ++i)
+      header_len |= static_cast<size_t>(static_cast<uint8_t>(data[8 + i])) << (8 * i);
     header_start = 12;
   } else {
     return NpyError(what, absl::StrCat("unsupported format version ", major));
@@ -127,7 +145,8 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
       !FindValue(header, "shape", &shape_text)) {
     return NpyError(what, "header lacks descr, fortran_order or shape");
   }
-  if (fortran != "False") return NpyError(what, "Fortran-order arrays are not supported (use C order)");
+  if (fortran != "False")
+    return NpyError(what, "Fortran-order arrays are not supported (use C order)");
   TFM_ASSIGN_OR_RETURN(Descr d, ParseDescr(descr, what));
   TensorShape::Dims dims;
   for (absl::string_view part : absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {

@@ -17,10 +17,12 @@ namespace fs = std::filesystem;
 
 absl::Status WriteInto(const std::string& dir, const tensorflow::SavedModel& sm,
                        const std::vector<std::pair<std::string, Tensor>>& variables,
-                       const std::vector<std::string>& assets, const SavedModelWriteOptions& options) {
+                       const std::vector<std::string>& assets,
+                       const SavedModelWriteOptions& options) {
   std::error_code ec;
   fs::create_directories(JoinPath(dir, "variables"), ec);
-  if (ec) return absl::InternalError(absl::StrCat("cannot create '", dir, "/variables': ", ec.message()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("cannot create '", dir, "/variables': ", ec.message()));
   if (!variables.empty()) {
     CheckpointWriter writer(JoinPath(dir, "variables/variables"));
     for (const auto& [name, t] : variables) {
@@ -30,11 +32,13 @@ absl::Status WriteInto(const std::string& dir, const tensorflow::SavedModel& sm,
   }
   if (!assets.empty()) {
     fs::create_directories(JoinPath(dir, "assets"), ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot create '", dir, "/assets': ", ec.message()));
+    if (ec)
+      return absl::InternalError(absl::StrCat("cannot create '", dir, "/assets': ", ec.message()));
     for (const auto& src : assets) {
       fs::copy_file(src, JoinPath(JoinPath(dir, "assets"), Basename(src)),
                     fs::copy_options::overwrite_existing, ec);
-      if (ec) return absl::InternalError(absl::StrCat("cannot copy asset '", src, "': ", ec.message()));
+      if (ec)
+        return absl::InternalError(absl::StrCat("cannot copy asset '", src, "': ", ec.message()));
     }
   }
   if (options.as_text) {
@@ -54,7 +58,8 @@ absl::Status WriteSavedModel(const std::string& export_dir, const tensorflow::Sa
   if (target.filename().empty()) target = target.parent_path();
   if (fs::exists(target, ec)) {
     if (!fs::is_directory(target, ec)) {
-      return absl::AlreadyExistsError(absl::StrCat("'", target.string(), "' exists and is not a folder"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("'", target.string(), "' exists and is not a folder"));
     }
     if (!options.overwrite) {
       return absl::AlreadyExistsError(
@@ -89,8 +94,8 @@ absl::Status WriteSavedModel(const std::string& export_dir, const tensorflow::Sa
   }
   if (ec) {
     fs::remove_all(tmp, ec);
-    return absl::InternalError(absl::StrCat("cannot move SavedModel into '", target.string(), "': ",
-                                            ec.message()));
+    return absl::InternalError(
+        absl::StrCat("cannot move SavedModel into '", target.string(), "': ", ec.message()));
   }
   return absl::OkStatus();
 }

@@ -21,7 +21,8 @@ struct SavedModelWriteOptions {
 
 // `variables`: (checkpoint key, value) written to variables/variables.{index,data-*}.
 // `assets`: source files copied into assets/ under their base names.
-absl::Status WriteSavedModel(const std::string& export_dir, const tensorflow::SavedModel& saved_model,
+absl::Status WriteSavedModel(const std::string& export_dir,
+                             const tensorflow::SavedModel& saved_model,
                              const std::vector<std::pair<std::string, Tensor>>& variables,
                              const std::vector<std::string>& assets,
                              const SavedModelWriteOptions& options = {});

@@ -13,8 +13,8 @@ ExampleModel BuildHalfPlusTwo() {
   std::string ax = b.Binary("Mul", "Mul", a, x);
   std::string y = b.Binary("y", "AddV2", ax, bias);
   b.Op("init", "NoOp", {"^a/Assign", "^b/Assign"});
-  tensorflow::SaverDef saver = AddSaver(
-      b, {{"a", "a", DType::kFloat, TensorShape{}, false}, {"b", "b", DType::kFloat, TensorShape{}, false}});
+  tensorflow::SaverDef saver = AddSaver(b, {{"a", "a", DType::kFloat, TensorShape{}, false},
+                                            {"b", "b", DType::kFloat, TensorShape{}, false}});
 
   ExampleModel m;
   m.saved_model.set_saved_model_schema_version(1);

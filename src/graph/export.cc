@@ -43,10 +43,12 @@ std::string MethodName(const std::string& m) {
 
 absl::Status ParsePairs(absl::string_view text, const std::string& spec,
                         std::vector<std::pair<std::string, std::string>>* out) {
-  for (absl::string_view item : absl::StrSplit(text, absl::ByAnyChar(", "), absl::SkipWhitespace())) {
+  for (absl::string_view item :
+       absl::StrSplit(text, absl::ByAnyChar(", "), absl::SkipWhitespace())) {
     size_t eq = item.find('=');
     if (eq == absl::string_view::npos || eq == 0 || eq + 1 == item.size()) {
-      return absl::InvalidArgumentError(absl::StrCat("signature '", spec, "': expected alias=tensor, got '", item, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("signature '", spec, "': expected alias=tensor, got '", item, "'"));
     }
     out->emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
   }
@@ -58,7 +60,8 @@ PartialShape ShapeOf(const tensorflow::NodeDef& n) {
     auto it = n.attr().find(a);
     if (it == n.attr().end()) continue;
     if (it->second.has_shape()) return PartialShapeFromProto(it->second.shape());
-    if (it->second.list().shape_size() > 0) return PartialShapeFromProto(it->second.list().shape(0));
+    if (it->second.list().shape_size() > 0)
+      return PartialShapeFromProto(it->second.list().shape(0));
   }
   return PartialShape();
 }
@@ -78,7 +81,8 @@ absl::StatusOr<const tensorflow::NodeDef*> FindTensorNode(const NodeMap& nodes,
   return it->second;
 }
 
-std::vector<tensorflow::VariableDef> VariableDefs(const tensorflow::MetaGraphDef& mg, const std::string& key) {
+std::vector<tensorflow::VariableDef> VariableDefs(const tensorflow::MetaGraphDef& mg,
+                                                  const std::string& key) {
   std::vector<tensorflow::VariableDef> out;
   auto it = mg.collection_def().find(key);
   if (it == mg.collection_def().end()) return out;
@@ -102,10 +106,12 @@ DType GuessOutputDType(const tensorflow::NodeDef& n, int index) {
     auto it = n.attr().find("dtype");
     if (it != n.attr().end()) return BaseDType(it->second.type());
   }
-  for (const char* a : {"T", "dtype", "out_type", "DstT", "Tout", "output_type", "Tparams", "type"}) {
+  for (const char* a :
+       {"T", "dtype", "out_type", "DstT", "Tout", "output_type", "Tparams", "type"}) {
     auto it = n.attr().find(a);
     if (it == n.attr().end()) continue;
-    if (it->second.value_case() == tensorflow::AttrValue::kType) return BaseDType(it->second.type());
+    if (it->second.value_case() == tensorflow::AttrValue::kType)
+      return BaseDType(it->second.type());
     if (it->second.list().type_size() > index) return BaseDType(it->second.list().type(index));
   }
   return DType::kInvalid;
@@ -119,8 +125,10 @@ absl::StatusOr<SignatureSpec> ParseSignatureSpec(const std::string& text) {
         "signature '", text, "': expected 'KEY: inputs a=x:0; outputs b=y:0; method predict'"));
   }
   s.key = std::string(absl::StripAsciiWhitespace(text.substr(0, colon)));
-  if (s.key.empty()) return absl::InvalidArgumentError(absl::StrCat("signature '", text, "' has no key"));
-  for (absl::string_view part : absl::StrSplit(text.substr(colon + 1), ';', absl::SkipWhitespace())) {
+  if (s.key.empty())
+    return absl::InvalidArgumentError(absl::StrCat("signature '", text, "' has no key"));
+  for (absl::string_view part :
+       absl::StrSplit(text.substr(colon + 1), ';', absl::SkipWhitespace())) {
     part = absl::StripAsciiWhitespace(part);
     if (absl::ConsumePrefix(&part, "inputs")) {
       TFM_RETURN_IF_ERROR(ParsePairs(part, text, &s.inputs));
@@ -129,12 +137,13 @@ absl::StatusOr<SignatureSpec> ParseSignatureSpec(const std::string& text) {
     } else if (absl::ConsumePrefix(&part, "method")) {
       s.method = MethodName(std::string(absl::StripAsciiWhitespace(part)));
     } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("signature '", text, "': unknown part '", part, "' (use inputs, outputs, method)"));
+      return absl::InvalidArgumentError(absl::StrCat("signature '", text, "': unknown part '", part,
+                                                     "' (use inputs, outputs, method)"));
     }
   }
   if (s.inputs.empty() || s.outputs.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("signature '", s.key, "' needs inputs and outputs"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature '", s.key, "' needs inputs and outputs"));
   }
   return s;
 }
@@ -147,20 +156,25 @@ absl::StatusOr<std::vector<SignatureSpec>> ReadSignatureFile(const std::string& 
     rapidjson::Document doc;
     doc.Parse(trimmed.c_str());
     if (doc.HasParseError() || !doc.IsObject()) {
-      return absl::InvalidArgumentError(absl::StrCat("signature file '", path, "' is not a JSON object"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("signature file '", path, "' is not a JSON object"));
     }
     for (auto it = doc.MemberBegin(); it != doc.MemberEnd(); ++it) {
       SignatureSpec s;
       s.key = it->name.GetString();
       const auto& v = it->value;
-      if (!v.IsObject()) return absl::InvalidArgumentError(absl::StrCat(path, ": signature '", s.key, "' is not an object"));
+      if (!v.IsObject())
+        return absl::InvalidArgumentError(
+            absl::StrCat(path, ": signature '", s.key, "' is not an object"));
       for (const char* side : {"inputs", "outputs"}) {
         if (!v.HasMember(side) || !v[side].IsObject()) {
-          return absl::InvalidArgumentError(absl::StrCat(path, ": signature '", s.key, "' needs an object '", side, "'"));
+          return absl::InvalidArgumentError(
+              absl::StrCat(path, ": signature '", s.key, "' needs an object '", side, "'"));
         }
         for (auto m = v[side].MemberBegin(); m != v[side].MemberEnd(); ++m) {
           if (!m->value.IsString()) {
-            return absl::InvalidArgumentError(absl::StrCat(path, ": ", s.key, ".", side, ".", m->name.GetString(), " must be a tensor name"));
+            return absl::InvalidArgumentError(absl::StrCat(
+                path, ": ", s.key, ".", side, ".", m->name.GetString(), " must be a tensor name"));
           }
           (std::string(side) == "inputs" ? s.inputs : s.outputs)
               .emplace_back(m->name.GetString(), m->value.GetString());
@@ -188,12 +202,15 @@ absl::StatusOr<std::vector<SignatureSpec>> ReadSignatureFile(const std::string& 
 
 absl::Status ValidateSignature(const std::string& key, const tensorflow::SignatureDef& sig) {
   auto err = [&](const std::string& m) {
-    return absl::InvalidArgumentError(absl::StrCat("signature '", key, "' (", sig.method_name(), "): ", m));
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature '", key, "' (", sig.method_name(), "): ", m));
   };
   if (sig.method_name() == kClassifyMethod) {
     auto in = sig.inputs().find("inputs");
-    if (sig.inputs_size() != 1 || in == sig.inputs().end()) return err("needs exactly one input named 'inputs'");
-    if (in->second.dtype() != tensorflow::DT_STRING) return err("input 'inputs' must be DT_STRING (serialized tf.Example)");
+    if (sig.inputs_size() != 1 || in == sig.inputs().end())
+      return err("needs exactly one input named 'inputs'");
+    if (in->second.dtype() != tensorflow::DT_STRING)
+      return err("input 'inputs' must be DT_STRING (serialized tf.Example)");
     auto cls = sig.outputs().find("classes");
     auto scores = sig.outputs().find("scores");
     if (cls == sig.outputs().end() && scores == sig.outputs().end()) {
@@ -206,13 +223,17 @@ absl::Status ValidateSignature(const std::string& key, const tensorflow::Signatu
       return err("output 'scores' must be DT_FLOAT");
     }
     for (const auto& [k, v] : sig.outputs()) {
-      if (k != "classes" && k != "scores") return err(absl::StrCat("unexpected output '", k, "' (only classes, scores)"));
+      if (k != "classes" && k != "scores")
+        return err(absl::StrCat("unexpected output '", k, "' (only classes, scores)"));
     }
   } else if (sig.method_name() == kRegressMethod) {
-    if (sig.inputs_size() != 1 || !sig.inputs().count("inputs")) return err("needs exactly one input named 'inputs'");
-    if (sig.outputs_size() != 1 || !sig.outputs().count("outputs")) return err("needs exactly one output named 'outputs'");
+    if (sig.inputs_size() != 1 || !sig.inputs().count("inputs"))
+      return err("needs exactly one input named 'inputs'");
+    if (sig.outputs_size() != 1 || !sig.outputs().count("outputs"))
+      return err("needs exactly one output named 'outputs'");
   } else if (sig.method_name() == kPredictMethod) {
-    if (sig.inputs_size() == 0 || sig.outputs_size() == 0) return err("needs at least one input and one output");
+    if (sig.inputs_size() == 0 || sig.outputs_size() == 0)
+      return err("needs at least one input and one output");
   }
   return absl::OkStatus();
 }
@@ -221,7 +242,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
                                          const CheckpointReader* checkpoint,
                                          const ExportOptions& options) {
   if (options.signatures.empty()) {
-    return absl::InvalidArgumentError("export needs at least one signature (--signature or --signatures)");
+    return absl::InvalidArgumentError(
+        "export needs at least one signature (--signature or --signatures)");
   }
   tensorflow::GraphDef graph = source.graph_def();
 
@@ -238,7 +260,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
         if (it != n.attr().end()) {
           auto t = TensorFromProto(it->second.tensor());
           if (t.ok() && DTypeIsPod(t->dtype()) &&
-              static_cast<int64_t>(t->TotalBytes()) >= options.unfreeze_min_bytes && t->NumElements() > 1) {
+              static_cast<int64_t>(t->TotalBytes()) >= options.unfreeze_min_bytes &&
+              t->NumElements() > 1) {
             tensorflow::NodeDef v;
             v.set_name(n.name());
             v.set_op("VariableV2");
@@ -274,16 +297,20 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
     def.set_method_name(spec.method);
     std::set<std::string> input_nodes;
     for (const auto& [alias, tensor] : spec.inputs) {
-      TFM_ASSIGN_OR_RETURN(const tensorflow::NodeDef* n,
-                           FindTensorNode(nodes, names, tensor, absl::StrCat("signature '", spec.key, "' input '", alias, "'")));
+      TFM_ASSIGN_OR_RETURN(
+          const tensorflow::NodeDef* n,
+          FindTensorNode(nodes, names, tensor,
+                         absl::StrCat("signature '", spec.key, "' input '", alias, "'")));
       TensorId id = ParseTensorName(tensor);
       (*def.mutable_inputs())[alias] =
           MakeTensorInfo(id.ToString(), GuessOutputDType(*n, id.index), ShapeOf(*n));
       input_nodes.insert(n->name());
     }
     for (const auto& [alias, tensor] : spec.outputs) {
-      TFM_ASSIGN_OR_RETURN(const tensorflow::NodeDef* n,
-                           FindTensorNode(nodes, names, tensor, absl::StrCat("signature '", spec.key, "' output '", alias, "'")));
+      TFM_ASSIGN_OR_RETURN(
+          const tensorflow::NodeDef* n,
+          FindTensorNode(nodes, names, tensor,
+                         absl::StrCat("signature '", spec.key, "' output '", alias, "'")));
       TensorId id = ParseTensorName(tensor);
       DType dt = GuessOutputDType(*n, id.index);
       PartialShape shape = input_nodes.count(n->name()) ? ShapeOf(*n) : PartialShape();
@@ -293,15 +320,17 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
       bool uses_input = false;
       for (const auto& in : input_nodes) uses_input |= needs.count(in) > 0;
       if (!uses_input) {
-        return absl::InvalidArgumentError(absl::StrCat("signature '", spec.key, "': output '", alias, "' (",
-                                                       tensor, ") is not reachable from any of its inputs"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("signature '", spec.key, "': output '", alias, "' (", tensor,
+                         ") is not reachable from any of its inputs"));
       }
       for (const auto& name : needs) {
         const auto* p = nodes[name];
         if (p->op() == "Placeholder" && !input_nodes.count(name)) {
           return absl::InvalidArgumentError(absl::StrCat(
               "signature '", spec.key, "': output '", alias, "' needs placeholder '", name,
-              "', which is not one of the signature's inputs (add it with inputs ", name, "=", name, ":0)"));
+              "', which is not one of the signature's inputs (add it with inputs ", name, "=", name,
+              ":0)"));
         }
       }
       roots.push_back(n->name());
@@ -311,7 +340,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
   }
   for (const std::string* op : {&options.main_op, &options.legacy_init_op}) {
     if (op->empty()) continue;
-    TFM_ASSIGN_OR_RETURN(const tensorflow::NodeDef* n, FindTensorNode(nodes, names, *op, "init op"));
+    TFM_ASSIGN_OR_RETURN(const tensorflow::NodeDef* n,
+                         FindTensorNode(nodes, names, *op, "init op"));
     roots.push_back(n->name());
   }
 
@@ -330,8 +360,10 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
   for (const auto& v : var_defs) {
     std::string var = ParseTensorName(v.variable_name()).node;
     if (!kept.count(var)) continue;
-    for (const std::string* c : {&v.initializer_name(), &v.snapshot_name(), &v.initial_value_name()}) {
-      if (!c->empty() && nodes.count(ParseTensorName(*c).node)) companions.push_back(ParseTensorName(*c).node);
+    for (const std::string* c :
+         {&v.initializer_name(), &v.snapshot_name(), &v.initial_value_name()}) {
+      if (!c->empty() && nodes.count(ParseTensorName(*c).node))
+        companions.push_back(ParseTensorName(*c).node);
     }
   }
   for (const auto& name : std::set<std::string>(kept)) {
@@ -377,15 +409,17 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
       TFM_ASSIGN_OR_RETURN(value, checkpoint->Read(key));
       auto dt = n.attr().find("dtype");
       if (dt != n.attr().end() && BaseDType(dt->second.type()) != value.dtype()) {
-        return absl::InvalidArgumentError(absl::StrCat("variable '", n.name(), "' is ",
-                                                       DTypeName(BaseDType(dt->second.type())), " in the graph but ",
-                                                       DTypeName(value.dtype()), " in the checkpoint"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("variable '", n.name(), "' is ", DTypeName(BaseDType(dt->second.type())),
+                         " in the graph but ", DTypeName(value.dtype()), " in the checkpoint"));
       }
       auto sh = n.attr().find("shape");
-      if (sh != n.attr().end() && !PartialShapeFromProto(sh->second.shape()).IsCompatibleWith(value.shape())) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "variable '", n.name(), "' has shape ", PartialShapeFromProto(sh->second.shape()).ToString(),
-            " in the graph but ", value.shape().ToString(), " in checkpoint '", checkpoint->prefix(), "'"));
+      if (sh != n.attr().end() &&
+          !PartialShapeFromProto(sh->second.shape()).IsCompatibleWith(value.shape())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("variable '", n.name(), "' has shape ",
+                         PartialShapeFromProto(sh->second.shape()).ToString(), " in the graph but ",
+                         value.shape().ToString(), " in checkpoint '", checkpoint->prefix(), "'"));
       }
     }
     SaverVariable sv;
@@ -398,7 +432,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
     result.variables.emplace_back(n.name(), value);
   }
   if (!missing.empty()) {
-    return absl::NotFoundError(absl::StrCat("no checkpoint value for variable(s): ", absl::StrJoin(missing, ", ")));
+    return absl::NotFoundError(
+        absl::StrCat("no checkpoint value for variable(s): ", absl::StrJoin(missing, ", ")));
   }
   std::sort(result.variables.begin(), result.variables.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -411,10 +446,13 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
     std::string shape = b.Const(name + "/Initializer/shape", Tensor::FromVector<int64_t>(dims));
     Tensor zero(value.dtype(), TensorShape{});
     std::string z = b.Const(name + "/Initializer/zero", zero);
-    std::string fill = b.Op(name + "/Initializer/zeros", "Fill", {shape, z},
-                            {{"T", AttrType(value.dtype())}, {"index_type", AttrType(DType::kInt64)}});
+    std::string fill =
+        b.Op(name + "/Initializer/zeros", "Fill", {shape, z},
+             {{"T", AttrType(value.dtype())}, {"index_type", AttrType(DType::kInt64)}});
     b.Op(name + "/Assign", "Assign", {name, fill},
-         {{"T", AttrType(value.dtype())}, {"validate_shape", AttrB(true)}, {"use_locking", AttrB(true)}});
+         {{"T", AttrType(value.dtype())},
+          {"validate_shape", AttrB(true)},
+          {"use_locking", AttrB(true)}});
   }
   tensorflow::MetaGraphDef mg;
   if (!saver_vars.empty()) *mg.mutable_saver_def() = AddSaver(b, saver_vars);
@@ -422,7 +460,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
   // Assets: reuse a string Const that already names the file, else add one.
   for (size_t i = 0; i < options.asset_files.size(); ++i) {
     const std::string& path = options.asset_files[i];
-    if (!FileExists(path)) return absl::NotFoundError(absl::StrCat("asset file '", path, "' does not exist"));
+    if (!FileExists(path))
+      return absl::NotFoundError(absl::StrCat("asset file '", path, "' does not exist"));
     std::string base = Basename(path);
     std::string tensor;
     for (const auto& n : b.graph().node()) {
@@ -438,7 +477,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
       }
     }
     if (tensor.empty()) {
-      tensor = b.Const(i == 0 ? "asset_filepath" : absl::StrCat("asset_filepath_", i), Tensor::StringScalar(base));
+      tensor = b.Const(i == 0 ? "asset_filepath" : absl::StrCat("asset_filepath_", i),
+                       Tensor::StringScalar(base));
     }
     auto* a = mg.add_asset_file_def();
     a->set_filename(base);
@@ -480,7 +520,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
     } else if (col.has_bytes_list() && IsVariableCollection(key)) {
       for (const auto& bytes : col.bytes_list().value()) {
         tensorflow::VariableDef v;
-        if (v.ParseFromString(bytes) && final_names.count(ParseTensorName(v.variable_name()).node)) {
+        if (v.ParseFromString(bytes) &&
+            final_names.count(ParseTensorName(v.variable_name()).node)) {
           c.mutable_bytes_list()->add_value(bytes);
         }
       }
@@ -498,7 +539,8 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
     v.set_initializer_name(name + "/Assign");
     v.set_snapshot_name(name + ":0");
     v.set_trainable(false);
-    (*mg.mutable_collection_def())["variables"].mutable_bytes_list()->add_value(v.SerializeAsString());
+    (*mg.mutable_collection_def())["variables"].mutable_bytes_list()->add_value(
+        v.SerializeAsString());
   }
   if (!options.main_op.empty()) {
     (*mg.mutable_collection_def())[kMainOpCollection].mutable_node_list()->add_value(

@@ -36,8 +36,8 @@ struct ExportOptions {
   std::vector<std::string> tags = {"serve"};
   std::vector<SignatureSpec> signatures;
   bool clear_devices = false;
-  std::string main_op;          // node run after restore (saved_model_main_op)
-  std::string legacy_init_op;   // node run after restore (legacy_init_op)
+  std::string main_op;                   // node run after restore (saved_model_main_op)
+  std::string legacy_init_op;            // node run after restore (legacy_init_op)
   std::vector<std::string> asset_files;  // paths; become AssetFileDefs + Const placeholders
   int64_t unfreeze_min_bytes = -1;       // >= 0: Consts this big become variables
   bool keep_unused_variables = false;    // keep variables no signature needs (optimizer slots)

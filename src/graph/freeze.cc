@@ -26,8 +26,8 @@ const tensorflow::NodeDef* Follow(const std::map<std::string, const tensorflow::
 }
 
 // Follows Identity chains back to the node producing a value.
-const tensorflow::NodeDef* SkipIdentities(const std::map<std::string, const tensorflow::NodeDef*>& nodes,
-                                          const tensorflow::NodeDef* n) {
+const tensorflow::NodeDef* SkipIdentities(
+    const std::map<std::string, const tensorflow::NodeDef*>& nodes, const tensorflow::NodeDef* n) {
   for (int guard = 0; n && guard < 64 && (n->op() == "Identity") && n->input_size() > 0; ++guard) {
     n = Follow(nodes, n->input(0));
   }
@@ -68,9 +68,11 @@ std::map<std::string, std::string> VariableCheckpointKeys(const tensorflow::Grap
 
 absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& graph,
                                                  const CheckpointReader& checkpoint,
-                                                 const FreezeOptions& options, FreezeReport* report) {
+                                                 const FreezeOptions& options,
+                                                 FreezeReport* report) {
   if (options.output_nodes.empty()) {
-    return absl::InvalidArgumentError("You need to supply the name of a node to --output_node_names.");
+    return absl::InvalidArgumentError(
+        "You need to supply the name of a node to --output_node_names.");
   }
   std::vector<std::string> outputs;
   for (const auto& o : options.output_nodes) outputs.push_back(StripOutput(o));
@@ -109,9 +111,9 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
     // Check the graph's declared dtype and shape against the checkpoint's.
     auto dt = n.attr().find("dtype");
     if (dt != n.attr().end() && BaseDType(dt->second.type()) != value->dtype()) {
-      errors.push_back(absl::StrCat("variable '", n.name(), "' is ", DTypeName(BaseDType(dt->second.type())),
-                                    " in the graph but ", DTypeName(value->dtype()),
-                                    " in the checkpoint"));
+      errors.push_back(absl::StrCat("variable '", n.name(), "' is ",
+                                    DTypeName(BaseDType(dt->second.type())), " in the graph but ",
+                                    DTypeName(value->dtype()), " in the checkpoint"));
       continue;
     }
     auto sh = n.attr().find("shape");
@@ -165,11 +167,12 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
       auto bd = n.attr().find("batch_dims");
       if (bd != n.attr().end()) batch_dims = bd->second.i();
       if (batch_dims != 0) {
-        return absl::UnimplementedError(absl::StrCat("node '", n.name(),
-                                                     "' (ResourceGather) with batch_dims != 0 cannot be frozen"));
+        return absl::UnimplementedError(absl::StrCat(
+            "node '", n.name(), "' (ResourceGather) with batch_dims != 0 cannot be frozen"));
       }
       auto tind = n.attr().find("Tindices");
-      tensorflow::AttrValue tindices = tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
+      tensorflow::AttrValue tindices =
+          tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
       n.set_op("GatherV2");
       n.clear_attr();
       (*n.mutable_attr())["Tparams"] = AttrType(dtype);
@@ -190,7 +193,8 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
     } else if (n.op() == "ResourceGatherNd" && reads_converted(n, &dtype)) {
       n.set_op("GatherNd");
       auto tind = n.attr().find("Tindices");
-      tensorflow::AttrValue tindices = tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
+      tensorflow::AttrValue tindices =
+          tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
       n.clear_attr();
       (*n.mutable_attr())["Tparams"] = AttrType(dtype);
       (*n.mutable_attr())["Tindices"] = tindices;

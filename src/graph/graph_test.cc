@@ -47,7 +47,8 @@ TEST(Literal, Errors) {
 }
 
 TEST(Signature, ParseSpec) {
-  auto s = ParseSignatureSpec("serving_default: inputs x=X:0, k=keys:0; outputs y=pred:0; method regress");
+  auto s = ParseSignatureSpec(
+      "serving_default: inputs x=X:0, k=keys:0; outputs y=pred:0; method regress");
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->key, "serving_default");
   ASSERT_EQ(s->inputs.size(), 2u);
@@ -89,7 +90,8 @@ TEST(Prune, ReachableAndCloseNames) {
   EXPECT_EQ(*r, (std::set<std::string>{"input_x", "c", "add", "init"}));
   auto bad = ReachableNodes(b.graph(), {"input"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("did you mean: input_x"), std::string::npos) << bad.status();
+  EXPECT_NE(bad.status().message().find("did you mean: input_x"), std::string::npos)
+      << bad.status();
 }
 
 TEST(SyntheticInputs, ExampleFromParseExample) {
@@ -123,7 +125,8 @@ TEST(SyntheticInputs, ExampleFromParseExample) {
 TEST(Export, GuessOutputDType) {
   GraphBuilder b;
   b.Op("cast", "Cast", {}, {{"SrcT", AttrType(DType::kInt32)}, {"DstT", AttrType(DType::kFloat)}});
-  b.Op("shape", "Shape", {}, {{"T", AttrType(DType::kFloat)}, {"out_type", AttrType(DType::kInt64)}});
+  b.Op("shape", "Shape", {},
+       {{"T", AttrType(DType::kFloat)}, {"out_type", AttrType(DType::kInt64)}});
   EXPECT_EQ(GuessOutputDType(*b.node("cast"), 0), DType::kFloat);
   // T comes first in the search order, which is right for most ops but not Shape; both are
   // attrs, so callers that care (export) accept the first match.

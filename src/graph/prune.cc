@@ -17,7 +17,8 @@ size_t EditDistance(const std::string& a, const std::string& b) {
   for (size_t i = 1; i <= a.size(); ++i) {
     cur[0] = i;
     for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      cur[j] =
+          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
     }
     std::swap(prev, cur);
   }
@@ -26,12 +27,13 @@ size_t EditDistance(const std::string& a, const std::string& b) {
 
 }  // namespace
 
-std::vector<std::string> CloseNames(const std::string& name, const std::vector<std::string>& candidates,
-                                    size_t max) {
+std::vector<std::string> CloseNames(const std::string& name,
+                                    const std::vector<std::string>& candidates, size_t max) {
   // Names that contain the query rank first, then by edit distance.
   std::vector<std::tuple<bool, size_t, std::string>> scored;
   for (const auto& c : candidates) {
-    bool related = c.find(name) != std::string::npos || (!c.empty() && name.find(c) != std::string::npos);
+    bool related =
+        c.find(name) != std::string::npos || (!c.empty() && name.find(c) != std::string::npos);
     scored.emplace_back(!related, EditDistance(name, c), c);
   }
   std::sort(scored.begin(), scored.end());
@@ -80,7 +82,8 @@ absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef&
   return seen;
 }
 
-tensorflow::GraphDef KeepNodes(const tensorflow::GraphDef& graph, const std::set<std::string>& keep) {
+tensorflow::GraphDef KeepNodes(const tensorflow::GraphDef& graph,
+                               const std::set<std::string>& keep) {
   tensorflow::GraphDef out;
   *out.mutable_versions() = graph.versions();
   *out.mutable_library() = graph.library();

@@ -34,7 +34,8 @@ tensorflow::SaverDef AddSaver(GraphBuilder& b, const std::vector<SaverVariable>&
 
   std::string rnames = b.Const("save/RestoreV2/tensor_names", Tensor::FromVector(keys));
   std::string rshapes = b.Const("save/RestoreV2/shape_and_slices", Tensor::FromVector(slices));
-  b.Op("save/RestoreV2", "RestoreV2", {filename, rnames, rshapes}, {{"dtypes", AttrTypeList(dtypes)}});
+  b.Op("save/RestoreV2", "RestoreV2", {filename, rnames, rshapes},
+       {{"dtypes", AttrTypeList(dtypes)}});
   std::vector<std::string> assigns;
   for (int64_t i = 0; i < n; ++i) {
     const auto& v = vars[i];

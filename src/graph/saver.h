@@ -13,11 +13,11 @@
 namespace tfmodel {
 
 struct SaverVariable {
-  std::string node;        // VariableV2 or VarHandleOp node name
+  std::string node;            // VariableV2 or VarHandleOp node name
   std::string checkpoint_key;  // key in the bundle (TF1: the node name)
   DType dtype = DType::kFloat;
   TensorShape shape;
-  bool resource = false;   // VarHandleOp (assign with AssignVariableOp)
+  bool resource = false;  // VarHandleOp (assign with AssignVariableOp)
 };
 
 // Adds nodes under "save/" and returns the SaverDef pointing at them:

@@ -35,9 +35,15 @@ void AddFeature(tensorflow::Features* f, const std::string& key, int dtype, int6
   if (count < 1) count = 1;
   for (int64_t i = 0; i < count; ++i) {
     switch (BaseDType(dtype)) {
-      case DType::kFloat: feat.mutable_float_list()->add_value(1.0f + 0.5f * static_cast<float>(i)); break;
-      case DType::kInt64: feat.mutable_int64_list()->add_value(1 + i); break;
-      default: feat.mutable_bytes_list()->add_value(absl::StrCat("value", i)); break;
+      case DType::kFloat:
+        feat.mutable_float_list()->add_value(1.0f + 0.5f * static_cast<float>(i));
+        break;
+      case DType::kInt64:
+        feat.mutable_int64_list()->add_value(1 + i);
+        break;
+      default:
+        feat.mutable_bytes_list()->add_value(absl::StrCat("value", i));
+        break;
     }
   }
 }
@@ -62,15 +68,18 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) 
       auto shapes = n.attr().find("dense_shapes");
       for (int64_t i = 0; i < ns && 2 + i < n.input_size(); ++i) {
         auto k = ConstStrings(nodes, n.input(2 + i));
-        if (!k.empty() && i < static_cast<int64_t>(sparse_types.size())) AddFeature(f, k[0], sparse_types[i], 1);
+        if (!k.empty() && i < static_cast<int64_t>(sparse_types.size()))
+          AddFeature(f, k[0], sparse_types[i], 1);
       }
       for (int64_t i = 0; i < nd && 2 + ns + i < n.input_size(); ++i) {
         auto k = ConstStrings(nodes, n.input(2 + ns + i));
         int64_t count = 1;
         if (shapes != n.attr().end() && i < shapes->second.list().shape_size()) {
-          for (const auto& d : shapes->second.list().shape(i).dim()) count *= d.size() > 0 ? d.size() : 1;
+          for (const auto& d : shapes->second.list().shape(i).dim())
+            count *= d.size() > 0 ? d.size() : 1;
         }
-        if (!k.empty() && i < static_cast<int64_t>(dense_types.size())) AddFeature(f, k[0], dense_types[i], count);
+        if (!k.empty() && i < static_cast<int64_t>(dense_types.size()))
+          AddFeature(f, k[0], dense_types[i], count);
       }
       found = true;
     } else if (n.op() == "ParseExampleV2" || n.op() == "ParseSingleExample") {
@@ -82,12 +91,15 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) 
         dense_keys = ConstStrings(nodes, n.input(3));
         auto ragged = ConstStrings(nodes, n.input(4));
         auto rtypes = Types(n, "ragged_value_types");
-        for (size_t i = 0; i < ragged.size() && i < rtypes.size(); ++i) AddFeature(f, ragged[i], rtypes[i], 2);
+        for (size_t i = 0; i < ragged.size() && i < rtypes.size(); ++i)
+          AddFeature(f, ragged[i], rtypes[i], 2);
       } else if (!v2) {
         auto sk = n.attr().find("sparse_keys");
         auto dk = n.attr().find("dense_keys");
-        if (sk != n.attr().end()) sparse_keys.assign(sk->second.list().s().begin(), sk->second.list().s().end());
-        if (dk != n.attr().end()) dense_keys.assign(dk->second.list().s().begin(), dk->second.list().s().end());
+        if (sk != n.attr().end())
+          sparse_keys.assign(sk->second.list().s().begin(), sk->second.list().s().end());
+        if (dk != n.attr().end())
+          dense_keys.assign(dk->second.list().s().begin(), dk->second.list().s().end());
       }
       auto sparse_types = Types(n, "sparse_types");
       auto dense_types = Types(n, "Tdense");
@@ -98,18 +110,21 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) 
       for (size_t i = 0; i < dense_keys.size() && i < dense_types.size(); ++i) {
         int64_t count = 1;
         if (shapes != n.attr().end() && static_cast<int>(i) < shapes->second.list().shape_size()) {
-          for (const auto& d : shapes->second.list().shape(i).dim()) count *= d.size() > 0 ? d.size() : 1;
+          for (const auto& d : shapes->second.list().shape(i).dim())
+            count *= d.size() > 0 ? d.size() : 1;
         }
         AddFeature(f, dense_keys[i], dense_types[i], count);
       }
       found = true;
     }
   }
-  if (!found) return absl::NotFoundError("the graph has no ParseExample node to read feature names from");
+  if (!found)
+    return absl::NotFoundError("the graph has no ParseExample node to read feature names from");
   return ex.SerializeAsString();
 }
 
-absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape, const std::string& example) {
+absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape,
+                                       const std::string& example) {
   TensorShape concrete;
   if (!shape.unknown_rank()) {
     for (int64_t d : shape.dims()) concrete.AddDim(d < 0 ? 1 : d);
@@ -123,7 +138,8 @@ absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape, c
     return t;
   }
   if (dtype == DType::kHalf) {
-    for (int64_t i = 0; i < n; ++i) t.data<Half>()[i] = Half::FromFloat(0.1f * static_cast<float>(i % 10));
+    for (int64_t i = 0; i < n; ++i)
+      t.data<Half>()[i] = Half::FromFloat(0.1f * static_cast<float>(i % 10));
     return t;
   }
   bool ok = DispatchNumeric(dtype, [&]<typename T>() {
@@ -137,7 +153,9 @@ absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape, c
       }
     }
   });
-  if (!ok) return absl::InvalidArgumentError(absl::StrCat("cannot synthesize inputs of dtype ", DTypeName(dtype)));
+  if (!ok)
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot synthesize inputs of dtype ", DTypeName(dtype)));
   return t;
 }
 

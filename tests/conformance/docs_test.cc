@@ -8,11 +8,13 @@ namespace tfmodel {
 namespace {
 
 TEST(Docs, OpListMatchesKernelRegistry) {
-  auto r = testing::RunCommand(absl::StrCat(testing::Quote(testing::TfmodelBinary()), " ops --markdown"));
+  auto r = testing::RunCommand(
+      absl::StrCat(testing::Quote(testing::TfmodelBinary()), " ops --markdown"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   auto doc = ReadFileToString(std::string(TFMODEL_SOURCE_DIR) + "/docs/ops.md");
   ASSERT_TRUE(doc.ok()) << doc.status();
-  EXPECT_EQ(*doc, r.output) << "docs/ops.md is stale: regenerate with `build/tfmodel ops --markdown > docs/ops.md`";
+  EXPECT_EQ(*doc, r.output)
+      << "docs/ops.md is stale: regenerate with `build/tfmodel ops --markdown > docs/ops.md`";
   EXPECT_NE(r.output.find("ParseExampleV2"), std::string::npos);
 }
 

@@ -92,10 +92,11 @@ TEST(Freeze, SavedModelsLoseAllVariables) {
     const char* dir;
     const char* signature;
   };
-  for (const Case& c : {Case{"tf_serving/saved_model_half_plus_two_cpu/00000123", "serving_default"},
-                        Case{"tf_serving/saved_model_half_plus_three/00000123", "serving_default"},
-                        Case{"stfs/tensorflow_template_application_model/1", "serving_default"},
-                        Case{"stfs/deep_image_model/1", "serving_default"}}) {
+  for (const Case& c :
+       {Case{"tf_serving/saved_model_half_plus_two_cpu/00000123", "serving_default"},
+        Case{"tf_serving/saved_model_half_plus_three/00000123", "serving_default"},
+        Case{"stfs/tensorflow_template_application_model/1", "serving_default"},
+        Case{"stfs/deep_image_model/1", "serving_default"}}) {
     SCOPED_TRACE(c.dir);
     auto art = ReadModelArtifact(Testdata(c.dir));
     ASSERT_TRUE(art.ok()) << art.status();
@@ -118,20 +119,23 @@ TEST(Freeze, CliErrors) {
   std::string bin = Quote(testing::TfmodelBinary());
   std::string dir = testing::TempDir();
   std::string meta = Quote(Testdata("tf2onnx/regression/checkpoint/model.meta"));
-  auto missing_ckpt = RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta,
-                                              " --input_checkpoint /nonexistent/model --output_node_names pred"
-                                              " --output_graph ",
-                                              Quote(dir + "/f.pb")));
+  auto missing_ckpt =
+      RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta,
+                              " --input_checkpoint /nonexistent/model --output_node_names pred"
+                              " --output_graph ",
+                              Quote(dir + "/f.pb")));
   EXPECT_EQ(missing_ckpt.exit_code, 1);
   EXPECT_NE(missing_ckpt.output.find("doesn't exist"), std::string::npos) << missing_ckpt.output;
-  auto bad_output = RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta, " --input_checkpoint ",
-                                            Quote(Testdata("tf2onnx/regression/checkpoint/model")),
-                                            " --output_node_names prd --output_graph ", Quote(dir + "/f.pb")));
+  auto bad_output =
+      RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta, " --input_checkpoint ",
+                              Quote(Testdata("tf2onnx/regression/checkpoint/model")),
+                              " --output_node_names prd --output_graph ", Quote(dir + "/f.pb")));
   EXPECT_EQ(bad_output.exit_code, 1);
   EXPECT_NE(bad_output.output.find("did you mean: pred"), std::string::npos) << bad_output.output;
-  auto ok = RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta, " --input_checkpoint ",
-                                    Quote(Testdata("tf2onnx/regression/checkpoint")),
-                                    " --output_node_names pred --output_graph ", Quote(dir + "/f.pb")));
+  auto ok =
+      RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta, " --input_checkpoint ",
+                              Quote(Testdata("tf2onnx/regression/checkpoint")),
+                              " --output_node_names pred --output_graph ", Quote(dir + "/f.pb")));
   EXPECT_EQ(ok.exit_code, 0) << ok.output;
   EXPECT_NE(ok.output.find("Converted 2 variables"), std::string::npos) << ok.output;
   EXPECT_NE(ok.output.find("8 ops in the final graph"), std::string::npos) << ok.output;
@@ -143,9 +147,10 @@ TEST(Export, RegressionStructureMatchesTensorFlows) {
   std::string base = testing::TempDir() + "/models/regression";
   std::string bin = Quote(testing::TfmodelBinary());
   auto r = RunCommand(absl::StrCat(
-      bin, " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
-      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")),
-      " --signature ", Quote("serving_default: inputs X=X:0; outputs pred=pred:0; method predict"),
+      bin, " export --input_meta_graph ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")), " --input_checkpoint ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("serving_default: inputs X=X:0; outputs pred=pred:0; method predict"),
       " --tags serve --export_base ", Quote(base)));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   ASSERT_TRUE(FileExists(base + "/1/saved_model.pb"));
@@ -186,15 +191,18 @@ TEST(Export, RegressionStructureMatchesTensorFlows) {
   }
   // A second export takes the next version; an existing one is refused.
   auto again = RunCommand(absl::StrCat(
-      bin, " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
-      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")),
-      " --signature ", Quote("serving_default: inputs X=X:0; outputs pred=pred:0"), " --export_base ", Quote(base)));
+      bin, " export --input_meta_graph ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")), " --input_checkpoint ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("serving_default: inputs X=X:0; outputs pred=pred:0"), " --export_base ", Quote(base)));
   ASSERT_EQ(again.exit_code, 0) << again.output;
   EXPECT_TRUE(FileExists(base + "/2/saved_model.pb"));
-  auto exists = RunCommand(absl::StrCat(
-      bin, " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
-      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
-      Quote("serving_default: inputs X=X:0; outputs pred=pred:0"), " --export_base ", Quote(base), " --version 1"));
+  auto exists = RunCommand(
+      absl::StrCat(bin, " export --input_meta_graph ",
+                   Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
+                   " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")),
+                   " --signature ", Quote("serving_default: inputs X=X:0; outputs pred=pred:0"),
+                   " --export_base ", Quote(base), " --version 1"));
   EXPECT_EQ(exists.exit_code, 1);
   EXPECT_NE(exists.output.find("already exists"), std::string::npos) << exists.output;
 }
@@ -203,21 +211,23 @@ TEST(Export, BadInputsLeaveNothingBehind) {
   TFM_REQUIRE_TESTDATA();
   std::string dir = testing::TempDir();
   std::string bin = Quote(testing::TfmodelBinary());
-  std::string common = absl::StrCat(" export --input_meta_graph ",
-                                    Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
-                                    " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")));
+  std::string common = absl::StrCat(
+      " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
+      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")));
   auto no_tensor = RunCommand(absl::StrCat(bin, common, " --signature ",
                                            Quote("s: inputs X=X:0; outputs y=pred_typo:0"),
                                            " --export_base ", Quote(dir + "/m")));
   EXPECT_EQ(no_tensor.exit_code, 1);
   EXPECT_NE(no_tensor.output.find("pred_typo"), std::string::npos) << no_tensor.output;
   EXPECT_NE(no_tensor.output.find("close names"), std::string::npos) << no_tensor.output;
-  auto unreachable = RunCommand(absl::StrCat(bin, common, " --signature ", Quote("s: inputs X=X:0; outputs y=W:0"),
-                                             " --export_base ", Quote(dir + "/m")));
+  auto unreachable =
+      RunCommand(absl::StrCat(bin, common, " --signature ", Quote("s: inputs X=X:0; outputs y=W:0"),
+                              " --export_base ", Quote(dir + "/m")));
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_NE(unreachable.output.find("not reachable"), std::string::npos) << unreachable.output;
   ASSERT_TRUE(WriteStringToFile(dir + "/afile", "x").ok());
-  auto base_is_file = RunCommand(absl::StrCat(bin, common, " --signature ", Quote("s: inputs X=X:0; outputs y=pred:0"),
+  auto base_is_file = RunCommand(absl::StrCat(bin, common, " --signature ",
+                                              Quote("s: inputs X=X:0; outputs y=pred:0"),
                                               " --export_base ", Quote(dir + "/afile")));
   EXPECT_EQ(base_is_file.exit_code, 1);
   EXPECT_NE(base_is_file.output.find("is a file"), std::string::npos) << base_is_file.output;

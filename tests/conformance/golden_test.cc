@@ -26,8 +26,10 @@ std::string GraphPath(const GoldenCase& c) {
 }
 
 void CheckGolden(const GoldenCase& c, const std::string& suffix) {
-  std::string in_path = testing::Testdata(std::string("golden/") + c.name + "_in" + suffix + ".npy");
-  std::string out_path = testing::Testdata(std::string("golden/") + c.name + "_out" + suffix + ".npy");
+  std::string in_path =
+      testing::Testdata(std::string("golden/") + c.name + "_in" + suffix + ".npy");
+  std::string out_path =
+      testing::Testdata(std::string("golden/") + c.name + "_out" + suffix + ".npy");
   if (!FileExists(in_path)) return;
   SCOPED_TRACE(in_path);
   auto graph = ReadGraphDef(GraphPath(c));
@@ -46,10 +48,13 @@ void CheckGolden(const GoldenCase& c, const std::string& suffix) {
   double max_ref = 0, max_err = 0;
   for (int64_t i = 0; i < want->NumElements(); ++i) {
     max_ref = std::max(max_ref, std::abs(double(want->data<float>()[i])));
-    max_err = std::max(max_err, std::abs(double(got.data<float>()[i]) - double(want->data<float>()[i])));
+    max_err =
+        std::max(max_err, std::abs(double(got.data<float>()[i]) - double(want->data<float>()[i])));
   }
-  EXPECT_LE(max_err, 1e-4 * max_ref) << c.name << ": max error " << max_err << " vs max |golden| " << max_ref;
-  ::testing::Test::RecordProperty(std::string(c.name) + suffix + "_rel_error", std::to_string(max_err / max_ref));
+  EXPECT_LE(max_err, 1e-4 * max_ref)
+      << c.name << ": max error " << max_err << " vs max |golden| " << max_ref;
+  ::testing::Test::RecordProperty(std::string(c.name) + suffix + "_rel_error",
+                                  std::to_string(max_err / max_ref));
 }
 
 class Golden : public ::testing::TestWithParam<GoldenCase> {};

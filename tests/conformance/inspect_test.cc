@@ -28,8 +28,9 @@ TEST(Inspect, HalfPlusTwoSignaturesMatchTfServingMetadata) {
                         "signature_def['regress_x2_to_y3']"}) {
     EXPECT_NE(r.output.find(s), std::string::npos) << s << "\n" << r.output;
   }
-  EXPECT_NE(r.output.find("    inputs['x'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 1)\n"
-                          "        name: x:0"),
+  EXPECT_NE(r.output.find(
+                "    inputs['x'] tensor_info:\n        dtype: DT_FLOAT\n        shape: (-1, 1)\n"
+                "        name: x:0"),
             std::string::npos)
       << r.output;
   EXPECT_NE(r.output.find("    inputs['inputs'] tensor_info:\n        dtype: DT_STRING\n"
@@ -44,7 +45,8 @@ TEST(Inspect, HalfPlusTwoSignaturesMatchTfServingMetadata) {
 
 TEST(Inspect, JsonIsParseableAndComplete) {
   TFM_REQUIRE_TESTDATA();
-  auto r = Inspect("--json " + Quote(Testdata("tf_serving/saved_model_half_plus_two_cpu/00000123")));
+  auto r =
+      Inspect("--json " + Quote(Testdata("tf_serving/saved_model_half_plus_two_cpu/00000123")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   rapidjson::Document d;
   d.Parse(r.output.c_str());
@@ -71,7 +73,8 @@ TEST(Inspect, RegressionCheckpointValues) {
 
 TEST(Inspect, SessionBundleShowsVariables) {
   TFM_REQUIRE_TESTDATA();
-  auto r = Inspect(Quote(Testdata("tf_serving/session_bundle_half_plus_two/00000123/export-00000-of-00001")));
+  auto r = Inspect(
+      Quote(Testdata("tf_serving/session_bundle_half_plus_two/00000123/export-00000-of-00001")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Checkpoint (V1)"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("  a "), std::string::npos) << r.output;
@@ -90,7 +93,8 @@ TEST(Inspect, GraphDefSummary) {
   EXPECT_NE(r.output.find("MatMul"), std::string::npos);
   auto meta = Inspect(Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")));
   ASSERT_EQ(meta.exit_code, 0) << meta.output;
-  EXPECT_NE(meta.output.find("Saver: restore op save/restore_all"), std::string::npos) << meta.output;
+  EXPECT_NE(meta.output.find("Saver: restore op save/restore_all"), std::string::npos)
+      << meta.output;
 }
 
 TEST(Inspect, EveryCorpusModelSucceeds) {
@@ -101,7 +105,8 @@ TEST(Inspect, EveryCorpusModelSucceeds) {
        it != fs::recursive_directory_iterator(); ++it) {
     std::string name = it->path().filename().string();
     std::string target;
-    if (name == "saved_model.pb" || name == "export.meta") target = it->path().parent_path().string();
+    if (name == "saved_model.pb" || name == "export.meta")
+      target = it->path().parent_path().string();
     if (name == "frozen.pb" || absl::EndsWith(name, ".index")) target = it->path().string();
     if (target.empty()) continue;
     bool bad = absl::StrContains(target, "bad_half_plus_two");

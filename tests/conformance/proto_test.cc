@@ -41,8 +41,8 @@ void CheckFile(const std::string& path, ProtoFormat format = ProtoFormat::kBinar
 std::vector<std::string> FindFiles(const std::string& root, const std::string& name_suffix) {
   std::vector<std::string> out;
   std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(root, ec); it != fs::recursive_directory_iterator();
-       ++it) {
+  for (auto it = fs::recursive_directory_iterator(root, ec);
+       it != fs::recursive_directory_iterator(); ++it) {
     if (it->is_regular_file() && absl::EndsWith(it->path().filename().string(), name_suffix)) {
       out.push_back(it->path().string());
     }
@@ -70,7 +70,8 @@ TEST(CorpusProtos, FrozenGraphs) {
   auto files = FindFiles(testing::Testdata("tf2onnx"), "frozen.pb");
   EXPECT_EQ(files.size(), 4u);
   for (const auto& f : files) CheckFile<tensorflow::GraphDef>(f);
-  for (const auto& f : FindFiles(testing::BenchGraphsDir(), ".pb")) CheckFile<tensorflow::GraphDef>(f);
+  for (const auto& f : FindFiles(testing::BenchGraphsDir(), ".pb"))
+    CheckFile<tensorflow::GraphDef>(f);
 }
 
 TEST(CorpusProtos, FingerprintAndConfigs) {
@@ -80,16 +81,17 @@ TEST(CorpusProtos, FingerprintAndConfigs) {
   for (const auto& f : FindFiles(testing::TestdataDir(), "saved_model_config.pb")) {
     CheckFile<tensorflow::serving::SavedModelConfig>(f);
   }
-  CheckFile<tensorflow::serving::BatchingParameters>(testing::Testdata("tf_serving/batching_config.txt"),
-                                                     ProtoFormat::kText);
-  CheckFile<tensorflow::serving::MonitoringConfig>(testing::Testdata("tf_serving/monitoring_config.txt"),
-                                                   ProtoFormat::kText);
-  CheckFile<tensorflow::serving::ModelServerConfig>(testing::Testdata("tf_serving/good_model_config.txt"),
-                                                    ProtoFormat::kText);
-  CheckFile<tensorflow::CheckpointState>(testing::Testdata("tf2onnx/regression/checkpoint/checkpoint"),
-                                         ProtoFormat::kText);
+  CheckFile<tensorflow::serving::BatchingParameters>(
+      testing::Testdata("tf_serving/batching_config.txt"), ProtoFormat::kText);
+  CheckFile<tensorflow::serving::MonitoringConfig>(
+      testing::Testdata("tf_serving/monitoring_config.txt"), ProtoFormat::kText);
+  CheckFile<tensorflow::serving::ModelServerConfig>(
+      testing::Testdata("tf_serving/good_model_config.txt"), ProtoFormat::kText);
+  CheckFile<tensorflow::CheckpointState>(
+      testing::Testdata("tf2onnx/regression/checkpoint/checkpoint"), ProtoFormat::kText);
   tensorflow::serving::ModelServerConfig bad;
-  absl::Status s = ReadProtoFile(testing::Testdata("tf_serving/bad_model_config.txt"), &bad, ProtoFormat::kText);
+  absl::Status s =
+      ReadProtoFile(testing::Testdata("tf_serving/bad_model_config.txt"), &bad, ProtoFormat::kText);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("Error parsing text-format tensorflow.serving.ModelServerConfig"),
             std::string::npos)
@@ -99,7 +101,9 @@ TEST(CorpusProtos, FingerprintAndConfigs) {
 TEST(CorpusProtos, GoodConfigContents) {
   TFM_REQUIRE_TESTDATA();
   tensorflow::serving::ModelServerConfig c;
-  ASSERT_TRUE(ReadProtoFile(testing::Testdata("tf_serving/good_model_config.txt"), &c, ProtoFormat::kText).ok());
+  ASSERT_TRUE(
+      ReadProtoFile(testing::Testdata("tf_serving/good_model_config.txt"), &c, ProtoFormat::kText)
+          .ok());
   ASSERT_EQ(c.model_config_list().config_size(), 2);
   EXPECT_EQ(c.model_config_list().config(0).name(), "half_plus_two");
   EXPECT_EQ(c.model_config_list().config(1).base_path(), "${TEST_HALF_PLUS_THREE_DIR}");

@@ -115,10 +115,11 @@ TEST(RunModels, ExportFreezeRunRoundTrip) {
   std::string dir = testing::TempDir();
   std::string bin = Quote(testing::TfmodelBinary());
   auto e = RunCommand(absl::StrCat(
-      bin, " export --input_meta_graph ", Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")),
-      " --input_checkpoint ", Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
-      Quote("serving_default: inputs X=X:0; outputs pred=pred:0; method predict"), " --export_base ",
-      Quote(dir + "/regression")));
+      bin, " export --input_meta_graph ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")), " --input_checkpoint ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("serving_default: inputs X=X:0; outputs pred=pred:0; method predict"),
+      " --export_base ", Quote(dir + "/regression")));
   ASSERT_EQ(e.exit_code, 0) << e.output;
   auto m = Model::LoadSavedModel(dir + "/regression/1");
   ASSERT_TRUE(m.ok()) << m.status();
@@ -127,8 +128,9 @@ TEST(RunModels, ExportFreezeRunRoundTrip) {
   ASSERT_TRUE(y.ok()) << y.status();
   ExpectRegression(x, y->at("pred"));
   // export -> freeze -> run equals the source.
-  auto f = RunCommand(absl::StrCat(bin, " freeze --input_saved_model_dir ", Quote(dir + "/regression/1"),
-                                   " --output_graph ", Quote(dir + "/frozen.pb")));
+  auto f =
+      RunCommand(absl::StrCat(bin, " freeze --input_saved_model_dir ", Quote(dir + "/regression/1"),
+                              " --output_graph ", Quote(dir + "/frozen.pb")));
   ASSERT_EQ(f.exit_code, 0) << f.output;
   auto g = ReadGraphDef(dir + "/frozen.pb");
   ASSERT_TRUE(g.ok());
@@ -144,9 +146,10 @@ TEST(RunModels, ExportFromFrozenGraphRunsIdentically) {
   TFM_REQUIRE_TESTDATA();
   std::string dir = testing::TempDir();
   std::string bin = Quote(testing::TfmodelBinary());
-  auto e = RunCommand(absl::StrCat(bin, " export --input_graph ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")),
-                                   " --signature ", Quote("serving_default: inputs x=X:0; outputs y=output:0"),
-                                   " --unfreeze_min_bytes 1024 --export_dir ", Quote(dir + "/fc/1")));
+  auto e = RunCommand(
+      absl::StrCat(bin, " export --input_graph ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")),
+                   " --signature ", Quote("serving_default: inputs x=X:0; outputs y=output:0"),
+                   " --unfreeze_min_bytes 1024 --export_dir ", Quote(dir + "/fc/1")));
   ASSERT_EQ(e.exit_code, 0) << e.output;
   auto m = Model::LoadSavedModel(dir + "/fc/1");
   ASSERT_TRUE(m.ok()) << m.status();
@@ -157,7 +160,8 @@ TEST(RunModels, ExportFromFrozenGraphRunsIdentically) {
   ASSERT_TRUE(y.ok()) << y.status();
   const Tensor& got = y->at("y");
   ASSERT_EQ(got.NumElements(), want->NumElements());
-  for (int64_t i = 0; i < got.NumElements(); ++i) EXPECT_NEAR(got.data<float>()[i], want->data<float>()[i], 1e-3);
+  for (int64_t i = 0; i < got.NumElements(); ++i)
+    EXPECT_NEAR(got.data<float>()[i], want->data<float>()[i], 1e-3);
   // The weights went into the variables bundle, so saved_model.pb is small.
   auto size = ReadFileToString(dir + "/fc/1/saved_model.pb");
   ASSERT_TRUE(size.ok());
@@ -166,11 +170,12 @@ TEST(RunModels, ExportFromFrozenGraphRunsIdentically) {
 
 TEST(RunModels, HalfPlusTwoVariants) {
   TFM_REQUIRE_TESTDATA();
-  for (const char* dir : {"tf_serving/saved_model_half_plus_two_cpu/00000123",
-                          "tf_serving/saved_model_half_plus_two_gpu/00000123",
-                          "tf_serving/saved_model_half_plus_two_2_versions/00000124",
-                          "tf_serving/saved_model_half_plus_two_cpu_with_saved_model_config/00000123",
-                          "tf_serving/saved_model_half_plus_two_cpu_with_empty_saved_model_config/00000123"}) {
+  for (const char* dir :
+       {"tf_serving/saved_model_half_plus_two_cpu/00000123",
+        "tf_serving/saved_model_half_plus_two_gpu/00000123",
+        "tf_serving/saved_model_half_plus_two_2_versions/00000124",
+        "tf_serving/saved_model_half_plus_two_cpu_with_saved_model_config/00000123",
+        "tf_serving/saved_model_half_plus_two_cpu_with_empty_saved_model_config/00000123"}) {
     SCOPED_TRACE(dir);
     auto m = Model::LoadSavedModel(Testdata(dir));
     ASSERT_TRUE(m.ok()) << m.status();
@@ -195,8 +200,8 @@ TEST(RunModels, HalfPlusThreeAndMatrix) {
   const auto& sig = (*matrix)->signatures().at("serving_default");
   std::string in = sig.inputs.begin()->first;
   std::string out = sig.outputs.begin()->first;
-  auto ym = (*matrix)->RunSignature("serving_default",
-                                    {{in, Tensor::FromVector<float>({1, 2, 3, 4}, TensorShape{2, 2})}});
+  auto ym = (*matrix)->RunSignature(
+      "serving_default", {{in, Tensor::FromVector<float>({1, 2, 3, 4}, TensorShape{2, 2})}});
   ASSERT_TRUE(ym.ok()) << ym.status();
   ExpectValues(ym->at(out), {2.5f, 3.0f, 3.5f, 4.0f});
 }
@@ -223,7 +228,8 @@ TEST(RunModels, FeedErrorsNameTheInput) {
   TFM_REQUIRE_TESTDATA();
   auto m = Model::LoadSavedModel(Testdata("tf2onnx/regression/saved_model"));
   ASSERT_TRUE(m.ok());
-  auto wrong_dtype = (*m)->RunSignature("serving_default", {{"X", Tensor::FromVector<int32_t>({1})}});
+  auto wrong_dtype =
+      (*m)->RunSignature("serving_default", {{"X", Tensor::FromVector<int32_t>({1})}});
   ASSERT_FALSE(wrong_dtype.ok());
   EXPECT_NE(wrong_dtype.status().message().find("X"), std::string::npos) << wrong_dtype.status();
   auto missing = (*m)->RunSignature("serving_default", {});
@@ -237,13 +243,14 @@ TEST(RunCli, SignatureAndPlainGraph) {
   TFM_REQUIRE_TESTDATA();
   std::string bin = Quote(testing::TfmodelBinary());
   std::string dir = testing::TempDir();
-  auto r = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")),
-                                   " --signature_def serving_default --input_exprs 'X=[1.0, 2.0, 5.0]'"));
+  auto r = RunCommand(
+      absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")),
+                   " --signature_def serving_default --input_exprs 'X=[1.0, 2.0, 5.0]'"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Result for output key pred:"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("float [3]"), std::string::npos) << r.output;
-  auto o = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")), " --feed ",
-                                   Quote("X:0=" + Testdata("golden/fc-layers_in.npy")),
+  auto o = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/fc-layers/frozen.pb")),
+                                   " --feed ", Quote("X:0=" + Testdata("golden/fc-layers_in.npy")),
                                    " --fetch output:0 --outdir ", Quote(dir)));
   ASSERT_EQ(o.exit_code, 0) << o.output;
   auto got = ReadNpy(dir + "/output_0.npy");
@@ -253,12 +260,13 @@ TEST(RunCli, SignatureAndPlainGraph) {
   for (int64_t i = 0; i < want->NumElements(); ++i) {
     EXPECT_NEAR(got->data<float>()[i], want->data<float>()[i], 1e-3);
   }
-  auto bad = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")),
-                                     " --input_exprs 'Y=[1.0]'"));
+  auto bad = RunCommand(absl::StrCat(
+      bin, " run ", Quote(Testdata("tf2onnx/regression/saved_model")), " --input_exprs 'Y=[1.0]'"));
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.output.find("has no input 'Y'; inputs are: X"), std::string::npos) << bad.output;
-  auto synth = RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/lstm/frozen.pb")),
-                                       " --synthetic_inputs --feed 'keep_prob:0=1.0' --fetch output:0"));
+  auto synth =
+      RunCommand(absl::StrCat(bin, " run ", Quote(Testdata("tf2onnx/lstm/frozen.pb")),
+                              " --synthetic_inputs --feed 'keep_prob:0=1.0' --fetch output:0"));
   EXPECT_EQ(synth.exit_code, 0) << synth.output;
   EXPECT_NE(synth.output.find("float [1,10]"), std::string::npos) << synth.output;
 }
