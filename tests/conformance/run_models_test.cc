@@ -1,7 +1,11 @@
 // Running the corpus models through runtime::Model and the `tfmodel run` CLI, and the
 // freeze/export round trips on the tf2onnx regression model.
+#include <unistd.h>
+
 #include <cmath>
 #include <cstring>
+#include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "core/file_util.h"
@@ -269,6 +273,119 @@ TEST(RunCli, SignatureAndPlainGraph) {
                               " --synthetic_inputs --feed 'keep_prob:0=1.0' --fetch output:0"));
   EXPECT_EQ(synth.exit_code, 0) << synth.output;
   EXPECT_NE(synth.output.find("float [1,10]"), std::string::npos) << synth.output;
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+// Freezing a SavedModel keeps its outputs: run the signature, then the frozen graph.
+void ExpectFrozenMatchesSavedModel(const std::string& dir,
+                                   const std::map<std::string, Tensor>& inputs) {
+  SCOPED_TRACE(dir);
+  auto m = Model::LoadSavedModel(Testdata(dir));
+  ASSERT_TRUE(m.ok()) << m.status();
+  const auto& sig = (*m)->signatures().at("serving_default");
+  auto want = (*m)->RunSignature("serving_default", inputs);
+  ASSERT_TRUE(want.ok()) << want.status();
+  std::string out = testing::TempDir() + "/frozen.pb";
+  auto f = RunCommand(absl::StrCat(Quote(testing::TfmodelBinary()),
+                                   " freeze --input_saved_model_dir ", Quote(Testdata(dir)),
+                                   " --signature_def serving_default --output_graph ", Quote(out)));
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  auto g = ReadGraphDef(out);
+  ASSERT_TRUE(g.ok()) << g.status();
+  auto fm = Model::LoadGraph(std::move(*g));
+  ASSERT_TRUE(fm.ok()) << fm.status();
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  for (const auto& [alias, t] : inputs) feeds.emplace_back(sig.inputs.at(alias).tensor_name, t);
+  std::vector<std::string> fetches, aliases;
+  for (const auto& [alias, spec] : sig.outputs) {
+    fetches.push_back(spec.tensor_name);
+    aliases.push_back(alias);
+  }
+  auto got = (*fm)->Run(feeds, fetches);
+  ASSERT_TRUE(got.ok()) << got.status();
+  for (size_t i = 0; i < aliases.size(); ++i) {
+    const Tensor& a = (*got)[i];
+    const Tensor& b = want->at(aliases[i]);
+    ASSERT_EQ(a.shape(), b.shape()) << aliases[i];
+    ASSERT_EQ(a.dtype(), b.dtype()) << aliases[i];
+    ASSERT_EQ(a.TotalBytes(), b.TotalBytes());
+    EXPECT_EQ(std::memcmp(a.raw_data(), b.raw_data(), a.TotalBytes()), 0) << aliases[i];
+  }
+}
+
+TEST(FreezeOutputs, HalfPlusTwoHalfPlusThreeTemplateApplication) {
+  TFM_REQUIRE_TESTDATA();
+  ExpectFrozenMatchesSavedModel("tf_serving/saved_model_half_plus_two_cpu/00000123",
+                                {{"x", Column({1, 2, 5})}});
+  ExpectFrozenMatchesSavedModel("tf_serving/saved_model_half_plus_three/00000123",
+                                {{"x", Column({1, 2, 5})}});
+  Tensor features(DType::kFloat, TensorShape{2, 9});
+  for (int64_t i = 0; i < features.NumElements(); ++i)
+    features.data<float>()[i] = 0.1f * static_cast<float>(i % 7);
+  ExpectFrozenMatchesSavedModel(
+      "stfs/tensorflow_template_application_model/1",
+      {{"features", features}, {"keys", Tensor::FromVector<int32_t>({1, 2}, TensorShape{2, 1})}});
+}
+
+TEST(ExportErrors, ShapeMismatchAndUnwritableFolder) {
+  TFM_REQUIRE_TESTDATA();
+  std::string dir = testing::TempDir();
+  std::string bin = Quote(testing::TfmodelBinary());
+  // A graph whose variable W is declared [2] while the checkpoint holds a scalar.
+  auto mg = ReadMetaGraphDef(Testdata("tf2onnx/regression/checkpoint/model.meta"));
+  ASSERT_TRUE(mg.ok());
+  for (auto& n : *mg->mutable_graph_def()->mutable_node()) {
+    if (n.name() == "W") {
+      auto* shape = (*n.mutable_attr())["shape"].mutable_shape();
+      shape->Clear();
+      shape->add_dim()->set_size(2);
+    }
+  }
+  std::string meta = dir + "/bad.meta";
+  ASSERT_TRUE(WriteStringToFile(meta, mg->SerializeAsString()).ok());
+  auto r = RunCommand(absl::StrCat(
+      bin, " export --input_meta_graph ", Quote(meta), " --input_checkpoint ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("s: inputs X=X:0; outputs y=pred:0"), " --export_base ", Quote(dir + "/m")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.output.find("variable 'W' has shape [2] in the graph but [] in checkpoint"),
+            std::string::npos)
+      << r.output;
+  auto f = RunCommand(
+      absl::StrCat(bin, " freeze --input_meta_graph ", Quote(meta), " --input_checkpoint ",
+                   Quote(Testdata("tf2onnx/regression/checkpoint/model")),
+                   " --output_node_names pred --output_graph ", Quote(dir + "/f.pb")));
+  EXPECT_EQ(f.exit_code, 1);
+  EXPECT_NE(f.output.find("variable 'W' has shape [2] in the graph but [] in the checkpoint"),
+            std::string::npos)
+      << f.output;
+  // An export base under a read-only folder: clear error, nothing left behind.
+  std::string ro = dir + "/readonly";
+  std::filesystem::create_directories(ro);
+  std::filesystem::permissions(
+      ro, std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+  bool root =
+      ::geteuid() == 0;  // root ignores permissions; then only check nothing is half-written
+  auto w = RunCommand(absl::StrCat(
+      bin, " export --input_meta_graph ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")), " --input_checkpoint ",
+      Quote(Testdata("tf2onnx/regression/checkpoint/model")), " --signature ",
+      Quote("s: inputs X=X:0; outputs y=pred:0"), " --export_base ", Quote(ro + "/m")));
+  if (!root) {
+    EXPECT_EQ(w.exit_code, 1) << w.output;
+    EXPECT_FALSE(std::filesystem::exists(ro + "/m/1"));
+  }
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(root ? ro + "/m" : ro, ec)) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos)
+        << "left behind: " << e.path();
+  }
+  std::filesystem::permissions(ro, std::filesystem::perms::owner_all);
 }
 
 }  // namespace
