@@ -36,11 +36,9 @@ check-testdata:
 	@bash scripts/check_testdata.sh
 
 # Full suite: normal build runs everything; the sanitizer build runs unit + conformance.
-# Memory errors and undefined behaviour are fatal; leak checking is off until a full local
-# LeakSanitizer run of the suite (gRPC/protobuf globals included) has been reviewed.
 test: build build-asan check-testdata
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600
-	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L 'unit|conformance'
 
 test-unit: build check-testdata
