@@ -9,6 +9,7 @@ void RegisterBasicKernels(KernelRegistry& r);         // basic.cc
 void RegisterStateKernels(KernelRegistry& r);         // state.cc
 void RegisterControlFlowKernels(KernelRegistry& r);   // executor.cc (built into the executor)
 void RegisterFunctionKernels(KernelRegistry& r);      // function.cc
+void RegisterFunctionalKernels(KernelRegistry& r);    // functional_ops.cc (If, Case, While)
 void RegisterSaveRestoreKernels(KernelRegistry& r);   // save_restore.cc
 void RegisterMatMulKernels(KernelRegistry& r);        // matmul.cc
 void RegisterActivationKernels(KernelRegistry& r);    // activations.cc
@@ -33,6 +34,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterStateKernels(r);
   RegisterControlFlowKernels(r);
   RegisterFunctionKernels(r);
+  RegisterFunctionalKernels(r);
   RegisterSaveRestoreKernels(r);
   RegisterMatMulKernels(r);
   RegisterActivationKernels(r);
