@@ -13,6 +13,7 @@
 #include "format/checkpoint.h"
 #include "format/proto_io.h"
 #include "format/saved_model.h"
+#include "graph/function_graph.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -25,8 +26,7 @@ int Fail(const std::string& msg) {
 bool FeedsFunctionCall(const tensorflow::GraphDef& g, const std::vector<std::string>& vars) {
   std::set<std::string> v(vars.begin(), vars.end());
   for (const auto& n : g.node()) {
-    bool call = n.op() == "StatefulPartitionedCall" || n.op() == "PartitionedCall" ||
-                n.op() == "While" || n.op() == "StatelessWhile" || n.op() == "If" ||
+    bool call = n.op() == "While" || n.op() == "StatelessWhile" || n.op() == "If" ||
                 n.op() == "StatelessIf" || n.op() == "Case";
     if (!call) continue;
     for (const auto& in : n.input()) {
@@ -104,6 +104,7 @@ int FreezeMain(int argc, char** argv) {
     auto art = ReadModelArtifact(input_saved_model_dir, SplitList(saved_model_tags));
     if (!art.ok()) return Fail(std::string(art.status().message()));
     graph = art->meta_graph.graph_def();
+    RegisterOpDefs(art->meta_graph.meta_info_def().stripped_op_list());
     prefix = input_checkpoint.empty() ? art->variables_prefix : input_checkpoint;
     if (!signature_def.empty() || opt.output_nodes.empty()) {
       std::string key = signature_def.empty() ? kDefaultServingSignatureKey : signature_def;
@@ -122,6 +123,7 @@ int FreezeMain(int argc, char** argv) {
       auto mg = ReadMetaGraphDef(input_meta_graph);
       if (!mg.ok()) return Fail(std::string(mg.status().message()));
       graph = mg->graph_def();
+      RegisterOpDefs(mg->meta_info_def().stripped_op_list());
     } else {
       auto g = ReadGraphDef(input_graph);
       if (!g.ok()) return Fail(std::string(g.status().message()));
@@ -176,12 +178,16 @@ int FreezeMain(int argc, char** argv) {
   if (!frozen.ok()) return Fail(std::string(frozen.status().message()));
   if (FeedsFunctionCall(*frozen, report.variables_converted)) {
     return Fail(
-        "this graph passes variables into functions (a TF2 SavedModel); freezing it needs "
-        "function inlining, which tfmodel does not do yet");
+        "this graph passes variables into functional control flow (If/While/Case bodies); "
+        "tfmodel freezes variables read by function calls (inlined) but not yet those read "
+        "inside If/While/Case branches");
   }
   absl::Status s =
       WriteProtoFile(output_graph, *frozen, as_text ? ProtoFormat::kText : ProtoFormat::kBinary);
   if (!s.ok()) return Fail(std::string(s.message()));
+  if (report.calls_inlined > 0) {
+    std::printf("Inlined %d function calls.\n", report.calls_inlined);
+  }
   std::printf("Converted %zu variables to const ops (%lld bytes).\n",
               report.variables_converted.size(), static_cast<long long>(report.bytes_converted));
   std::printf("%d ops in the final graph.\n", report.nodes_in_final_graph);

@@ -10,6 +10,7 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "graph/attr_util.h"
+#include "graph/function_graph.h"
 #include "graph/prune.h"
 
 namespace tfmodel {
@@ -49,12 +50,18 @@ std::map<std::string, std::string> VariableCheckpointKeys(const tensorflow::Grap
     bool assign = n.op() == "Assign" || n.op() == "AssignVariableOp";
     if (!assign || n.input_size() < 2) continue;
     const tensorflow::NodeDef* var = SkipIdentities(nodes, Follow(nodes, n.input(0)));
-    TensorId value = ParseTensorName(n.input(1));
-    const tensorflow::NodeDef* restore = SkipIdentities(nodes, Follow(nodes, n.input(1)));
+    // Walk Identity chains back to the restore op's output, keeping its index.
+    std::string value_name = n.input(1);
+    const tensorflow::NodeDef* restore = Follow(nodes, value_name);
+    for (int guard = 0;
+         restore && restore->op() == "Identity" && restore->input_size() > 0 && guard < 64;
+         ++guard) {
+      value_name = restore->input(0);
+      restore = Follow(nodes, value_name);
+    }
     if (!var || !restore || !IsVariableOp(var->op())) continue;
     if (restore->op() != "RestoreV2" || restore->input_size() < 2) continue;
-    // Identity chains keep the output index only when they pass the restore output directly.
-    int index = Follow(nodes, n.input(1)) == restore ? value.index : 0;
+    int index = ParseTensorName(value_name).index;
     const tensorflow::NodeDef* names = Follow(nodes, restore->input(1));
     if (!names || names->op() != "Const") continue;
     auto it = names->attr().find("value");
@@ -66,7 +73,7 @@ std::map<std::string, std::string> VariableCheckpointKeys(const tensorflow::Grap
   return keys;
 }
 
-absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& graph,
+absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& input,
                                                  const CheckpointReader& checkpoint,
                                                  const FreezeOptions& options,
                                                  FreezeReport* report) {
@@ -74,6 +81,16 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
     return absl::InvalidArgumentError(
         "You need to supply the name of a node to --output_node_names.");
   }
+  // TF2 graphs pass variables into functions (the signatures' StatefulPartitionedCalls and
+  // the saver's restore function): inline those calls so every read is a graph edge.
+  tensorflow::GraphDef inlined;
+  int calls_inlined = 0;
+  if (options.inline_functions && input.library().function_size() > 0) {
+    InlineReport ir;
+    TFM_ASSIGN_OR_RETURN(inlined, InlineFunctionCalls(input, &ir));
+    calls_inlined = ir.calls_inlined;
+  }
+  const tensorflow::GraphDef& graph = calls_inlined > 0 ? inlined : input;
   std::vector<std::string> outputs;
   for (const auto& o : options.output_nodes) outputs.push_back(StripOutput(o));
   TFM_ASSIGN_OR_RETURN(std::set<std::string> keep, ReachableNodes(graph, outputs));
@@ -83,6 +100,7 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
 
   tensorflow::GraphDef out = KeepNodes(graph, keep);
   FreezeReport local;
+  local.calls_inlined = calls_inlined;
   std::map<std::string, DType> converted;  // VarHandleOp nodes turned into Consts -> dtype
   std::vector<std::string> errors;
   for (auto& n : *out.mutable_node()) {
@@ -222,6 +240,7 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& gra
       }
     }
   }
+  PruneFunctionLibrary(&out);
   local.nodes_in_final_graph = out.node_size();
   if (report) *report = std::move(local);
   return out;

@@ -19,12 +19,15 @@ struct FreezeOptions {
   std::vector<std::string> variable_whitelist;  // empty = all variables
   std::vector<std::string> variable_blacklist;
   bool clear_devices = true;
+  // Inline PartitionedCall / StatefulPartitionedCall (TF2 graphs) before freezing.
+  bool inline_functions = true;
 };
 
 struct FreezeReport {
   int nodes_in_final_graph = 0;
   std::vector<std::string> variables_converted;
   int64_t bytes_converted = 0;
+  int calls_inlined = 0;
 };
 
 // Which checkpoint key holds each variable node's value. Read from the saver's restore

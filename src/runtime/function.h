@@ -1,10 +1,6 @@
-// Functions: turning a FunctionDef of a library into a plan, and the ops that call one
-// (PartitionedCall, StatefulPartitionedCall, and calls by function name).
-//
-// A FunctionDef body names outputs as "node:out_arg:index"; flattening that to an output
-// position needs the callee op's OpDef. OpDefs come from a process-wide registry filled
-// from MetaGraphDefs' stripped_op_list (RegisterOpDefs), with a built-in table of the
-// common multi-output ops as fallback; ops with one output need nothing.
+// Functions: turning a FunctionDef of a library into a plan (via graph/function_graph.h),
+// and the ops that call one (PartitionedCall, StatefulPartitionedCall, and calls by
+// function name).
 #ifndef TFMODEL_RUNTIME_FUNCTION_H_
 #define TFMODEL_RUNTIME_FUNCTION_H_
 
@@ -15,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "graph/function_graph.h"
 #include "runtime/executor.h"
 #include "tensorflow/core/framework/function.pb.h"
 #include "tensorflow/core/framework/graph.pb.h"
@@ -22,26 +19,12 @@
 
 namespace tfmodel::runtime {
 
-// Adds OpDefs (e.g. a MetaGraphDef's stripped_op_list) to the process-wide registry.
-void RegisterOpDefs(const tensorflow::OpList& ops);
-// Null when unknown.
-const tensorflow::OpDef* FindOpDef(const std::string& op);
-
-using AttrMap = google::protobuf::Map<std::string, tensorflow::AttrValue>;
-
-// A FunctionDef rewritten as a plain graph: one "_Arg" node per input (fed by name), the
-// body with flat "node:position" input names and attrs substituted, and the tensors
-// (fetches) and nodes (targets) the call returns and must run.
-struct FunctionGraph {
-  tensorflow::GraphDef graph;
-  std::vector<std::string> arg_feeds;    // "arg:0", in signature order
-  std::vector<std::string> ret_fetches;  // in signature order
-  std::vector<std::string> control_targets;
-  std::vector<DType> arg_types, ret_types;
-};
-absl::StatusOr<FunctionGraph> FunctionToGraph(const tensorflow::FunctionDef& fdef,
-                                              const AttrMap& attrs,
-                                              const tensorflow::FunctionDefLibrary* library);
+using ::tfmodel::AttrMap;
+using ::tfmodel::FindFunction;
+using ::tfmodel::FindOpDef;
+using ::tfmodel::FunctionGraph;
+using ::tfmodel::FunctionToGraph;
+using ::tfmodel::RegisterOpDefs;
 
 // A function compiled once into a plan.
 class CompiledFunction {
@@ -74,8 +57,6 @@ class FunctionRuntime {
   std::map<std::string, std::unique_ptr<CompiledFunction>> cache_;
 };
 
-const tensorflow::FunctionDef* FindFunction(const tensorflow::FunctionDefLibrary* library,
-                                            const std::string& name);
 // The kernel of a node whose op is a library function's name (a direct call).
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFunctionCallKernel(const KernelInit& init);
 void RegisterFunctionKernels(KernelRegistry& r);

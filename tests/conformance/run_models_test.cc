@@ -283,17 +283,18 @@ namespace {
 
 // Freezing a SavedModel keeps its outputs: run the signature, then the frozen graph.
 void ExpectFrozenMatchesSavedModel(const std::string& dir,
-                                   const std::map<std::string, Tensor>& inputs) {
-  SCOPED_TRACE(dir);
+                                   const std::map<std::string, Tensor>& inputs,
+                                   const std::string& signature = "serving_default") {
+  SCOPED_TRACE(dir + " " + signature);
   auto m = Model::LoadSavedModel(Testdata(dir));
   ASSERT_TRUE(m.ok()) << m.status();
-  const auto& sig = (*m)->signatures().at("serving_default");
-  auto want = (*m)->RunSignature("serving_default", inputs);
+  const auto& sig = (*m)->signatures().at(signature);
+  auto want = (*m)->RunSignature(signature, inputs);
   ASSERT_TRUE(want.ok()) << want.status();
   std::string out = testing::TempDir() + "/frozen.pb";
   auto f = RunCommand(absl::StrCat(Quote(testing::TfmodelBinary()),
                                    " freeze --input_saved_model_dir ", Quote(Testdata(dir)),
-                                   " --signature_def serving_default --output_graph ", Quote(out)));
+                                   " --signature_def ", signature, " --output_graph ", Quote(out)));
   ASSERT_EQ(f.exit_code, 0) << f.output;
   auto g = ReadGraphDef(out);
   ASSERT_TRUE(g.ok()) << g.status();
@@ -330,6 +331,32 @@ TEST(FreezeOutputs, HalfPlusTwoHalfPlusThreeTemplateApplication) {
   ExpectFrozenMatchesSavedModel(
       "stfs/tensorflow_template_application_model/1",
       {{"features", features}, {"keys", Tensor::FromVector<int32_t>({1, 2}, TensorShape{2, 1})}});
+}
+
+// TF2: the signatures are StatefulPartitionedCalls that read captured variables; freezing
+// inlines them and the saver's restore function (object-graph checkpoint keys).
+TEST(FreezeOutputs, Tf2SavedModelInlinesFunctionCalls) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string dir = "tf_serving/saved_model_half_plus_two_tf2_cpu/00000123";
+  ExpectFrozenMatchesSavedModel(dir, {{"x", Tensor::FromVector<float>({1, 2, 5})}});
+  ExpectFrozenMatchesSavedModel(dir, {{"inputs", Tensor::FromVector<float>({4})}},
+                                "regress_x2_to_y3");
+  // The frozen graph holds no variable ops and no function library, and says so.
+  std::string out = testing::TempDir() + "/tf2_frozen.pbtxt";
+  auto f =
+      RunCommand(absl::StrCat(Quote(testing::TfmodelBinary()), " freeze --input_saved_model_dir ",
+                              Quote(Testdata(dir)), " --output_graph ", Quote(out), " --as_text"));
+  ASSERT_EQ(f.exit_code, 0) << f.output;
+  EXPECT_NE(f.output.find("Inlined "), std::string::npos) << f.output;
+  EXPECT_NE(f.output.find("Converted 2 variables"), std::string::npos) << f.output;
+  auto g = ReadGraphDef(out);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_EQ(g->library().function_size(), 0);
+  for (const auto& n : g->node()) {
+    EXPECT_NE(n.op(), "VarHandleOp") << n.name();
+    EXPECT_NE(n.op(), "ReadVariableOp") << n.name();
+    EXPECT_NE(n.op(), "StatefulPartitionedCall") << n.name();
+  }
 }
 
 TEST(ExportErrors, ShapeMismatchAndUnwritableFolder) {
