@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -220,114 +221,6 @@ constexpr char kLibrary[] = R"pb(
     }
     function {
       signature {
-        name: "plus_one"
-        input_arg { name: "x" type: DT_FLOAT }
-        output_arg { name: "y" type: DT_FLOAT }
-      }
-      node_def {
-        name: "c"
-        op: "Const"
-        attr {
-          key: "dtype"
-          value { type: DT_FLOAT }
-        }
-        attr {
-          key: "value"
-          value {
-            tensor {
-              dtype: DT_FLOAT
-              tensor_shape {}
-              float_val: 1
-            }
-          }
-        }
-      }
-      node_def {
-        name: "add"
-        op: "AddV2"
-        input: "x"
-        input: "c:output:0"
-        attr {
-          key: "T"
-          value { type: DT_FLOAT }
-        }
-      }
-      ret { key: "y" value: "add:z:0" }
-    }
-    function {
-      signature {
-        name: "plus_two"
-        input_arg { name: "x" type: DT_FLOAT }
-        output_arg { name: "y" type: DT_FLOAT }
-      }
-      node_def {
-        name: "c"
-        op: "Const"
-        attr {
-          key: "dtype"
-          value { type: DT_FLOAT }
-        }
-        attr {
-          key: "value"
-          value {
-            tensor {
-              dtype: DT_FLOAT
-              tensor_shape {}
-              float_val: 2
-            }
-          }
-        }
-      }
-      node_def {
-        name: "add"
-        op: "AddV2"
-        input: "x"
-        input: "c:output:0"
-        attr {
-          key: "T"
-          value { type: DT_FLOAT }
-        }
-      }
-      ret { key: "y" value: "add:z:0" }
-    }
-    function {
-      signature {
-        name: "times_ten"
-        input_arg { name: "x" type: DT_FLOAT }
-        output_arg { name: "y" type: DT_FLOAT }
-      }
-      node_def {
-        name: "c"
-        op: "Const"
-        attr {
-          key: "dtype"
-          value { type: DT_FLOAT }
-        }
-        attr {
-          key: "value"
-          value {
-            tensor {
-              dtype: DT_FLOAT
-              tensor_shape {}
-              float_val: 10
-            }
-          }
-        }
-      }
-      node_def {
-        name: "mul"
-        op: "Mul"
-        input: "x"
-        input: "c:output:0"
-        attr {
-          key: "T"
-          value { type: DT_FLOAT }
-        }
-      }
-      ret { key: "y" value: "mul:z:0" }
-    }
-    function {
-      signature {
         name: "negate"
         input_arg { name: "x" type: DT_FLOAT }
         output_arg { name: "y" type: DT_FLOAT }
@@ -481,6 +374,41 @@ constexpr char kNodes[] = R"pb(
   }
 )pb";
 
+// A function y = x <op> c, for scalar float constant c.
+std::string ConstOpFunction(const std::string& name, const std::string& op, float c) {
+  return absl::StrCat(R"pb(function { signature { name: ")pb", name, R"pb(                                                                          "
+      input_arg { name: "x" type: DT_FLOAT }
+      output_arg { name: "y" type: DT_FLOAT }
+    }
+                                                                                                                                                    node_def {
+      name: "c"
+      op: "Const"
+      attr { key: "dtype" value { type: DT_FLOAT } }
+      attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: )pb",
+                      c, R"pb(}
+                              } }
+    }
+    node_def {
+      name: "op"
+      op: ")pb",
+                      op, R"pb(                               "
+      input: "x"
+      input: "c:output:0"
+      attr { key: "T" value { type: DT_FLOAT } }
+    }
+                                                              ret { key: "y" value: "op:z:0" }
+  })pb");
+}
+
+// kLibrary's functions plus the constant-op branches, inside one `library { }`.
+std::string Library() {
+  std::string lib = kLibrary;
+  size_t close = lib.rfind('}');
+  return absl::StrCat(lib.substr(0, close), ConstOpFunction("plus_one", "AddV2", 1),
+                      ConstOpFunction("plus_two", "AddV2", 2),
+                      ConstOpFunction("times_ten", "Mul", 10), lib.substr(close));
+}
+
 absl::StatusOr<std::unique_ptr<Model>> LoadText(const std::string& text) {
   tensorflow::GraphDef g;
   if (!google::protobuf::TextFormat::ParseFromString(text, &g)) {
@@ -496,7 +424,7 @@ std::vector<float> Floats(const Tensor& t) {
 class FunctionalOpsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto m = LoadText(std::string(kLibrary) + kNodes);
+    auto m = LoadText(Library() + kNodes);
     ASSERT_TRUE(m.ok()) << m.status();
     model_ = std::move(*m);
   }
@@ -565,7 +493,7 @@ TEST_F(FunctionalOpsTest, IfNestedInWhileBody) {
 }
 
 TEST(FunctionalOpsErrors, BadBranchesFailAtLoad) {
-  std::string missing = std::string(kLibrary) + R"pb(
+  std::string missing = Library() + R"pb(
     node {
       name: "x"
       op: "Placeholder"
@@ -612,7 +540,7 @@ TEST(FunctionalOpsErrors, BadBranchesFailAtLoad) {
   EXPECT_THAT(s.status().message(), HasSubstr("node 'if' (If): attr 'then_branch'"));
   EXPECT_THAT(s.status().message(), HasSubstr("no_such_fn"));
 
-  std::string arity = std::string(kLibrary) + R"pb(
+  std::string arity = Library() + R"pb(
     node {
       name: "x"
       op: "Placeholder"
