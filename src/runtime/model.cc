@@ -11,6 +11,7 @@
 #include "runtime/executor.h"
 #include "runtime/function.h"
 #include "runtime/resource_mgr.h"
+#include "runtime/thread_pool.h"
 
 namespace tfmodel::runtime {
 namespace {
@@ -227,7 +228,8 @@ absl::Status ConvertSessionBundleSignatures(const std::string& dir,
 
 class ModelImpl : public Model {
  public:
-  explicit ModelImpl(tensorflow::MetaGraphDef meta) : meta_(std::move(meta)) {
+  ModelImpl(tensorflow::MetaGraphDef meta, const LoadOptions& options)
+      : meta_(std::move(meta)), pool_(options.intra_op_threads) {
     functions_ = std::make_unique<FunctionRuntime>(&meta_.graph_def().library());
   }
 
@@ -375,6 +377,7 @@ class ModelImpl : public Model {
     RunContext rc;
     rc.resources = &resources_;
     rc.functions = functions_.get();
+    rc.device = pool_.device();
     rc.step_id = step_.fetch_add(1, std::memory_order_relaxed);
     return rc;
   }
@@ -409,6 +412,7 @@ class ModelImpl : public Model {
   std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Executor>> cache_;
   std::atomic<int64_t> step_{1};
+  IntraOpPool pool_;
 };
 
 }  // namespace
@@ -421,7 +425,7 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
     TFM_RETURN_IF_ERROR(ConvertSessionBundleSignatures(dir, &a.meta_graph));
   }
   RegisterOpDefs(a.meta_graph.meta_info_def().stripped_op_list());
-  auto model = std::make_unique<ModelImpl>(std::move(a.meta_graph));
+  auto model = std::make_unique<ModelImpl>(std::move(a.meta_graph), options);
   std::string where = absl::StrCat("loading model '", dir, "'");
   TFM_RETURN_IF_ERROR(Annotate(model->CompileSignatures(), where));
   TFM_RETURN_IF_ERROR(Annotate(model->Restore(a.variables_prefix), where));
@@ -439,14 +443,14 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadGraph(tensorflow::GraphDef gra
                                                         const LoadOptions& options) {
   tensorflow::MetaGraphDef meta;
   *meta.mutable_graph_def() = std::move(graph);
-  return std::unique_ptr<Model>(std::make_unique<ModelImpl>(std::move(meta)));
+  return std::unique_ptr<Model>(std::make_unique<ModelImpl>(std::move(meta), options));
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadMetaGraph(tensorflow::MetaGraphDef meta_graph,
                                                             const std::string& checkpoint_prefix,
                                                             const LoadOptions& options) {
   RegisterOpDefs(meta_graph.meta_info_def().stripped_op_list());
-  auto model = std::make_unique<ModelImpl>(std::move(meta_graph));
+  auto model = std::make_unique<ModelImpl>(std::move(meta_graph), options);
   TFM_RETURN_IF_ERROR(model->CompileSignatures());
   TFM_RETURN_IF_ERROR(model->Restore(checkpoint_prefix));
   return std::unique_ptr<Model>(std::move(model));

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/substitute.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -376,28 +377,30 @@ constexpr char kNodes[] = R"pb(
 
 // A function y = x <op> c, for scalar float constant c.
 std::string ConstOpFunction(const std::string& name, const std::string& op, float c) {
-  return absl::StrCat(R"pb(function { signature { name: ")pb", name, R"pb(                                                                          "
-      input_arg { name: "x" type: DT_FLOAT }
-      output_arg { name: "y" type: DT_FLOAT }
-    }
-                                                                                                                                                    node_def {
-      name: "c"
-      op: "Const"
-      attr { key: "dtype" value { type: DT_FLOAT } }
-      attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: )pb",
-                      c, R"pb(}
-                              } }
-    }
-    node_def {
-      name: "op"
-      op: ")pb",
-                      op, R"pb(                               "
-      input: "x"
-      input: "c:output:0"
-      attr { key: "T" value { type: DT_FLOAT } }
-    }
-                                                              ret { key: "y" value: "op:z:0" }
-  })pb");
+  // Not an R"pb(" literal: clang-format would reflow it and pad the substituted names.
+  constexpr char kTemplate[] = R"fn(
+    function {
+      signature {
+        name: "$0"
+        input_arg { name: "x" type: DT_FLOAT }
+        output_arg { name: "y" type: DT_FLOAT }
+      }
+      node_def {
+        name: "c"
+        op: "Const"
+        attr { key: "dtype" value { type: DT_FLOAT } }
+        attr { key: "value" value { tensor { dtype: DT_FLOAT tensor_shape {} float_val: $2 } } }
+      }
+      node_def {
+        name: "op"
+        op: "$1"
+        input: "x"
+        input: "c:output:0"
+        attr { key: "T" value { type: DT_FLOAT } }
+      }
+      ret { key: "y" value: "op:z:0" }
+    })fn";
+  return absl::Substitute(kTemplate, name, op, c);
 }
 
 // kLibrary's functions plus the constant-op branches, inside one `library { }`.
