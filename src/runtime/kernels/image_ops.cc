@@ -143,22 +143,28 @@ struct JpegJob {
   JpegErrorMgr err;
   JpegMemSource src;
   jpeg_decompress_struct cinfo;
-  JSAMPLE* cmyk_row = nullptr;  // scratch row for CMYK -> RGB
+  JSAMPLE* scratch_row = nullptr;  // row for CMYK -> RGB or a widened crop
+  // DecodeAndCropJpeg window (in output pixels).
+  bool crop = false;
+  int crop_y = 0, crop_x = 0, crop_h = 0, crop_w = 0;
+  int full_height = 0, full_width = 0;
 };
 
 // Returns true when job->out holds the image (rows past height_read unset). Only trivially
-// destructible locals: libjpeg errors longjmp here.
+// destructible locals: libjpeg errors longjmp here. With job->crop, decodes just the window
+// as TensorFlow does with libjpeg-turbo: jpeg_crop_scanline (which widens the window to the
+// left to an iMCU boundary; the extra columns are dropped) and jpeg_skip_scanlines.
 bool JpegDecodeLow(JpegJob* job) {
   jpeg_decompress_struct* cinfo = &job->cinfo;
   cinfo->err = jpeg_std_error(&job->err.pub);
   job->err.pub.error_exit = JpegErrorExit;
   job->err.pub.output_message = JpegOutputMessage;
   job->err.message[0] = '\0';
-  jpeg_create_decompress(cinfo);
   if (setjmp(job->err.jump)) {
     jpeg_destroy_decompress(cinfo);
     return false;
   }
+  jpeg_create_decompress(cinfo);
   SetMemSource(cinfo, &job->src, job->data, job->size, job->flags.try_recover_truncated);
   jpeg_read_header(cinfo, TRUE);
 
@@ -200,8 +206,34 @@ bool JpegDecodeLow(JpegJob* job) {
     jpeg_destroy_decompress(cinfo);
     return false;
   }
-  const int width = static_cast<int>(cinfo->output_width);
-  const int height = static_cast<int>(cinfo->output_height);
+  job->full_height = static_cast<int>(cinfo->output_height);
+  job->full_width = static_cast<int>(cinfo->output_width);
+  int width = job->full_width;
+  int height = job->full_height;
+  JDIMENSION skipped = 0;
+  if (job->crop) {
+    if (job->crop_w <= 0 || job->crop_h <= 0 || job->crop_x < 0 || job->crop_y < 0 ||
+        static_cast<int64_t>(job->crop_y) + job->crop_h > height ||
+        static_cast<int64_t>(job->crop_x) + job->crop_w > width) {
+      job->failure = "crop window";
+      jpeg_destroy_decompress(cinfo);
+      return false;
+    }
+    width = job->crop_w;
+    height = job->crop_h;
+    JDIMENSION cx = static_cast<JDIMENSION>(job->crop_x);
+    JDIMENSION cw = static_cast<JDIMENSION>(job->crop_w);
+    jpeg_crop_scanline(cinfo, &cx, &cw);
+    skipped = jpeg_skip_scanlines(cinfo, static_cast<JDIMENSION>(job->crop_y));
+    if (skipped != static_cast<JDIMENSION>(job->crop_y)) {
+      job->failure = "could not skip to the crop window";
+      jpeg_destroy_decompress(cinfo);
+      return false;
+    }
+  }
+  const int samples = cmyk ? 4 : components;
+  // Columns decoded left of the window (jpeg_crop_scanline aligns to an iMCU).
+  const int left = static_cast<int>(cinfo->output_width) - width;
   job->height = height;
   job->row_bytes = width * components;
   job->out = job->allocate(height, width, components);
@@ -210,29 +242,35 @@ bool JpegDecodeLow(JpegJob* job) {
     jpeg_destroy_decompress(cinfo);
     return false;
   }
-  if (cmyk) {
-    job->cmyk_row = static_cast<JSAMPLE*>((*cinfo->mem->alloc_small)(
-        reinterpret_cast<j_common_ptr>(cinfo), JPOOL_IMAGE, static_cast<size_t>(width) * 4));
+  if (cmyk || left > 0) {
+    job->scratch_row = static_cast<JSAMPLE*>(
+        (*cinfo->mem->alloc_small)(reinterpret_cast<j_common_ptr>(cinfo), JPOOL_IMAGE,
+                                   static_cast<size_t>(cinfo->output_width) * samples));
   }
   job->height_read = height;
   bool truncated = false;
   uint8_t* line = job->out;
-  while (cinfo->output_scanline < cinfo->output_height) {
+  const JDIMENSION last = skipped + static_cast<JDIMENSION>(height);
+  while (cinfo->output_scanline < last) {
     JDIMENSION got;
-    if (cmyk) {
-      got = jpeg_read_scanlines(cinfo, &job->cmyk_row, 1);
+    if (job->scratch_row != nullptr) {
+      got = jpeg_read_scanlines(cinfo, &job->scratch_row, 1);
       if (got > 0) {
-        for (int x = 0; x < width; ++x) {
-          const int c = job->cmyk_row[4 * x], m = job->cmyk_row[4 * x + 1],
-                    y = job->cmyk_row[4 * x + 2], k = job->cmyk_row[4 * x + 3];
-          if (cinfo->saw_Adobe_marker) {
-            line[3 * x] = static_cast<uint8_t>(k * c / 255);
-            line[3 * x + 1] = static_cast<uint8_t>(k * m / 255);
-            line[3 * x + 2] = static_cast<uint8_t>(k * y / 255);
-          } else {
-            line[3 * x] = static_cast<uint8_t>((255 - k) * (255 - c) / 255);
-            line[3 * x + 1] = static_cast<uint8_t>((255 - k) * (255 - m) / 255);
-            line[3 * x + 2] = static_cast<uint8_t>((255 - k) * (255 - y) / 255);
+        const JSAMPLE* src = job->scratch_row + static_cast<size_t>(left) * samples;
+        if (!cmyk) {
+          std::memcpy(line, src, static_cast<size_t>(job->row_bytes));
+        } else {
+          for (int x = 0; x < width; ++x) {
+            const int c = src[4 * x], m = src[4 * x + 1], y = src[4 * x + 2], k = src[4 * x + 3];
+            if (cinfo->saw_Adobe_marker) {
+              line[3 * x] = static_cast<uint8_t>(k * c / 255);
+              line[3 * x + 1] = static_cast<uint8_t>(k * m / 255);
+              line[3 * x + 2] = static_cast<uint8_t>(k * y / 255);
+            } else {
+              line[3 * x] = static_cast<uint8_t>((255 - k) * (255 - c) / 255);
+              line[3 * x + 1] = static_cast<uint8_t>((255 - k) * (255 - m) / 255);
+              line[3 * x + 2] = static_cast<uint8_t>((255 - k) * (255 - y) / 255);
+            }
           }
         }
       }
@@ -243,18 +281,18 @@ bool JpegDecodeLow(JpegJob* job) {
     if (got == 0) {
       // Premature end of data.
       if (!job->flags.try_recover_truncated) {
-        job->height_read = static_cast<int>(cinfo->output_scanline);
+        job->height_read = static_cast<int>(cinfo->output_scanline - skipped);
         truncated = true;
       } else {
-        for (JDIMENSION y = cinfo->output_scanline; y < cinfo->output_height; ++y) {
-          if (y == 0) {
+        for (JDIMENSION y = cinfo->output_scanline; y < last; ++y) {
+          if (y == skipped) {
             std::memset(line, 0, static_cast<size_t>(job->row_bytes));
           } else {
             std::memcpy(line, line - job->row_bytes, static_cast<size_t>(job->row_bytes));
           }
           line += job->row_bytes;
         }
-        cinfo->output_scanline = cinfo->output_height;
+        cinfo->output_scanline = last;
       }
       break;
     }
@@ -263,6 +301,9 @@ bool JpegDecodeLow(JpegJob* job) {
   if (truncated) {
     jpeg_abort(reinterpret_cast<j_common_ptr>(cinfo));
   } else {
+    if (job->crop && cinfo->output_scanline < cinfo->output_height) {
+      jpeg_skip_scanlines(cinfo, cinfo->output_height - cinfo->output_scanline);
+    }
     jpeg_finish_decompress(cinfo);
   }
   jpeg_destroy_decompress(cinfo);
@@ -270,8 +311,9 @@ bool JpegDecodeLow(JpegJob* job) {
 }
 
 // Decodes into a uint8 [h, w, c] tensor. Errors name the op (via `ctx`).
+// `crop` (y, x, height, width) selects a window, or is null for the whole image.
 absl::StatusOr<Tensor> DecodeJpegBytes(KernelContext* ctx, absl::string_view data,
-                                       const JpegFlags& flags) {
+                                       const JpegFlags& flags, const int32_t* crop = nullptr) {
   if (data.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
     return ctx->Error(absl::StrCat("Input contents are too large for int: ", data.size()));
   }
@@ -279,12 +321,25 @@ absl::StatusOr<Tensor> DecodeJpegBytes(KernelContext* ctx, absl::string_view dat
   job->data = data.data();
   job->size = data.size();
   job->flags = flags;
+  if (crop != nullptr) {
+    job->crop = true;
+    job->crop_y = crop[0];
+    job->crop_x = crop[1];
+    job->crop_h = crop[2];
+    job->crop_w = crop[3];
+  }
   Tensor out;
   job->allocate = [&out](int h, int w, int c) -> uint8_t* {
     out = Tensor::Empty(DType::kUInt8, TensorShape{h, w, c});
     return out.data<uint8_t>();
   };
   const bool ok = JpegDecodeLow(job.get());
+  if (!ok && job->failure != nullptr && std::strcmp(job->failure, "crop window") == 0) {
+    return ctx->Error(absl::StrCat("Invalid JPEG data or crop window: crop window [y=", job->crop_y,
+                                   ", x=", job->crop_x, ", h=", job->crop_h, ", w=", job->crop_w,
+                                   "] does not fit the image of height ", job->full_height,
+                                   " and width ", job->full_width));
+  }
   if (!ok) {
     std::string why = job->err.message[0] ? job->err.message
                       : job->failure      ? job->failure
@@ -620,28 +675,16 @@ absl::Status DecodeCompute(const DecodeSpec& spec, KernelContext* ctx) {
       if (spec.channels == 4) return ctx->Error("JPEG does not support 4 channels");
       JpegFlags flags = spec.jpeg;
       flags.components = spec.channels;
-      TFM_ASSIGN_OR_RETURN(Tensor u8, DecodeJpegBytes(ctx, data, flags));
+      const int32_t* crop = nullptr;
       if (spec.op == "DecodeAndCropJpeg") {
         const Tensor& w = ctx->input(1);
         if (w.dtype() != DType::kInt32 || w.rank() != 1 || w.dim(0) != 4) {
           return ctx->Error(absl::StrCat("crop_window must be an int32 vector of 4 elements, got ",
                                          DTypeName(w.dtype()), " ", w.shape().ToString()));
         }
-        const int32_t* cw = w.data<int32_t>();
-        const int64_t y = cw[0], x = cw[1], ch = cw[2], cwid = cw[3];
-        const int64_t H = u8.dim(0), W = u8.dim(1), C = u8.dim(2);
-        if (ch <= 0 || cwid <= 0 || x < 0 || y < 0 || y + ch > H || x + cwid > W) {
-          return ctx->Error(absl::StrCat(
-              "Invalid JPEG data or crop window: crop window [y=", y, ", x=", x, ", h=", ch,
-              ", w=", cwid, "] does not fit the image of height ", H, " and width ", W));
-        }
-        Tensor cropped = Tensor::Empty(DType::kUInt8, TensorShape{ch, cwid, C});
-        for (int64_t r = 0; r < ch; ++r) {
-          std::memcpy(cropped.data<uint8_t>() + r * cwid * C,
-                      u8.data<uint8_t>() + ((y + r) * W + x) * C, static_cast<size_t>(cwid * C));
-        }
-        u8 = cropped;
+        crop = w.data<int32_t>();
       }
+      TFM_ASSIGN_OR_RETURN(Tensor u8, DecodeJpegBytes(ctx, data, flags, crop));
       TFM_ASSIGN_OR_RETURN(image, ToDType(u8, spec.dtype));
       break;
     }
