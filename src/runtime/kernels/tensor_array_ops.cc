@@ -28,6 +28,10 @@ constexpr char kTensorArrayTypeName[] = "TensorArray";
 
 std::atomic<int64_t> g_tensor_array_counter{0};
 
+// Bound on the element count (creation and dynamic growth), so a bad size or index fails
+// cleanly instead of exhausting memory.
+constexpr int64_t kMaxElements = int64_t{1} << 24;
+
 // Merges two partial shapes; error when they conflict.
 absl::StatusOr<PartialShape> MergeShapes(const PartialShape& a, const PartialShape& b) {
   if (a.unknown_rank()) return b;
@@ -185,9 +189,10 @@ class TensorArray {
           absl::StrCat("TensorArray ", name_, ": Tried to write to index ", index,
                        " but array is not resizeable and size is: ", elements_.size()));
     }
-    if (index >= std::numeric_limits<int32_t>::max()) {
+    if (index >= kMaxElements) {
       return absl::InvalidArgumentError(
-          absl::StrCat("TensorArray ", name_, ": index ", index, " is out of the int32 range"));
+          absl::StrCat("TensorArray ", name_, ": Tried to write to index ", index,
+                       ", beyond tfmodel's limit of ", kMaxElements, " elements"));
     }
     if (index >= static_cast<int64_t>(elements_.size())) {
       elements_.resize(static_cast<size_t>(index) + 1);
@@ -361,6 +366,10 @@ Result MakeTensorArrayV3(const KernelInit& init) {
     }
     const int64_t n = size.scalar<int32_t>();
     if (n < 0) return ctx->Error(absl::StrCat("Size should be >= 0, got ", n));
+    if (n > kMaxElements) {
+      return ctx->Error(absl::StrCat("TensorArray size ", n, " is beyond tfmodel's limit of ",
+                                     kMaxElements, " elements"));
+    }
     std::string name = absl::StrCat(base, "_", g_tensor_array_counter.fetch_add(1));
     auto ta = std::make_shared<TensorArray>(name, dtype, element_shape, n, dynamic_size,
                                             clear_after_read, identical);

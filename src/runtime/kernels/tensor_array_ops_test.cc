@@ -176,6 +176,12 @@ TEST(TensorArrayTest, DynamicSizeScatterConcatSplitClose) {
               HasSubstr("input 0 must be a TensorArray handle"));
   EXPECT_THAT(RunKernel("TensorArrayV3", {I32(-1)}, TaAttrs(DType::kFloat)).status().message(),
               HasSubstr("Size should be >= 0"));
+  EXPECT_THAT(
+      RunKernel("TensorArrayV3", {I32(2000000000)}, TaAttrs(DType::kFloat)).status().message(),
+      HasSubstr("TensorArray size 2000000000 is beyond tfmodel's limit of 16777216 elements"));
+  Tensor grow = NewArray(0, TaAttrs(DType::kFloat, /*dynamic=*/true));
+  EXPECT_THAT(Write(grow, 2000000000, F({1}, {1})).message(),
+              HasSubstr("Tried to write to index 2000000000, beyond tfmodel's limit"));
 }
 
 }  // namespace
