@@ -218,7 +218,8 @@ TEST_F(DeepImageTest, BadInputsFailClearly) {
       "serving_default", {{"images", Batch({WebSafe(ImageJpeg()), WebSafe("plain text")})}});
   ASSERT_FALSE(not_jpeg.ok());
   EXPECT_THAT(not_jpeg.status().message(), HasSubstr("node 'map/while/DecodeJpeg' (DecodeJpeg)"));
-  EXPECT_THAT(not_jpeg.status().message(), HasSubstr("Unknown image file format"));
+  EXPECT_THAT(not_jpeg.status().message(),
+              HasSubstr("Unknown image file format (size 10, starting with 'plain text')"));
 
   std::string jpeg = ImageJpeg();
   auto truncated = model_->RunSignature(

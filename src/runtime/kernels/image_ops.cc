@@ -9,7 +9,9 @@
 // the last good row); rows that could not be read are black and the decode fails when the
 // fraction read is below acceptable_fraction. PNG goes through libpng with TensorFlow's
 // png_io transformations (alpha add/strip, palette/gray expansion, rgb_to_gray with
-// 0.299/0.587, 8-bit data widened to 16 bits as v * 257).
+// 0.299/0.587, 8-bit data widened to 16 bits as v * 257). DecodeAndCropJpeg decodes only the
+// window, as TensorFlow does with libjpeg-turbo (jpeg_crop_scanline + jpeg_skip_scanlines);
+// that can differ slightly from cropping a full decode near the window's edges.
 //
 // As in TensorFlow, DecodeJpeg / DecodePng / DecodeImage look at the magic bytes and decode
 // JPEG or PNG whichever op was used; BMP is decoded by DecodeBmp and DecodeImage. GIF and
@@ -18,6 +20,7 @@
 // libjpeg and libpng report fatal errors through callbacks that must not return; ours
 // longjmp back to the decode function. Those functions keep only trivially destructible
 // locals between setjmp and longjmp; every C++ object lives in the caller's frame.
+
 // jpeglib.h needs size_t and FILE declared first.
 // clang-format off
 #include <cstddef>
@@ -34,6 +37,7 @@
 #include <limits>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "runtime/kernel.h"
 
@@ -717,9 +721,9 @@ absl::Status DecodeCompute(const DecodeSpec& spec, KernelContext* ctx) {
       return ctx->Error("WebP images are not supported by tfmodel (JPEG, PNG and BMP are)");
     case Format::kUnknown:
       return ctx->Error(absl::StrCat(
-          "Unknown image file format (size ", data.size(),
-          "): the data starts with no JPEG, PNG, GIF or BMP signature. One of JPEG, PNG, GIF, "
-          "BMP required."));
+          "Unknown image file format (size ", data.size(), ", starting with '",
+          absl::CEscape(data.substr(0, 16)),
+          "'): no JPEG, PNG, GIF or BMP signature. One of JPEG, PNG, GIF, BMP required."));
   }
   ctx->set_output(0, std::move(image));
   return absl::OkStatus();
