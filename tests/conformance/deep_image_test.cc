@@ -8,8 +8,10 @@
 // clang-format on
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -206,6 +208,43 @@ TEST_F(DeepImageTest, MapOutputIsDecodedAndResizedImage) {
       }
     }
   }
+}
+
+// Concurrent runs each get their own TensorArrays and loop frames.
+TEST_F(DeepImageTest, ConcurrentRunsAgree) {
+  const std::string a = WebSafe(ImageJpeg());
+  const std::string b = WebSafe(OtherJpeg());
+  const std::string stack = "map/TensorArrayStack/TensorArrayGatherV3:0";
+  auto want_ab = model_->Run({{"model_input_b64_images:0", Batch({a, b})}}, {stack, "Softmax:0"});
+  auto want_ba = model_->Run({{"model_input_b64_images:0", Batch({b, a})}}, {stack, "Softmax:0"});
+  ASSERT_TRUE(want_ab.ok() && want_ba.ok());
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int r = 0; r < 10; ++r) {
+        const bool ab = (t + r) % 2 == 0;
+        auto got = model_->Run({{"model_input_b64_images:0", ab ? Batch({a, b}) : Batch({b, a})}},
+                               {stack, "Softmax:0"});
+        if (!got.ok()) {
+          ++failures;
+          continue;
+        }
+        const auto& want = ab ? *want_ab : *want_ba;
+        for (int k = 0; k < 2; ++k) {
+          const Tensor& g = (*got)[k];
+          const Tensor& w = want[k];
+          if (g.shape() != w.shape() ||
+              !std::equal(g.data<float>(), g.data<float>() + g.NumElements(), w.data<float>())) {
+            ++mismatches;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 TEST_F(DeepImageTest, BadInputsFailClearly) {
