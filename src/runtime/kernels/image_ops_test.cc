@@ -310,6 +310,49 @@ TEST_F(JpegTest, CropShapeAndDecodeImage) {
               HasSubstr("Trying to decode JPEG format using DecodeBmp op"));
 }
 
+// 4-channel (CMYK, Adobe marker) JPEGs decode to RGB as TensorFlow converts them:
+// r = k * c / 255 with the Adobe (inverted) convention.
+TEST(JpegCmykTest, ConvertsToRgb) {
+  const int h = 8, w = 10;
+  std::vector<uint8_t> px = Picture(h, w, 4);
+  jpeg_compress_struct c;
+  jpeg_error_mgr e;
+  c.err = jpeg_std_error(&e);
+  jpeg_create_compress(&c);
+  unsigned char* buf = nullptr;
+  unsigned long size = 0;  // NOLINT(runtime/int): libjpeg API
+  jpeg_mem_dest(&c, &buf, &size);
+  c.image_width = w;
+  c.image_height = h;
+  c.input_components = 4;
+  c.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&c);
+  jpeg_start_compress(&c, TRUE);
+  while (c.next_scanline < c.image_height) {
+    JSAMPROW row = &px[static_cast<size_t>(c.next_scanline) * w * 4];
+    jpeg_write_scanlines(&c, &row, 1);
+  }
+  jpeg_finish_compress(&c);
+  std::string data(reinterpret_cast<char*>(buf), size);
+  jpeg_destroy_compress(&c);
+  free(buf);
+
+  Tensor cmyk = ReferenceJpeg(data, JCS_CMYK, JDCT_IFAST, true, 1);
+  ASSERT_EQ(cmyk.shape(), (TensorShape{h, w, 4}));
+  Tensor want(DType::kUInt8, TensorShape{h, w, 3});
+  for (int i = 0; i < h * w; ++i) {
+    const int k = cmyk.data<uint8_t>()[4 * i + 3];
+    for (int ch = 0; ch < 3; ++ch) {
+      want.data<uint8_t>()[3 * i + ch] =
+          static_cast<uint8_t>(k * cmyk.data<uint8_t>()[4 * i + ch] / 255);
+    }
+  }
+  for (int channels : {0, 3}) {
+    auto out = RunOk("DecodeJpeg", {Tensor::StringScalar(data)}, JpegAttrs(channels));
+    ExpectTensorEq(out[0], want);
+  }
+}
+
 Attrs PngAttrs(int channels, DType dtype = DType::kUInt8) {
   return {{"channels", AttrI(channels)}, {"dtype", AttrType(dtype)}};
 }
@@ -342,6 +385,37 @@ TEST(PngTest, EightBitChannelsAndWidening) {
     EXPECT_EQ(g4[0].data<uint8_t>()[4 * i + 1], gray[i]);
     EXPECT_EQ(g4[0].data<uint8_t>()[4 * i + 3], 255);
   }
+}
+
+TEST(PngTest, PaletteWithTransparency) {
+  // 2x2 palette image: entries 0..2, entry 1 half transparent.
+  std::string out;
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
+  png_infop info = png_create_info_struct(png);
+  png_set_write_fn(
+      png, &out,
+      [](png_structp p, png_bytep data, size_t n) {
+        static_cast<std::string*>(png_get_io_ptr(p))->append(reinterpret_cast<char*>(data), n);
+      },
+      [](png_structp) {});
+  png_set_IHDR(png, info, 2, 2, 8, PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+               PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_color palette[3] = {{10, 20, 30}, {40, 50, 60}, {70, 80, 90}};
+  png_set_PLTE(png, info, palette, 3);
+  png_byte trans[2] = {255, 128};
+  png_set_tRNS(png, info, trans, 2, nullptr);
+  png_write_info(png, info);
+  png_byte rows[2][2] = {{0, 1}, {2, 1}};
+  png_write_row(png, rows[0]);
+  png_write_row(png, rows[1]);
+  png_write_end(png, nullptr);
+  png_destroy_write_struct(&png, &info);
+
+  auto rgba = RunOk("DecodePng", {Tensor::StringScalar(out)}, PngAttrs(0));
+  ExpectTensorEq(rgba[0],
+                 U8({10, 20, 30, 255, 40, 50, 60, 128, 70, 80, 90, 255, 40, 50, 60, 128}, 2, 2, 4));
+  auto rgb = RunOk("DecodePng", {Tensor::StringScalar(out)}, PngAttrs(3));
+  ExpectTensorEq(rgb[0], U8({10, 20, 30, 40, 50, 60, 70, 80, 90, 40, 50, 60}, 2, 2, 3));
 }
 
 TEST(PngTest, SixteenBitAndErrors) {
