@@ -28,6 +28,8 @@ void RegisterCwiseUnaryKernels(KernelRegistry& r);    // cwise_unary.cc
 void RegisterReductionKernels(KernelRegistry& r);     // reduction.cc
 void RegisterParseExampleKernels(KernelRegistry& r);  // parse_example.cc
 void RegisterStringKernels(KernelRegistry& r);        // string_ops.cc
+void RegisterImageKernels(KernelRegistry& r);         // image_ops.cc
+void RegisterTensorArrayKernels(KernelRegistry& r);   // tensor_array_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -53,6 +55,8 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterReductionKernels(r);
   RegisterParseExampleKernels(r);
   RegisterStringKernels(r);
+  RegisterImageKernels(r);
+  RegisterTensorArrayKernels(r);
 }
 
 }  // namespace tfmodel::runtime
