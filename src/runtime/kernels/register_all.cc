@@ -27,6 +27,9 @@ void RegisterCwiseUnaryKernels(KernelRegistry& r);    // cwise_unary.cc
 void RegisterReductionKernels(KernelRegistry& r);     // reduction.cc
 void RegisterParseExampleKernels(KernelRegistry& r);  // parse_example.cc
 void RegisterStringKernels(KernelRegistry& r);        // string_ops.cc
+void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
+void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
+void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -51,6 +54,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterReductionKernels(r);
   RegisterParseExampleKernels(r);
   RegisterStringKernels(r);
+  RegisterSparseKernels(r);
+  RegisterLookupKernels(r);
+  RegisterCountUpToKernels(r);
 }
 
 }  // namespace tfmodel::runtime
