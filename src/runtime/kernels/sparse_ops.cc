@@ -1,9 +1,11 @@
 // Sparse-tensor kernels used by feature columns and tf.sparse: SparseFillEmptyRows,
 // SparseReshape, SparseSegmentSum / Mean / SqrtN (and their WithNumSegments forms),
-// SparseToDense and SparseTensorDenseMatMul. A SparseTensor is the triple (indices int64
-// [N, R], values [N], dense_shape int64 [R]). Semantics, validation and error texts follow
-// TF's CPU kernels (sparse_fill_empty_rows_op.cc, reshape_util.cc,
-// segment_reduction_ops_impl.h, sparse_to_dense_op.cc, sparse_tensor_dense_matmul_op.cc).
+// SparseToDense, SparseTensorDenseMatMul, SparseReorder and SparseConcat. A SparseTensor is
+// the triple (indices int64 [N, R], values [N], dense_shape int64 [R]). Semantics,
+// validation and error texts follow TF's CPU kernels (sparse_fill_empty_rows_op.cc,
+// reshape_util.cc, segment_reduction_ops_impl.h, sparse_to_dense_op.cc,
+// sparse_tensor_dense_matmul_op.cc, sparse_reorder_op.cc, sparse_concat_op.cc).
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -755,6 +757,199 @@ Result MakeSparseTensorDenseMatMul(const KernelInit& init) {
   });
 }
 
+// ---------------------------------------------------------------------------------------
+// SparseReorder and SparseConcat: results are in row-major (lexicographic) index order.
+
+// Checks indices [n, rank] against `shape`; errors name the entry as TF's SparseTensor does.
+absl::Status CheckIndexBounds(const KernelContext* ctx, const int64_t* ix, int64_t n,
+                              const std::vector<int64_t>& shape, absl::string_view where) {
+  const int64_t rank = static_cast<int64_t>(shape.size());
+  for (int64_t i = 0; i < n; ++i) {
+    for (int64_t d = 0; d < rank; ++d) {
+      const int64_t v = ix[i * rank + d];
+      if (v < 0 || v >= shape[d]) {
+        std::vector<int64_t> row(ix + i * rank, ix + (i + 1) * rank);
+        return ctx->Error(absl::StrCat(where, IndexString(row, 0, rank),
+                                       " is out of bounds: need 0 <= index < [",
+                                       absl::StrJoin(shape, ","), "]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Output positions of the entries in lexicographic index order (stable for repeats).
+std::vector<int64_t> LexOrder(const int64_t* ix, int64_t n, int64_t rank) {
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+    return std::lexicographical_compare(ix + a * rank, ix + (a + 1) * rank, ix + b * rank,
+                                        ix + (b + 1) * rank);
+  });
+  return order;
+}
+
+absl::Status GatherEntries(const KernelContext* ctx, const int64_t* ix, const Tensor& values,
+                           const std::vector<int64_t>& order, int64_t rank, Tensor* out_ix,
+                           Tensor* out_vals) {
+  const int64_t n = static_cast<int64_t>(order.size());
+  *out_ix = Tensor(DType::kInt64, TensorShape{n, rank});
+  *out_vals = Tensor(values.dtype(), TensorShape{n});
+  int64_t* o = out_ix->data<int64_t>();
+  for (int64_t i = 0; i < n; ++i) std::copy_n(ix + order[i] * rank, rank, o + i * rank);
+  bool ok = DispatchElem(values.dtype(), [&]<typename E>() {
+    for (int64_t i = 0; i < n; ++i) CopyElem<E>(values, order[i], out_vals, i);
+  });
+  if (!ok) return array_util::UnsupportedDType(ctx, values.dtype());
+  return absl::OkStatus();
+}
+
+Result MakeSparseReorder(const KernelInit& init) {
+  return MakeKernel([](KernelContext* ctx) -> absl::Status {
+    TFM_RETURN_IF_ERROR(NeedInputs(ctx, 3));
+    const Tensor& ix = ctx->input(0);
+    const Tensor& values = ctx->input(1);
+    const Tensor& shape = ctx->input(2);
+    if (ix.rank() != 2) {
+      return ctx->Error(absl::StrCat("Input indices should be a matrix but received shape ",
+                                     ShapeStr(ix.shape())));
+    }
+    if (values.rank() != 1) {
+      return ctx->Error(absl::StrCat("Input values should be a vector but received shape ",
+                                     ShapeStr(values.shape())));
+    }
+    if (shape.rank() != 1) {
+      return ctx->Error(absl::StrCat("Input shape should be a vector but received shape ",
+                                     ShapeStr(shape.shape())));
+    }
+    TFM_RETURN_IF_ERROR(NeedDType(ctx, ix, DType::kInt64, "input_indices"));
+    TFM_RETURN_IF_ERROR(NeedDType(ctx, shape, DType::kInt64, "input_shape"));
+    const int64_t n = ix.dim(0), rank = ix.dim(1);
+    if (values.dim(0) != n) {
+      return ctx->Error(absl::StrCat("indices has ", n, " entries but values has ", values.dim(0)));
+    }
+    if (shape.NumElements() != rank) {
+      return ctx->Error(absl::StrCat("Input tensor rank must match input shape length: ", rank,
+                                     " vs ", shape.NumElements()));
+    }
+    std::vector<int64_t> dims(shape.flat<int64_t>().begin(), shape.flat<int64_t>().end());
+    TFM_RETURN_IF_ERROR(CheckIndexBounds(ctx, ix.data<int64_t>(), n, dims, ""));
+    Tensor out_ix, out_vals;
+    TFM_RETURN_IF_ERROR(GatherEntries(ctx, ix.data<int64_t>(), values,
+                                      LexOrder(ix.data<int64_t>(), n, rank), rank, &out_ix,
+                                      &out_vals));
+    ctx->set_output(0, std::move(out_ix));
+    ctx->set_output(1, std::move(out_vals));
+    return absl::OkStatus();
+  });
+}
+
+Result MakeSparseConcat(const KernelInit& init) {
+  int64_t concat_dim_attr = 0;
+  TFM_RETURN_IF_ERROR(init.GetAttr("concat_dim", &concat_dim_attr));
+  int64_t n_inputs = 0;
+  TFM_RETURN_IF_ERROR(init.GetAttr("N", &n_inputs));
+  if (n_inputs < 2) return init.Error(absl::StrCat("N must be at least 2, got ", n_inputs));
+  if (init.num_inputs() != 3 * n_inputs) {
+    return init.Error(absl::StrCat("expected ", 3 * n_inputs, " inputs (N = ", n_inputs,
+                                   " indices, values and shapes), got ", init.num_inputs()));
+  }
+  const int n_in = static_cast<int>(n_inputs);
+  return MakeKernel([concat_dim_attr, n_in](KernelContext* ctx) -> absl::Status {
+    TFM_RETURN_IF_ERROR(NeedInputs(ctx, 3 * n_in));
+    for (int i = 0; i < n_in; ++i) {
+      const Tensor& ix = ctx->input(i);
+      if (ix.rank() != 2) {
+        return ctx->Error(absl::StrCat("Input indices should be a matrix but received shape ",
+                                       ShapeStr(ix.shape()), " at position ", i));
+      }
+      TFM_RETURN_IF_ERROR(NeedDType(ctx, ix, DType::kInt64, "indices"));
+    }
+    for (int i = 0; i < n_in; ++i) {
+      const Tensor& v = ctx->input(n_in + i);
+      if (v.rank() != 1) {
+        return ctx->Error(absl::StrCat("Input values should be a vector but received shape ",
+                                       ShapeStr(v.shape()), " at position ", i));
+      }
+      if (v.dtype() != ctx->input(n_in).dtype()) {
+        return ctx->Error(absl::StrCat("values at position ", i, " are ", DTypeName(v.dtype()),
+                                       ", expected ", DTypeName(ctx->input(n_in).dtype())));
+      }
+      if (v.dim(0) != ctx->input(i).dim(0)) {
+        return ctx->Error(absl::StrCat("indices at position ", i, " have ", ctx->input(i).dim(0),
+                                       " entries but values have ", v.dim(0)));
+      }
+    }
+    std::vector<std::vector<int64_t>> shapes;
+    for (int i = 0; i < n_in; ++i) {
+      const Tensor& s = ctx->input(2 * n_in + i);
+      if (s.rank() != 1) {
+        return ctx->Error(absl::StrCat("Input shapes should be a vector but received shape ",
+                                       ShapeStr(s.shape()), " at position ", i));
+      }
+      TFM_RETURN_IF_ERROR(NeedDType(ctx, s, DType::kInt64, "shapes"));
+      shapes.emplace_back(s.flat<int64_t>().begin(), s.flat<int64_t>().end());
+    }
+    const int64_t rank = static_cast<int64_t>(shapes[0].size());
+    const int64_t cd = concat_dim_attr < 0 ? rank + concat_dim_attr : concat_dim_attr;
+    if (cd < 0 || cd >= rank) {
+      return ctx->Error(absl::StrCat("Concat dimension must be in range [", -rank, ", ", rank,
+                                     "), got ", concat_dim_attr));
+    }
+    for (int i = 1; i < n_in; ++i) {
+      if (static_cast<int64_t>(shapes[i].size()) != rank) {
+        return ctx->Error(absl::StrCat("Ranks of all input tensors must match: expected ", rank,
+                                       " but got ", shapes[i].size(), " at position ", i));
+      }
+      for (int64_t j = 0; j < rank; ++j) {
+        if (j != cd && shapes[i][j] != shapes[0][j]) {
+          return ctx->Error(absl::StrCat("Input shapes must match: expected ", shapes[0][j],
+                                         " for dimension ", j, " but got ", shapes[i][j],
+                                         " at position ", i));
+        }
+      }
+    }
+    // Shift each input along concat_dim, then sort everything into row-major order.
+    std::vector<int64_t> all_ix;
+    int64_t total = 0, offset = 0;
+    for (int i = 0; i < n_in; ++i) total += ctx->input(i).dim(0);
+    all_ix.reserve(static_cast<size_t>(total * rank));
+    Tensor all_vals(ctx->input(n_in).dtype(), TensorShape{total});
+    int64_t at = 0;
+    for (int i = 0; i < n_in; ++i) {
+      const Tensor& ix = ctx->input(i);
+      const Tensor& v = ctx->input(n_in + i);
+      if (ix.dim(1) != rank) {
+        return ctx->Error(absl::StrCat("indices at position ", i, " have ", ix.dim(1),
+                                       " columns but the shapes have rank ", rank));
+      }
+      TFM_RETURN_IF_ERROR(CheckIndexBounds(ctx, ix.data<int64_t>(), ix.dim(0), shapes[i],
+                                           absl::StrCat("input ", i, ": ")));
+      for (int64_t r = 0; r < ix.dim(0); ++r) {
+        for (int64_t d = 0; d < rank; ++d) {
+          all_ix.push_back(ix.data<int64_t>()[r * rank + d] + (d == cd ? offset : 0));
+        }
+      }
+      bool ok = DispatchElem(v.dtype(), [&]<typename E>() {
+        for (int64_t r = 0; r < v.dim(0); ++r) CopyElem<E>(v, r, &all_vals, at + r);
+      });
+      if (!ok) return array_util::UnsupportedDType(ctx, v.dtype());
+      at += v.dim(0);
+      offset += shapes[i][cd];
+    }
+    Tensor out_ix, out_vals;
+    TFM_RETURN_IF_ERROR(GatherEntries(ctx, all_ix.data(), all_vals,
+                                      LexOrder(all_ix.data(), total, rank), rank, &out_ix,
+                                      &out_vals));
+    std::vector<int64_t> out_shape = shapes[0];
+    out_shape[cd] = offset;
+    ctx->set_output(0, std::move(out_ix));
+    ctx->set_output(1, std::move(out_vals));
+    ctx->set_output(2, Tensor::FromVector(out_shape));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace
 
 void RegisterSparseKernels(KernelRegistry& r) {
@@ -777,6 +972,8 @@ void RegisterSparseKernels(KernelRegistry& r) {
   }
   r.Register("SparseToDense", MakeSparseToDense);
   r.Register("SparseTensorDenseMatMul", MakeSparseTensorDenseMatMul);
+  r.Register("SparseReorder", MakeSparseReorder);
+  r.Register("SparseConcat", MakeSparseConcat);
 }
 
 }  // namespace tfmodel::runtime

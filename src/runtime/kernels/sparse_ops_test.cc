@@ -276,6 +276,49 @@ TEST(SparseTensorDenseMatMul, WithAndWithoutAdjoint) {
       HasSubstr("k (7) from index[1,1] out of bounds (>=3)"));
 }
 
+TEST(SparseReorder, SortsRowMajor) {
+  auto out = RunOk("SparseReorder", {I64({1, 0, 0, 1, 0, 0}, TensorShape{3, 2}),
+                                     Strs({"x", "y", "z"}), I64({2, 2})});
+  ExpectTensorEq(out[0], I64({0, 0, 0, 1, 1, 0}, TensorShape{3, 2}));
+  ExpectTensorEq(out[1], Strs({"z", "y", "x"}));
+  EXPECT_THAT(
+      Err("SparseReorder", {I64({1, 0, 0, 2}, TensorShape{2, 2}), Strs({"x", "y"}), I64({2, 2})}),
+      HasSubstr("indices[0] = [0,2] is out of bounds: need 0 <= index < [2,2]"));
+  EXPECT_THAT(Err("SparseReorder", {I64({1, 0}), Strs({"x"}), I64({2, 2})}),
+              HasSubstr("Input indices should be a matrix but received shape [2]"));
+}
+
+TEST(SparseConcat, TfDocExample) {
+  // tf.sparse.concat doc: concat_dim 1 of a [2,3] and a [2,4] sparse tensor.
+  auto out =
+      RunOk("SparseConcat",
+            {I64({0, 2, 1, 0, 1, 1}, TensorShape{3, 2}), I64({0, 1, 0, 2}, TensorShape{2, 2}),
+             Strs({"a", "b", "c"}), Strs({"d", "e"}), I64({2, 3}), I64({2, 4})},
+            {{"concat_dim", AttrI(1)}, {"N", AttrI(2)}});
+  ExpectTensorEq(out[0], I64({0, 2, 0, 4, 0, 5, 1, 0, 1, 1}, TensorShape{5, 2}));
+  ExpectTensorEq(out[1], Strs({"a", "d", "e", "b", "c"}));
+  ExpectTensorEq(out[2], I64({2, 7}));
+  // concat_dim 0 (given as -2).
+  out = RunOk("SparseConcat",
+              {I64({0, 2, 1, 0, 1, 1}, TensorShape{3, 2}), I64({0, 1, 0, 2}, TensorShape{2, 2}),
+               Strs({"a", "b", "c"}), Strs({"d", "e"}), I64({2, 3}), I64({1, 3})},
+              {{"concat_dim", AttrI(-2)}, {"N", AttrI(2)}});
+  ExpectTensorEq(out[0], I64({0, 2, 1, 0, 1, 1, 2, 1, 2, 2}, TensorShape{5, 2}));
+  ExpectTensorEq(out[1], Strs({"a", "b", "c", "d", "e"}));
+  ExpectTensorEq(out[2], I64({3, 3}));
+  EXPECT_THAT(Err("SparseConcat",
+                  {I64({0, 2}, TensorShape{1, 2}), I64({0, 1}, TensorShape{1, 2}), Strs({"a"}),
+                   Strs({"d"}), I64({2, 3}), I64({3, 4})},
+                  {{"concat_dim", AttrI(1)}, {"N", AttrI(2)}}),
+              HasSubstr("Input shapes must match: expected 2 for dimension 0 but got 3 at "
+                        "position 1"));
+  EXPECT_THAT(Err("SparseConcat",
+                  {I64({0, 2}, TensorShape{1, 2}), I64({0, 1}, TensorShape{1, 2}), Strs({"a"}),
+                   Strs({"d"}), I64({2, 3}), I64({2, 4})},
+                  {{"concat_dim", AttrI(2)}, {"N", AttrI(2)}}),
+              HasSubstr("Concat dimension must be in range [-2, 2), got 2"));
+}
+
 // CountUpTo on a ref variable and ResourceCountUpTo on a resource variable.
 TEST(CountUpTo, RefAndResourceVariables) {
   GraphBuilder b;
