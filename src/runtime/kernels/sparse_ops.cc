@@ -7,6 +7,7 @@
 // sparse_tensor_dense_matmul_op.cc, sparse_reorder_op.cc, sparse_concat_op.cc).
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "runtime/kernels/array_util.h"
@@ -84,16 +85,22 @@ Result MakeSparseFillEmptyRows(const KernelInit& init) {
     const int64_t* ix = indices.data<int64_t>();
     const DType dt = values.dtype();
 
-    Tensor* empty_row = ctx->allocate_output(2, DType::kBool, TensorShape{dense_rows});
-    Tensor* reverse = ctx->allocate_output(3, DType::kInt64, TensorShape{n});
+    // Built locally and set last (set_output may move earlier outputs).
+    Tensor empty_row(DType::kBool, TensorShape{dense_rows});
+    Tensor reverse(DType::kInt64, TensorShape{n});
+    auto finish = [&](Tensor out_ix, Tensor out_vals) {
+      ctx->set_output(0, std::move(out_ix));
+      ctx->set_output(1, std::move(out_vals));
+      ctx->set_output(2, std::move(empty_row));
+      ctx->set_output(3, std::move(reverse));
+      return absl::OkStatus();
+    };
     if (dense_rows == 0) {
       if (n != 0) {
         return ctx->Error(absl::StrCat(
             "Received SparseTensor with dense_shape[0] = 0 but indices.shape[0] = ", n));
       }
-      ctx->set_output(0, Tensor(DType::kInt64, TensorShape{0, rank}));
-      ctx->set_output(1, Tensor(dt, TensorShape{0}));
-      return absl::OkStatus();
+      return finish(Tensor(DType::kInt64, TensorShape{0, rank}), Tensor(dt, TensorShape{0}));
     }
     if (rank < 1) return ctx->Error("indices must have at least one column");
 
@@ -112,19 +119,17 @@ Result MakeSparseFillEmptyRows(const KernelInit& init) {
       last_row = row;
     }
     bool all_full = true;
-    bool* empty = empty_row->data<bool>();
+    bool* empty = empty_row.data<bool>();
     for (int64_t r = 0; r < dense_rows; ++r) {
       empty[r] = offset[r] == 0;
       all_full = all_full && !empty[r];
       offset[r] = std::max<int64_t>(offset[r], 1);
       if (r > 0) offset[r] += offset[r - 1];
     }
-    int64_t* rev = reverse->data<int64_t>();
+    int64_t* rev = reverse.data<int64_t>();
     if (all_full && rows_ordered) {
-      ctx->set_output(0, indices);
-      ctx->set_output(1, values);
       for (int64_t i = 0; i < n; ++i) rev[i] = i;
-      return absl::OkStatus();
+      return finish(indices, values);
     }
     const int64_t n_full = offset[dense_rows - 1];
     Tensor out_ix(DType::kInt64, TensorShape{n_full, rank});
@@ -147,9 +152,7 @@ Result MakeSparseFillEmptyRows(const KernelInit& init) {
       }
     });
     if (!ok) return array_util::UnsupportedDType(ctx, dt);
-    ctx->set_output(0, std::move(out_ix));
-    ctx->set_output(1, std::move(out_vals));
-    return absl::OkStatus();
+    return finish(std::move(out_ix), std::move(out_vals));
   });
 }
 
@@ -239,10 +242,16 @@ Result MakeSparseReshape(const KernelInit& init) {
       ctx->set_output(1, in_shape);
       return absl::OkStatus();
     }
-    Tensor* shape_out = ctx->allocate_output(1, DType::kInt64, TensorShape{out_rank});
-    for (int64_t j = 0; j < out_rank; ++j) shape_out->data<int64_t>()[j] = output_shape.dim(j);
-    Tensor* ix_out = ctx->allocate_output(0, DType::kInt64, TensorShape{nnz, out_rank});
-    if (nnz == 0) return absl::OkStatus();
+    Tensor shape_out(DType::kInt64, TensorShape{out_rank});
+    for (int64_t j = 0; j < out_rank; ++j) {
+      shape_out.data<int64_t>()[j] = output_shape.dim(static_cast<int>(j));
+    }
+    Tensor ix_out(DType::kInt64, TensorShape{nnz, out_rank});
+    if (nnz == 0) {
+      ctx->set_output(0, std::move(ix_out));
+      ctx->set_output(1, std::move(shape_out));
+      return absl::OkStatus();
+    }
     if (dense_size <= 0) {
       return ctx->Error(absl::StrCat("Input tensor has ", nnz,
                                      " non zero elements but input shape (", ShapeStr(input_shape),
@@ -257,7 +266,7 @@ Result MakeSparseReshape(const KernelInit& init) {
       out_strides[d] = out_strides[d + 1] * output_shape.dim(static_cast<int>(d + 1));
     }
     const int64_t* ix = in_ix.data<int64_t>();
-    int64_t* ox = ix_out->data<int64_t>();
+    int64_t* ox = ix_out.data<int64_t>();
     for (int64_t i = 0; i < nnz; ++i) {
       int64_t id = 0;
       for (int64_t j = 0; j < in_rank; ++j) {
@@ -275,6 +284,8 @@ Result MakeSparseReshape(const KernelInit& init) {
         id %= out_strides[j];
       }
     }
+    ctx->set_output(0, std::move(ix_out));
+    ctx->set_output(1, std::move(shape_out));
     return absl::OkStatus();
   });
 }
@@ -343,14 +354,19 @@ absl::Status SparseSegmentCompute(KernelContext* ctx, SegmentReduce kind, bool h
   const Tensor& segment_ids = ctx->input(2);
   const int64_t num_indices = indices.NumElements();
   const int64_t in_rows = input.dim(0);
-  const int64_t num_col = in_rows == 0 ? 0 : input.NumElements() / in_rows;
-  int64_t num_col_shape = 1;
-  for (int d = 1; d < input.rank(); ++d) num_col_shape *= input.dim(d);
+  int64_t cols = 1;
+  for (int d = 1; d < input.rank(); ++d) cols *= input.dim(d);
   const Index* idx = indices.data<Index>();
   const SegId* seg = segment_ids.data<SegId>();
 
-  const int64_t last_plus_one =
-      num_indices > 0 ? static_cast<int64_t>(seg[num_indices - 1]) + 1 : 0;
+  const int64_t last_id = num_indices > 0 ? static_cast<int64_t>(seg[num_indices - 1]) : 0;
+  const int64_t limit = std::is_same_v<Index, int32_t> ? std::numeric_limits<int32_t>::max()
+                                                       : std::numeric_limits<int64_t>::max();
+  if (last_id >= limit) {
+    return ctx->Error(
+        absl::StrCat("Last segment id must be < kintmax, got ", last_id, " limit ", limit));
+  }
+  const int64_t last_plus_one = num_indices > 0 ? last_id + 1 : 0;
   int64_t output_rows;
   if (has_num_segments) {
     output_rows = num_segments;
@@ -368,8 +384,6 @@ absl::Status SparseSegmentCompute(KernelContext* ctx, SegmentReduce kind, bool h
     return absl::OkStatus();
   }
   if (output_rows <= 0) return ctx->Error("segment ids must be >= 0");
-  const int64_t cols = num_col_shape;
-  (void)num_col;
   const T* in = input.data<T>();
   T* o = out.data<T>();
   std::vector<A> acc(static_cast<size_t>(cols));
