@@ -9,9 +9,14 @@
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "google/protobuf/text_format.h"
 #include "graph/graph_builder.h"
 #include "gtest/gtest.h"
+#include "rapidjson/document.h"
 #include "runtime/model.h"
+#include "serving/manager.h"
+#include "serving/metrics.h"
+#include "serving/rest_api.h"
 #include "serving/servable.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
@@ -215,6 +220,51 @@ TEST_F(EstimatorTest, ClassifyMatchesCheckpointWeights) {
     EXPECT_EQ(c.classes(1).label(), "1");
     EXPECT_FLOAT_EQ(c.classes(1).score(), scores.data<float>()[i * 2 + 1]);
   }
+}
+
+// TF Serving's REST classify route on the corpus model: {"examples": [...]} with the sparse
+// string feature as a list, and one example without it.
+TEST_F(EstimatorTest, RestClassify) {
+  TFM_REQUIRE_TESTDATA();
+  serving::ManagerOptions opt;
+  opt.file_system_poll_wait_seconds = 0;
+  opt.log = [](const std::string&) {};
+  serving::ServableManager manager(opt);
+  tensorflow::serving::ModelServerConfig config;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "model_config_list { config { name: 'est' base_path: '" +
+          Testdata("stfs/tensorflow_estimator_model") + "' model_platform: 'tensorflow' } }",
+      &config));
+  absl::Status st = manager.ReloadConfig(config);
+  ASSERT_TRUE(st.ok()) << st;
+  serving::Metrics metrics;
+  serving::RestApiHandler handler(&manager, &metrics, serving::RestOptions{});
+  serving::HttpRequest req;
+  req.method = "POST";
+  req.target = "/v1/models/est:classify";
+  req.body = R"({"examples": [{"a": ["zzz", "q"], "b": 2.0}, {"b": -0.5}]})";
+  serving::HttpResponse resp = handler.Handle(req);
+  ASSERT_EQ(resp.status, 200) << resp.body;
+  rapidjson::Document doc;
+  doc.Parse(resp.body.c_str());
+  ASSERT_FALSE(doc.HasParseError()) << resp.body;
+  ASSERT_TRUE(doc.HasMember("results")) << resp.body;
+  const auto& results = doc["results"];
+  ASSERT_TRUE(results.IsArray());
+  ASSERT_EQ(results.Size(), 2u) << resp.body;
+  const std::vector<std::pair<std::vector<std::string>, float>> inputs = {{{"zzz", "q"}, 2.0f},
+                                                                          {{}, -0.5f}};
+  for (rapidjson::SizeType i = 0; i < 2; ++i) {
+    const auto& row = results[i];
+    ASSERT_TRUE(row.IsArray() && row.Size() == 2) << resp.body;
+    EXPECT_STREQ(row[0][0].GetString(), "0");
+    EXPECT_STREQ(row[1][0].GetString(), "1");
+    const double s0 = row[0][1].GetDouble(), s1 = row[1][1].GetDouble();
+    const float p = Probability(inputs[i].first, inputs[i].second);
+    EXPECT_NEAR(s1, p, 2e-6) << resp.body;
+    EXPECT_NEAR(s0 + s1, 1.0, 1e-6) << resp.body;
+  }
+  manager.Stop();
 }
 
 TEST_F(EstimatorTest, MissingRequiredDenseFeatureIsAnError) {
