@@ -30,6 +30,9 @@ void RegisterParseExampleKernels(KernelRegistry& r);  // parse_example.cc
 void RegisterStringKernels(KernelRegistry& r);        // string_ops.cc
 void RegisterImageKernels(KernelRegistry& r);         // image_ops.cc
 void RegisterTensorArrayKernels(KernelRegistry& r);   // tensor_array_ops.cc
+void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
+void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
+void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -57,6 +60,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterStringKernels(r);
   RegisterImageKernels(r);
   RegisterTensorArrayKernels(r);
+  RegisterSparseKernels(r);
+  RegisterLookupKernels(r);
+  RegisterCountUpToKernels(r);
 }
 
 }  // namespace tfmodel::runtime
