@@ -557,3 +557,110 @@ TEST(ServeE2E, OversizedBodyMetricsAndCors) {
 
 }  // namespace
 }  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+TEST(ServeE2E, BatchingConcurrentClientsGetTheirOwnAnswers) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string params = WriteConfig(
+      "max_batch_size { value: 8 } batch_timeout_micros { value: 5000 } "
+      "max_enqueued_batches { value: 100 } num_batch_threads { value: 1 } "
+      "allowed_batch_sizes: 2 allowed_batch_sizes: 4 allowed_batch_sizes: 8");
+  ServerProcess p;
+  ASSERT_TRUE(
+      p.Start({"--model_base_path=" + HalfPlusTwo(), "--enable_batching",
+               "--batching_parameters_file=" + params,
+               "--monitoring_config_file=" + testing::Testdata("tf_serving/monitoring_config.txt")},
+              "/v1/models/default"))
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.Log(), HasSubstr("Batching enabled: max_batch_size=8 batch_timeout_micros=5000"));
+  constexpr int kClients = 8, kRequests = 15;
+  std::atomic<int> ok{0};
+  std::vector<std::string> errors(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+      for (int i = 0; i < kRequests; ++i) {
+        // Distinct values (and 1 or 2 rows) per request, REST, gRPC and regress mixed.
+        const float x = static_cast<float>(c * 100 + i) + 0.25f;
+        const int kind = (c + i) % 3;
+        if (kind == 0) {
+          auto r = Http(p.rest_port, "POST", "/v1/models/default:predict",
+                        absl::StrCat(R"({"instances": [)", x, ", ", x + 1, "]}"));
+          if (r.status == 200 && JsonEq(r.body, absl::StrCat(R"({"predictions": [)", 0.5 * x + 2,
+                                                             ", ", 0.5 * (x + 1) + 2, "]}"))) {
+            ++ok;
+          } else {
+            errors[c] = r.body;
+          }
+        } else if (kind == 1) {
+          tensorflow::serving::PredictRequest req;
+          req.mutable_model_spec()->set_name("default");
+          auto& t = (*req.mutable_inputs())["x"];
+          t.set_dtype(tensorflow::DT_FLOAT);
+          t.mutable_tensor_shape()->add_dim()->set_size(1);
+          t.add_float_val(x);
+          tensorflow::serving::PredictResponse resp;
+          grpc::ClientContext ctx;
+          grpc::Status s = stub->Predict(&ctx, req, &resp);
+          if (s.ok() && resp.outputs().count("y") && resp.outputs().at("y").float_val_size() == 1 &&
+              resp.outputs().at("y").float_val(0) == 0.5f * x + 2) {
+            ++ok;
+          } else {
+            errors[c] = s.error_message() + resp.DebugString();
+          }
+        } else {
+          auto r = Http(p.rest_port, "POST", "/v1/models/default:regress",
+                        absl::StrCat(R"({"signature_name": "regress_x_to_y", "examples": [{"x": )",
+                                     x, "}]}"));
+          if (r.status == 200 &&
+              JsonEq(r.body, absl::StrCat(R"({"results": [)", 0.5 * x + 2, "]}"))) {
+            ++ok;
+          } else {
+            errors[c] = r.body;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  auto m = Http(p.rest_port, "GET", "/monitoring/prometheus/metrics");
+  EXPECT_THAT(m.body, HasSubstr(":tensorflow:serving:batching_session:processed_batch_size_count{"
+                                "model_name=\"default\"}"));
+  // Requests were merged: fewer batches than requests (8 clients, 5 ms batch timeout).
+  const std::string key =
+      ":tensorflow:serving:batching_session:processed_batch_size_count{model_name=\"default\"} ";
+  const size_t at = m.body.find(key);
+  ASSERT_NE(at, std::string::npos) << m.body;
+  const int batches = std::atoi(m.body.c_str() + at + key.size());
+  EXPECT_GT(batches, 0);
+  EXPECT_LT(batches, kClients * kRequests);
+  // A scalar input cannot be batched (TF Serving's message).
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"inputs": 1.0})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("input tensors must have at least one dimension"));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, BatchingFlagErrors) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  EXPECT_FALSE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--enable_batching",
+                        "--batching_parameters_file=" +
+                            WriteConfig("max_batch_size { value: 4 } allowed_batch_sizes: 2")},
+                       "/v1/models/default"));
+  EXPECT_NE(WEXITSTATUS(p.exit_status), 0);
+  EXPECT_THAT(p.Log(), HasSubstr("Last entry in allowed_batch_sizes must match max_batch_size"));
+  ServerProcess q;
+  EXPECT_FALSE(q.Start({"--model_base_path=" + HalfPlusTwo(),
+                        "--batching_parameters_file=" + WriteConfig("max_batch_size { value: 4 }")},
+                       "/v1/models/default"));
+  EXPECT_THAT(q.Log(), HasSubstr("--batching_parameters_file requires --enable_batching"));
+}
+
+}  // namespace
+}  // namespace tfmodel
