@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -63,7 +64,7 @@ class Session : public std::enable_shared_from_this<Session> {
   tcp::socket socket_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  http::response<http::string_body> response_;
+  std::string head_, body_;
   ServerImpl* server_;
   std::mutex mu_;
   State state_ = State::kReading;        // guarded by mu_
@@ -419,14 +420,24 @@ void Session::Send(http::status status, unsigned version,
   if (server_->options().read_timeout_ms > 0) {
     deadline_ns_ = NowNs() + server_->options().read_timeout_ms * 1'000'000;
   }
-  response_ = {};
-  response_.result(status);
-  response_.version(version);
-  for (auto& [k, v] : headers) response_.set(k, v);
-  response_.body() = std::move(body);
-  response_.keep_alive(!close);
-  response_.prepare_payload();
-  http::async_write(socket_, response_,
+  // The head is written by hand (one string, reused) and sent with the body in one
+  // gather write.
+  head_.clear();
+  absl::StrAppend(
+      &head_, version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ", static_cast<int>(status), " ",
+      absl::string_view(http::obsolete_reason(status).data(), http::obsolete_reason(status).size()),
+      "\r\n");
+  for (const auto& [k, v] : headers) absl::StrAppend(&head_, k, ": ", v, "\r\n");
+  absl::StrAppend(&head_, "Content-Length: ", body.size(), "\r\n");
+  if (close) {
+    head_ += "Connection: close\r\n";
+  } else if (version == 10) {
+    head_ += "Connection: keep-alive\r\n";
+  }
+  head_ += "\r\n";
+  body_ = std::move(body);
+  std::array<asio::const_buffer, 2> buffers = {asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(socket_, buffers,
                     [self = shared_from_this(), close](beast::error_code ec, size_t) {
                       self->deadline_ns_ = 0;
                       if (ec || close) {
