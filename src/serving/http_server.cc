@@ -54,7 +54,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void DoRead();
   void OnRead(beast::error_code ec, size_t bytes);
-  void OnReadTimeout();
+  void OnReadTimeout(uint64_t read_generation);
   void Handle();
   void Send(http::status status, unsigned version,
             std::vector<std::pair<std::string, std::string>> headers, std::string body, bool close);
@@ -69,6 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
   std::mutex mu_;
   State state_ = State::kReading;        // guarded by mu_
   bool read_timed_out_ = false;          // io thread only
+  uint64_t read_generation_ = 0;         // guarded by mu_; one per request read
   bool handler_timed_out_ = false;       // guarded by mu_
   std::atomic<int64_t> deadline_ns_{0};  // 0 = none
 };
@@ -261,6 +262,7 @@ void Session::DoRead() {
     std::lock_guard<std::mutex> l(mu_);
     if (state_ == State::kClosed) return;
     state_ = State::kReading;
+    ++read_generation_;
   }
   read_timed_out_ = false;
   if (server_->options().read_timeout_ms > 0) {
@@ -277,8 +279,10 @@ void Session::OnDeadline() {
   deadline_ns_ = 0;
   if (state_ == State::kReading) {
     // The client is too slow sending its request (or idle): handled on its own thread.
+    const uint64_t generation = read_generation_;
     l.unlock();
-    asio::post(socket_.get_executor(), [self = shared_from_this()] { self->OnReadTimeout(); });
+    asio::post(socket_.get_executor(),
+               [self = shared_from_this(), generation] { self->OnReadTimeout(generation); });
     return;
   }
   if (state_ == State::kWriting) {
@@ -315,10 +319,11 @@ void Session::OnDeadline() {
   ::shutdown(fd, SHUT_WR);
 }
 
-void Session::OnReadTimeout() {
+void Session::OnReadTimeout(uint64_t read_generation) {
   {
     std::lock_guard<std::mutex> l(mu_);
-    if (state_ != State::kReading) return;
+    // The read may have completed (and a new one started) since the watchdog looked.
+    if (state_ != State::kReading || read_generation_ != read_generation) return;
   }
   read_timed_out_ = true;
   const bool partial = parser_->got_some() || buffer_.size() > 0;
