@@ -415,6 +415,8 @@ absl::Status CheckDepth(absl::string_view json) {
   return absl::OkStatus();
 }
 
+constexpr size_t kJsonPoolBytes = 16 * 1024;
+
 absl::Status ParseJson(absl::string_view json, rapidjson::Document* doc) {
   if (json.empty()) return absl::InvalidArgumentError("JSON Parse error: The document is empty");
   TFM_RETURN_IF_ERROR(CheckDepth(json));
@@ -616,7 +618,10 @@ absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGet
                                      JsonPredictRequest* request) {
   request->format = JsonPredictFormat::kInvalid;
   request->inputs.clear();
-  rapidjson::Document doc;
+  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
+  alignas(16) char pool[kJsonPoolBytes];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
+  rapidjson::Document doc(&allocator);
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, &request->signature_name));
   TFM_ASSIGN_OR_RETURN(InputDTypeMap dtypes, get_inputs(request->signature_name));
@@ -713,7 +718,10 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
 
 absl::Status ParseClassifyRegressRequestJson(absl::string_view json, std::string* signature_name,
                                              tensorflow::serving::Input* input) {
-  rapidjson::Document doc;
+  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
+  alignas(16) char pool[kJsonPoolBytes];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
+  rapidjson::Document doc(&allocator);
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, signature_name));
   input->Clear();
