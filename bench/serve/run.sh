@@ -68,14 +68,29 @@ http {
 }
 NGX
 nginx -c "$tmp/nginx/nginx.conf" -p "$tmp/nginx" >/dev/null 2>&1 &
-pids+=($!)
+ngx_pid=$!
+pids+=($ngx_pid)
 
 rest_port="$(free_port)"
 grpc_port="$(free_port)"
 "$build/tfmodel" serve --model_name=half_plus_two --model_base_path="$model" \
   --port="$grpc_port" --rest_api_port="$rest_port" ${TFMODEL_SERVE_FLAGS:-} \
   >"$tmp/serve.log" 2>&1 &
-pids+=($!)
+tfm_pid=$!
+pids+=($tfm_pid)
+
+# CPU time (clock ticks) used so far by a process and its children (nginx workers).
+cpu_ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+hz="$(getconf CLK_TCK)"
+cpu_per_req() {  # ticks_before ticks_after requests -> µs of server CPU per request
+  awk -v a="$1" -v b="$2" -v r="$3" -v hz="$hz" 'BEGIN { printf "%.0f", (b - a) * 1e6 / hz / r }'
+}
 
 wait_http "http://127.0.0.1:$ngx_port/"
 wait_http "http://127.0.0.1:$rest_port/v1/models/half_plus_two"
@@ -84,36 +99,44 @@ got="$(curl -s -X POST -d "$body" "$url")"
 echo "tfmodel answer: $(echo "$got" | tr -d '\n ')"
 echo "nginx answer:   $(curl -s -X POST -d "$body" "http://127.0.0.1:$ngx_port/v1/models/half_plus_two:predict" | tr -d '\n ')"
 
+load_before="$(uptime | sed 's/.*load average: //')"
 rows=()
-run_wrk() {  # name url conns
+run_wrk() {  # name url conns server_pid
   local threads=$(( $3 < 2 ? 1 : 2 ))
-  local out
+  local out before after
+  before="$(cpu_ticks "$4")"
   out="$(BODY="$body" wrk -t"$threads" -c"$3" -d"${secs}s" --latency -s "$here/post.lua" "$2" 2>&1)"
   local line
+  after="$(cpu_ticks "$4")"
   line="$(echo "$out" | grep '^RESULT')" || { echo "$out"; exit 1; }
   eval "$(echo "$line" | sed 's/^RESULT //')"
+  local cpu
+  cpu="$(cpu_per_req "$before" "$after" "$requests")"
   local rps
   rps="$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { printf "%.0f", r / (d / 1e6) }')"
-  rows+=("| $1 | $3 | $rps | $(awk -v v="$p50_us" 'BEGIN{printf "%.0f", v}') µs | $(awk -v v="$p99_us" 'BEGIN{printf "%.0f", v}') µs | $errors |")
+  rows+=("| $1 | $3 | $rps | $(awk -v v="$p50_us" 'BEGIN{printf "%.0f", v}') µs | $(awk -v v="$p99_us" 'BEGIN{printf "%.0f", v}') µs | $cpu µs | $errors |")
   eval "rps_${1//[^a-zA-Z0-9]/_}_$3=$rps"
 }
 
 for c in "${conns[@]}"; do
-  run_wrk "nginx static (REST ceiling)" "http://127.0.0.1:$ngx_port/v1/models/half_plus_two:predict" "$c"
-  run_wrk "tfmodel REST predict" "$url" "$c"
+  run_wrk "nginx static (REST ceiling)" "http://127.0.0.1:$ngx_port/v1/models/half_plus_two:predict" "$c" "$ngx_pid"
+  run_wrk "tfmodel REST predict" "$url" "$c" "$tfm_pid"
   if [[ -x "$build/bench/grpc_load" ]]; then
+    before="$(cpu_ticks "$tfm_pid")"
     line="$("$build/bench/grpc_load" --target="127.0.0.1:$grpc_port" --model=half_plus_two \
       --connections="$c" --seconds="$secs")"
+    after="$(cpu_ticks "$tfm_pid")"
     eval "$(echo "$line" | sed 's/^RESULT //')"
-    rows+=("| tfmodel gRPC predict | $c | $rps | $p50_us µs | $p99_us µs | $errors |")
+    rows+=("| tfmodel gRPC predict | $c | $rps | $p50_us µs | $p99_us µs | $(cpu_per_req "$before" "$after" "$requests") µs | $errors |")
   fi
 done
 
 echo
+echo "Load (uptime) before the run: $load_before"
 echo "Load (uptime) after the run: $(uptime | sed 's/.*load average: //')"
 echo
-echo "| server | connections | requests/s | p50 | p99 | errors |"
-echo "|---|---|---|---|---|---|"
+echo "| server | connections | requests/s | p50 | p99 | server CPU / request | errors |"
+echo "|---|---|---|---|---|---|---|"
 for r in "${rows[@]}"; do echo "$r"; done
 ratio="$(awk -v a="${rps_tfmodel_REST_predict_16:-0}" -v b="${rps_nginx_static__REST_ceiling__16:-1}" 'BEGIN { printf "%.2f", a / b }')"
 echo
