@@ -107,11 +107,17 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
                      kPredictMethodName, ", ", kClassifyMethodName, ", ", kRegressMethodName,
                      "}. Was: ", sig.method_name));
   }
-  // Inputs must match the signature's exactly.
-  std::set<std::string> sent, required;
-  for (const auto& [alias, t] : inputs) sent.insert(alias);
-  for (const auto& [alias, spec] : sig.inputs) required.insert(alias);
-  if (sent != required) {
+  // Inputs must match the signature's exactly (both maps are sorted by alias: compare
+  // them in place; the sets for the message are built only on a mismatch).
+  bool same_aliases = inputs.size() == sig.inputs.size();
+  auto b = sig.inputs.begin();
+  for (auto a = inputs.begin(); same_aliases && a != inputs.end(); ++a, ++b) {
+    same_aliases = a->first == b->first;
+  }
+  if (!same_aliases) {
+    std::set<std::string> sent, required;
+    for (const auto& [alias, t] : inputs) sent.insert(alias);
+    for (const auto& [alias, spec] : sig.inputs) required.insert(alias);
     std::set<std::string> extra, missing;
     for (const auto& s : sent) {
       if (!required.count(s)) extra.insert(s);
