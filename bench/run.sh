@@ -11,3 +11,6 @@ done
 if [[ -x "$build/bench/opencv_check" ]]; then
   "$build/bench/opencv_check" --testdata "$testdata" --tfmodel "$build/tfmodel"
 fi
+# Serving: REST (wrk) and gRPC (grpc_load) on half_plus_two vs a static nginx (bench/serve/).
+echo
+bash "$(dirname "$0")/serve/run.sh" "$build"

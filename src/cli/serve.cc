@@ -157,7 +157,8 @@ int ServeMain(int argc, char** argv) {
   add_int("tensorflow_inter_op_parallelism", &tf_inter, "ops run at once (0 = cores)");
   add_int("tensorflow_session_parallelism", &tf_session_parallelism,
           "sets both parallelism values (0 = cores)");
-  add_bool("enable_batching", &enable_batching, "request batching (not implemented: warning)");
+  add_bool("enable_batching", &enable_batching,
+           "batch concurrent requests (see --batching_parameters_file)");
   add_str("batching_parameters_file", &batching_parameters_file, "text BatchingParameters");
   add_bool("version", &show_version, "print the version and exit");
   add_bool("help", &show_help, "print this help");
@@ -252,11 +253,8 @@ int ServeMain(int argc, char** argv) {
     std::fprintf(stderr, "tfmodel serve: --batching_parameters_file requires --enable_batching\n");
     return 2;
   }
-  if (enable_batching) {
-    std::fprintf(stderr,
-                 "tfmodel serve: warning: --enable_batching is accepted but requests are run "
-                 "one by one (no server-side batching)\n");
-  }
+  o.enable_batching = enable_batching;
+  o.batching_parameters_file = batching_parameters_file;
   if (tf_session_parallelism > 0) {
     if (tf_intra == 0) tf_intra = tf_session_parallelism;
     if (tf_inter == 0) tf_inter = tf_session_parallelism;

@@ -1,6 +1,8 @@
-// A small HTTP/1.1 server (Boost.Beast): keep-alive, a fixed pool of worker threads,
-// a request-body limit (413), per-read timeouts for slow clients, graceful shutdown that
-// finishes in-flight requests.
+// A small HTTP/1.1 server (Boost.Beast parser over asio): keep-alive, a fixed pool of
+// threads each running its own event loop (a connection stays on one thread; the handler runs
+// inline on it), a request-body limit (413), a deadline watchdog (408 to clients too slow to
+// send their request, 504 when the handler overruns), graceful shutdown that finishes
+// in-flight requests.
 #ifndef TFMODEL_SERVING_HTTP_SERVER_H_
 #define TFMODEL_SERVING_HTTP_SERVER_H_
 
@@ -18,7 +20,9 @@ struct HttpServerOptions {
   std::string address = "0.0.0.0";
   int port = 0;  // 0 = pick a free port (see HttpServer::port())
   int num_threads = 4;
-  // A client that sends nothing for this long while a request is expected is dropped.
+  // Deadline (--rest_api_timeout_in_ms) for receiving a whole request (then 408, or a silent
+  // close when nothing was sent), for the handler (then 504 at the deadline; the handler's
+  // late answer is dropped and the connection closed) and for sending the answer. 0 = none.
   int64_t read_timeout_ms = 30000;
   // Larger request bodies get 413.
   uint64_t max_body_bytes = uint64_t{1} << 30;

@@ -1,5 +1,6 @@
 #include "serving/json_tensor.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -63,14 +64,39 @@ std::string JsonTypeName(const rapidjson::Value& v) {
   return "Unknown";
 }
 
-bool WriteFloat(JsonWriter* w, float v) {
-  const std::string s = FormatFloat(v);
-  return w->RawValue(s.data(), s.size(), rapidjson::kNumberType);
+// The same text as FormatFloat/FormatDouble (core/float_format.h: "%.6g" when that reads
+// back to the same value, else full precision; ".0" added to integral values; NaN and
+// +-Infinity tokens), without printf, strtod or a heap string: this runs for every
+// number of every response.
+template <typename T>
+bool WriteReal(JsonWriter* w, T v, int max_digits) {
+  if (std::isnan(v)) return w->RawValue("NaN", 3, rapidjson::kNumberType);
+  if (std::isinf(v)) {
+    return v > 0 ? w->RawValue("Infinity", 8, rapidjson::kNumberType)
+                 : w->RawValue("-Infinity", 9, rapidjson::kNumberType);
+  }
+  char buf[64];
+  // Formatted as a double like printf's %g of the promoted value.
+  const double d = static_cast<double>(v);
+  auto r = std::to_chars(buf, buf + sizeof(buf) - 3, d, std::chars_format::general, 6);
+  T back{};
+  const auto parsed = std::from_chars(buf, r.ptr, back);
+  if (parsed.ec != std::errc() || back != v) {
+    r = std::to_chars(buf, buf + sizeof(buf) - 3, d, std::chars_format::general, max_digits);
+  }
+  char* end = r.ptr;
+  bool has_point = false;
+  for (char* c = buf; c < end; ++c) {
+    if (*c == '.' || *c == 'e') has_point = true;
+  }
+  if (!has_point) {
+    *end++ = '.';
+    *end++ = '0';
+  }
+  return w->RawValue(buf, static_cast<size_t>(end - buf), rapidjson::kNumberType);
 }
-bool WriteDouble(JsonWriter* w, double v) {
-  const std::string s = FormatDouble(v);
-  return w->RawValue(s.data(), s.size(), rapidjson::kNumberType);
-}
+bool WriteFloat(JsonWriter* w, float v) { return WriteReal(w, v, 9); }
+bool WriteDouble(JsonWriter* w, double v) { return WriteReal(w, v, 17); }
 
 // A JSON value as text, for error messages (decimals written like responses).
 std::string JsonText(const rapidjson::Value& v) {
@@ -389,6 +415,8 @@ absl::Status CheckDepth(absl::string_view json) {
   return absl::OkStatus();
 }
 
+constexpr size_t kJsonPoolBytes = 16 * 1024;
+
 absl::Status ParseJson(absl::string_view json, rapidjson::Document* doc) {
   if (json.empty()) return absl::InvalidArgumentError("JSON Parse error: The document is empty");
   TFM_RETURN_IF_ERROR(CheckDepth(json));
@@ -590,7 +618,10 @@ absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGet
                                      JsonPredictRequest* request) {
   request->format = JsonPredictFormat::kInvalid;
   request->inputs.clear();
-  rapidjson::Document doc;
+  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
+  alignas(16) char pool[kJsonPoolBytes];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
+  rapidjson::Document doc(&allocator);
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, &request->signature_name));
   TFM_ASSIGN_OR_RETURN(InputDTypeMap dtypes, get_inputs(request->signature_name));
@@ -687,7 +718,10 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
 
 absl::Status ParseClassifyRegressRequestJson(absl::string_view json, std::string* signature_name,
                                              tensorflow::serving::Input* input) {
-  rapidjson::Document doc;
+  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
+  alignas(16) char pool[kJsonPoolBytes];
+  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
+  rapidjson::Document doc(&allocator);
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, signature_name));
   input->Clear();

@@ -17,12 +17,13 @@ void Metrics::RecordRequest(const std::string& model, const std::string& api,
                             int64_t latency_us) {
   absl::MutexLock l(&mu_);
   ++request_count_[{model, status}];
-  Histogram& h = latency_[{model, api, entrypoint}];
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (latency_us <= kBuckets[i]) ++h.counts[i];
-  }
-  ++h.count;
-  h.sum += static_cast<double>(latency_us);
+  latency_[{model, api, entrypoint}].Add(kBuckets, static_cast<double>(latency_us));
+}
+
+void Metrics::RecordBatch(const std::string& model, int64_t processed_size, int64_t padding_size) {
+  absl::MutexLock l(&mu_);
+  batch_size_[model].Add(kBatchBuckets, static_cast<double>(processed_size));
+  padding_size_[model].Add(kBatchBuckets, static_cast<double>(padding_size));
 }
 
 void Metrics::RecordLoad(const std::string& model_path, bool ok, int64_t latency_us) {
@@ -64,6 +65,22 @@ std::string Metrics::PrometheusText() const {
     absl::StrAppend(&out, ":tensorflow:cc:saved_model:load_latency{model_path=\"", Escape(k),
                     "\"} ", v, "\n");
   }
+  auto batch_histograms = [&](const char* name, const std::map<std::string, Histogram>& m) {
+    if (m.empty()) return;
+    absl::StrAppend(&out, "# TYPE ", name, " histogram\n");
+    for (const auto& [model, h] : m) {
+      const std::string labels = absl::StrCat("model_name=\"", Escape(model), "\"");
+      for (size_t i = 0; i < kBatchBuckets.size(); ++i) {
+        absl::StrAppend(&out, name, "_bucket{", labels, ",le=\"", kBatchBuckets[i], "\"} ",
+                        h.counts[i], "\n");
+      }
+      absl::StrAppend(&out, name, "_bucket{", labels, ",le=\"+Inf\"} ", h.count, "\n");
+      absl::StrAppend(&out, name, "_sum{", labels, "} ", h.sum, "\n");
+      absl::StrAppend(&out, name, "_count{", labels, "} ", h.count, "\n");
+    }
+  };
+  batch_histograms(":tensorflow:serving:batching_session:processed_batch_size", batch_size_);
+  batch_histograms(":tensorflow:serving:batching_session:padding_size", padding_size_);
   return out;
 }
 

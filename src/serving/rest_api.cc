@@ -1,7 +1,6 @@
 #include "serving/rest_api.h"
 
 #include <optional>
-#include <regex>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -17,21 +16,94 @@
 namespace tfmodel::serving {
 namespace {
 
-const std::regex& DispatchRegex() {
-  static const std::regex re("/v1/.*", std::regex::icase | std::regex::ECMAScript);
-  return re;
+// The REST paths, matched by hand (no regex on the request path) with the same grammar
+// as TF Serving's patterns; literal parts are case-insensitive:
+//   POST /v1/models/NAME[/versions/DIGITS|/labels/LABEL]:(classify|regress|predict)
+//   GET  /v1/models[/NAME][/versions/DIGITS|/labels/LABEL][/metadata]
+// NAME and LABEL are non-empty and contain neither '/' nor ':'.
+struct RestPath {
+  absl::string_view name, version, label, verb;
+  bool metadata = false;
+};
+
+bool ConsumeLiteral(absl::string_view* s, absl::string_view lit) {
+  if (s->size() < lit.size() || !absl::EqualsIgnoreCase(s->substr(0, lit.size()), lit)) {
+    return false;
+  }
+  s->remove_prefix(lit.size());
+  return true;
 }
-const std::regex& PostRegex() {
-  static const std::regex re(
-      R"(/v1/models/([^/:]+)(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?:(classify|regress|predict))",
-      std::regex::icase | std::regex::ECMAScript);
-  return re;
+
+absl::string_view ConsumeSegment(absl::string_view* s) {
+  size_t n = 0;
+  while (n < s->size() && (*s)[n] != '/' && (*s)[n] != ':') ++n;
+  absl::string_view seg = s->substr(0, n);
+  s->remove_prefix(n);
+  return seg;
 }
-const std::regex& GetRegex() {
-  static const std::regex re(
-      R"(/v1/models(?:/([^/:]+))?(?:(?:/versions/(\d+))|(?:/labels/([^/:]+)))?(?:/(metadata))?)",
-      std::regex::icase | std::regex::ECMAScript);
-  return re;
+
+// The optional "/versions/N" or "/labels/L" part.
+void ConsumeVersionOrLabel(absl::string_view* s, RestPath* p) {
+  absl::string_view t = *s;
+  if (ConsumeLiteral(&t, "/versions/")) {
+    size_t n = 0;
+    while (n < t.size() && absl::ascii_isdigit(static_cast<unsigned char>(t[n]))) ++n;
+    if (n > 0) {
+      p->version = t.substr(0, n);
+      t.remove_prefix(n);
+      *s = t;
+    }
+    return;
+  }
+  t = *s;
+  if (ConsumeLiteral(&t, "/labels/")) {
+    absl::string_view label = ConsumeSegment(&t);
+    if (!label.empty()) {
+      p->label = label;
+      *s = t;
+    }
+  }
+}
+
+bool MatchPostPath(absl::string_view s, RestPath* p) {
+  if (!ConsumeLiteral(&s, "/v1/models/")) return false;
+  p->name = ConsumeSegment(&s);
+  if (p->name.empty()) return false;
+  ConsumeVersionOrLabel(&s, p);
+  if (!ConsumeLiteral(&s, ":")) return false;
+  for (absl::string_view verb : {"classify", "regress", "predict"}) {
+    if (absl::EqualsIgnoreCase(s, verb)) {
+      p->verb = verb;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool MatchGetRest(absl::string_view s, RestPath* p) {
+  ConsumeVersionOrLabel(&s, p);
+  if (s.empty()) return true;
+  if (absl::EqualsIgnoreCase(s, "/metadata")) {
+    p->metadata = true;
+    return true;
+  }
+  return false;
+}
+
+bool MatchGetPath(absl::string_view s, RestPath* p) {
+  if (!ConsumeLiteral(&s, "/v1/models")) return false;
+  // With a model name first, then (as a regex would backtrack) without one.
+  absl::string_view t = s;
+  RestPath with_name;
+  if (ConsumeLiteral(&t, "/")) {
+    with_name.name = ConsumeSegment(&t);
+    if (!with_name.name.empty() && MatchGetRest(t, &with_name)) {
+      *p = with_name;
+      return true;
+    }
+  }
+  *p = RestPath();
+  return MatchGetRest(s, p);
 }
 
 int HexValue(char c) {
@@ -67,8 +139,6 @@ absl::Status ToJson(const google::protobuf::Message& m, std::string* out) {
   }
   return absl::OkStatus();
 }
-
-std::string Lower(std::string s) { return absl::AsciiStrToLower(s); }
 
 }  // namespace
 
@@ -113,11 +183,11 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
   output->clear();
   absl::Status status =
       absl::InvalidArgumentError(absl::StrCat("Malformed request: ", method, " ", path));
-  std::smatch m;
+  RestPath m;
   tensorflow::serving::ModelSpec spec;
-  auto fill_spec = [&](const std::string& name, const std::string& version,
-                       const std::string& label) -> absl::Status {
-    *model_name = UrlUnescape(name);
+  auto fill_spec = [&](absl::string_view name, absl::string_view version,
+                       absl::string_view label) -> absl::Status {
+    *model_name = UrlUnescape(std::string(name));
     spec.set_name(*model_name);
     if (!version.empty()) {
       int64_t v;
@@ -126,13 +196,13 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
       }
       spec.mutable_version()->set_value(v);
     }
-    if (!label.empty()) spec.set_version_label(UrlUnescape(label));
+    if (!label.empty()) spec.set_version_label(UrlUnescape(std::string(label)));
     return absl::OkStatus();
   };
-  if (method == "POST" && std::regex_match(path, m, PostRegex())) {
-    const std::string verb = Lower(m[4].str());
+  if (method == "POST" && MatchPostPath(path, &m)) {
+    const std::string verb(m.verb);
     *api = verb;
-    status = fill_spec(m[1].str(), m[2].str(), m[3].str());
+    status = fill_spec(m.name, m.version, m.label);
     if (status.ok()) {
       if (verb == "predict") {
         status = Predict(spec, body, output);
@@ -140,10 +210,10 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
         status = ClassifyOrRegress(verb == "classify", spec, body, output);
       }
     }
-  } else if (method == "GET" && std::regex_match(path, m, GetRegex())) {
-    const bool metadata = m[4].matched;
+  } else if (method == "GET" && MatchGetPath(path, &m)) {
+    const bool metadata = m.metadata;
     *api = metadata ? "get_model_metadata" : "get_model_status";
-    status = fill_spec(m[1].str(), m[2].str(), m[3].str());
+    status = fill_spec(m.name, m.version, m.label);
     if (status.ok()) {
       if (model_name->empty()) {
         status = absl::InvalidArgumentError("Missing model name in request.");
@@ -247,8 +317,8 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
     for (const auto& [k, v] : request.headers) {
       if (absl::EqualsIgnoreCase(k, "Origin")) origin = v;
     }
-    static const std::regex origin_re("https?://.*", std::regex::icase);
-    if (std::regex_match(origin, origin_re)) {
+    absl::string_view o = origin;
+    if (ConsumeLiteral(&o, "http://") || ConsumeLiteral(&o, "https://")) {
       response.status = 204;
     } else {
       response.status = 400;
@@ -272,7 +342,7 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
     add_cors();
     return response;
   }
-  if (!std::regex_match(path, DispatchRegex())) {
+  if (path.size() < 4 || !absl::EqualsIgnoreCase(absl::string_view(path).substr(0, 4), "/v1/")) {
     response.status = 404;
     response.headers.emplace_back("Content-Type", "text/plain");
     response.body = "Not Found";

@@ -54,7 +54,24 @@ absl::StatusOr<Tensor> InputToExampleTensor(const Input& input) {
 
 Servable::Servable(std::string name, int64_t version, std::shared_ptr<runtime::Model> model,
                    ServableOptions options)
-    : name_(std::move(name)), version_(version), model_(std::move(model)), options_(options) {}
+    : name_(std::move(name)), version_(version), model_(std::move(model)), options_(options) {
+  if (options_.batch_scheduler) {
+    batching_ = std::make_unique<BatchingRunner>(options_.batch_scheduler, name_);
+  }
+}
+
+absl::StatusOr<std::map<std::string, Tensor>> Servable::RunSignature(
+    const std::string& key, const std::map<std::string, Tensor>& inputs,
+    const std::vector<std::string>& outputs) const {
+  if (!batching_) return model_->RunSignature(key, inputs, outputs);
+  // One queue per signature and output list (TF Serving's TensorSignature).
+  std::string queue_key = key;
+  for (const auto& o : outputs) absl::StrAppend(&queue_key, "\x1e", o);
+  runtime::Model* model = model_.get();
+  return batching_->Run(queue_key, inputs, [model, key, outputs](const TensorMap& merged) {
+    return model->RunSignature(key, merged, outputs);
+  });
+}
 
 absl::StatusOr<const runtime::Signature*> Servable::FindSignature(const std::string& name) const {
   const std::string key = Key(name);
@@ -90,11 +107,17 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
                      kPredictMethodName, ", ", kClassifyMethodName, ", ", kRegressMethodName,
                      "}. Was: ", sig.method_name));
   }
-  // Inputs must match the signature's exactly.
-  std::set<std::string> sent, required;
-  for (const auto& [alias, t] : inputs) sent.insert(alias);
-  for (const auto& [alias, spec] : sig.inputs) required.insert(alias);
-  if (sent != required) {
+  // Inputs must match the signature's exactly (both maps are sorted by alias: compare
+  // them in place; the sets for the message are built only on a mismatch).
+  bool same_aliases = inputs.size() == sig.inputs.size();
+  auto b = sig.inputs.begin();
+  for (auto a = inputs.begin(); same_aliases && a != inputs.end(); ++a, ++b) {
+    same_aliases = a->first == b->first;
+  }
+  if (!same_aliases) {
+    std::set<std::string> sent, required;
+    for (const auto& [alias, t] : inputs) sent.insert(alias);
+    for (const auto& [alias, spec] : sig.inputs) required.insert(alias);
     std::set<std::string> extra, missing;
     for (const auto& s : sent) {
       if (!required.count(s)) extra.insert(s);
@@ -128,7 +151,7 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
                        DTypeName(spec.dtype), " but ", DTypeName(t.dtype()), " is provided"));
     }
   }
-  return model_->RunSignature(key, inputs, output_filter);
+  return RunSignature(key, inputs, output_filter);
 }
 
 absl::Status Servable::Predict(const tensorflow::serving::PredictRequest& request,
@@ -158,7 +181,7 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunExamples(
   TFM_ASSIGN_OR_RETURN(Tensor examples, InputToExampleTensor(input));
   *num_examples = examples.dim(0);
   const std::string input_alias = sig.inputs.begin()->first;
-  return model_->RunSignature(sig.key, {{input_alias, examples}}, outputs);
+  return RunSignature(sig.key, {{input_alias, examples}}, outputs);
 }
 
 absl::Status Servable::Classify(const std::string& signature_name, const Input& input,

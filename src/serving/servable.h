@@ -14,6 +14,7 @@
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
 #include "runtime/model.h"
+#include "serving/batching.h"
 #include "tensorflow_serving/apis/classification.pb.h"
 #include "tensorflow_serving/apis/get_model_metadata.pb.h"
 #include "tensorflow_serving/apis/inference.pb.h"
@@ -33,6 +34,9 @@ struct ServableOptions {
   bool check_method_name = false;
   // --enable_serialization_as_tensor_content.
   bool tensor_content_outputs = false;
+  // --enable_batching: Predict, Classify, Regress (and MultiInference) runs are batched
+  // across concurrent requests by this scheduler (owned by the server). Null = unbatched.
+  BatchScheduler* batch_scheduler = nullptr;
 };
 
 class Servable {
@@ -69,6 +73,10 @@ class Servable {
   void FillModelSpec(const std::string& signature_name, tensorflow::serving::ModelSpec* spec) const;
 
  private:
+  // Every signature run goes through here: batched when a scheduler is set.
+  absl::StatusOr<std::map<std::string, Tensor>> RunSignature(
+      const std::string& key, const std::map<std::string, Tensor>& inputs,
+      const std::vector<std::string>& outputs) const;
   absl::StatusOr<std::map<std::string, Tensor>> RunExamples(const runtime::Signature& sig,
                                                             const tensorflow::serving::Input& input,
                                                             const std::vector<std::string>& outputs,
@@ -78,6 +86,7 @@ class Servable {
   int64_t version_;
   std::shared_ptr<runtime::Model> model_;
   ServableOptions options_;
+  std::unique_ptr<BatchingRunner> batching_;
 };
 
 // Serialized tf.Examples of an Input as a DT_STRING [N] tensor (context merged into each

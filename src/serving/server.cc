@@ -106,6 +106,33 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
 
   ManagerOptions mo = options_.manager;
   mo.metrics = &metrics_;
+  if (!options_.batching_parameters_file.empty() && !options_.enable_batching) {
+    return absl::InvalidArgumentError(
+        "--batching_parameters_file requires --enable_batching to be true");
+  }
+  if (options_.enable_batching) {
+    tensorflow::serving::BatchingParameters params;
+    if (!options_.batching_parameters_file.empty()) {
+      TFM_RETURN_IF_ERROR(ReadTextProto(options_.batching_parameters_file,
+                                        "tensorflow.serving.BatchingParameters", &params));
+    }
+    auto bo = BatchingOptionsFromProto(params);
+    if (!bo.ok()) {
+      return Annotate(bo.status(), absl::StrCat("batching parameters ",
+                                                options_.batching_parameters_file.empty()
+                                                    ? std::string("(defaults)")
+                                                    : options_.batching_parameters_file));
+    }
+    TFM_ASSIGN_OR_RETURN(batch_scheduler_, BatchScheduler::Create(*bo, &metrics_));
+    mo.servable_options.batch_scheduler = batch_scheduler_.get();
+    std::fprintf(stderr,
+                 "Batching enabled: max_batch_size=%lld batch_timeout_micros=%lld "
+                 "max_enqueued_batches=%lld num_batch_threads=%lld\n",
+                 static_cast<long long>(bo->max_batch_size),
+                 static_cast<long long>(bo->batch_timeout_micros),
+                 static_cast<long long>(bo->max_enqueued_batches),
+                 static_cast<long long>(bo->num_batch_threads));
+  }
   manager_ = std::make_unique<ServableManager>(mo);
   TFM_RETURN_IF_ERROR(ReloadConfig(config));
   manager_->StartPolling();

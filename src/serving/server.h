@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/grpcpp.h"
+#include "serving/batching.h"
 #include "serving/grpc_service.h"
 #include "serving/http_server.h"
 #include "serving/manager.h"
@@ -35,6 +36,10 @@ struct ServerOptions {
   int64_t model_config_file_poll_wait_seconds = 0;
   std::string ssl_config_file;
   std::string monitoring_config_file;
+  // --enable_batching / --batching_parameters_file (text BatchingParameters; empty = the
+  // scheduler defaults).
+  bool enable_batching = false;
+  std::string batching_parameters_file;
   ManagerOptions manager;
 };
 
@@ -60,6 +65,8 @@ class Server {
 
   ServerOptions options_;
   Metrics metrics_;
+  // Outlives the manager (servables hold queues in it).
+  std::unique_ptr<BatchScheduler> batch_scheduler_;
   std::unique_ptr<ServableManager> manager_;
   std::unique_ptr<RestApiHandler> rest_;
   std::unique_ptr<HttpServer> http_;

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "core/file_util.h"
@@ -552,6 +554,494 @@ TEST(ServeE2E, OversizedBodyMetricsAndCors) {
   EXPECT_EQ(r.status, 200);
   EXPECT_THAT(r.body, HasSubstr("# TYPE"));
   EXPECT_THAT(r.body, HasSubstr("model_name=\"default\""));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+TEST(ServeE2E, BatchingConcurrentClientsGetTheirOwnAnswers) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string params = WriteConfig(
+      "max_batch_size { value: 8 } batch_timeout_micros { value: 5000 } "
+      "max_enqueued_batches { value: 100 } num_batch_threads { value: 1 } "
+      "allowed_batch_sizes: 2 allowed_batch_sizes: 4 allowed_batch_sizes: 8");
+  ServerProcess p;
+  ASSERT_TRUE(
+      p.Start({"--model_base_path=" + HalfPlusTwo(), "--enable_batching",
+               "--batching_parameters_file=" + params,
+               "--monitoring_config_file=" + testing::Testdata("tf_serving/monitoring_config.txt")},
+              "/v1/models/default"))
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.Log(), HasSubstr("Batching enabled: max_batch_size=8 batch_timeout_micros=5000"));
+  constexpr int kClients = 8, kRequests = 15;
+  std::atomic<int> ok{0};
+  std::vector<std::string> errors(kClients);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+      for (int i = 0; i < kRequests; ++i) {
+        // Distinct values (and 1 or 2 rows) per request, REST, gRPC and regress mixed.
+        const float x = static_cast<float>(c * 100 + i) + 0.25f;
+        const int kind = (c + i) % 3;
+        if (kind == 0) {
+          auto r = Http(p.rest_port, "POST", "/v1/models/default:predict",
+                        absl::StrCat(R"({"instances": [)", x, ", ", x + 1, "]}"));
+          if (r.status == 200 && JsonEq(r.body, absl::StrCat(R"({"predictions": [)", 0.5 * x + 2,
+                                                             ", ", 0.5 * (x + 1) + 2, "]}"))) {
+            ++ok;
+          } else {
+            errors[c] = r.body;
+          }
+        } else if (kind == 1) {
+          tensorflow::serving::PredictRequest req;
+          req.mutable_model_spec()->set_name("default");
+          auto& t = (*req.mutable_inputs())["x"];
+          t.set_dtype(tensorflow::DT_FLOAT);
+          t.mutable_tensor_shape()->add_dim()->set_size(1);
+          t.add_float_val(x);
+          tensorflow::serving::PredictResponse resp;
+          grpc::ClientContext ctx;
+          grpc::Status s = stub->Predict(&ctx, req, &resp);
+          if (s.ok() && resp.outputs().count("y") && resp.outputs().at("y").float_val_size() == 1 &&
+              resp.outputs().at("y").float_val(0) == 0.5f * x + 2) {
+            ++ok;
+          } else {
+            errors[c] = s.error_message() + resp.DebugString();
+          }
+        } else {
+          auto r = Http(p.rest_port, "POST", "/v1/models/default:regress",
+                        absl::StrCat(R"({"signature_name": "regress_x_to_y", "examples": [{"x": )",
+                                     x, "}]}"));
+          if (r.status == 200 &&
+              JsonEq(r.body, absl::StrCat(R"({"results": [)", 0.5 * x + 2, "]}"))) {
+            ++ok;
+          } else {
+            errors[c] = r.body;
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), kClients * kRequests);
+  for (const auto& e : errors) EXPECT_EQ(e, "");
+  auto m = Http(p.rest_port, "GET", "/monitoring/prometheus/metrics");
+  EXPECT_THAT(m.body, HasSubstr(":tensorflow:serving:batching_session:processed_batch_size_count{"
+                                "model_name=\"default\"}"));
+  // Requests were merged: fewer batches than requests (8 clients, 5 ms batch timeout).
+  const std::string key =
+      ":tensorflow:serving:batching_session:processed_batch_size_count{model_name=\"default\"} ";
+  const size_t at = m.body.find(key);
+  ASSERT_NE(at, std::string::npos) << m.body;
+  const int batches = std::atoi(m.body.c_str() + at + key.size());
+  EXPECT_GT(batches, 0);
+  EXPECT_LT(batches, kClients * kRequests);
+  // A scalar input cannot be batched (TF Serving's message).
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"inputs": 1.0})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("input tensors must have at least one dimension"));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, BatchingFlagErrors) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  EXPECT_FALSE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--enable_batching",
+                        "--batching_parameters_file=" +
+                            WriteConfig("max_batch_size { value: 4 } allowed_batch_sizes: 2")},
+                       "/v1/models/default"));
+  EXPECT_NE(WEXITSTATUS(p.exit_status), 0);
+  EXPECT_THAT(p.Log(), HasSubstr("Last entry in allowed_batch_sizes must match max_batch_size"));
+  ServerProcess q;
+  EXPECT_FALSE(q.Start({"--model_base_path=" + HalfPlusTwo(),
+                        "--batching_parameters_file=" + WriteConfig("max_batch_size { value: 4 }")},
+                       "/v1/models/default"));
+  EXPECT_THAT(q.Log(), HasSubstr("--batching_parameters_file requires --enable_batching"));
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+void SendAll(int fd, const std::string& s) {
+  size_t sent = 0;
+  while (sent < s.size()) {
+    ssize_t n = send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Reads until the peer closes or `timeout_ms` passes; *closed tells which.
+std::string RecvUntilClosed(int fd, int timeout_ms, bool* closed) {
+  std::string out;
+  *closed = false;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
+TEST(ServeE2E, RestTimeoutAnswers504WhileWorkIsStillRunning) {
+  TFM_REQUIRE_TESTDATA();
+  // A 3 s batch timeout keeps a lone request waiting well past the 500 ms REST deadline.
+  const std::string params = WriteConfig(
+      "max_batch_size { value: 100 } batch_timeout_micros { value: 3000000 } "
+      "num_batch_threads { value: 1 }");
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--enable_batching",
+                       "--batching_parameters_file=" + params, "--rest_api_timeout_in_ms=500"},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  auto start = std::chrono::steady_clock::now();
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0]})");
+  const double took = SecondsSince(start);
+  EXPECT_EQ(r.status, 504) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("\"error\""));
+  EXPECT_THAT(r.body, HasSubstr("Request did not finish within --rest_api_timeout_in_ms=500 ms"));
+  EXPECT_GE(took, 0.45);
+  EXPECT_LT(took, 2.0) << "the 504 must come at the deadline, not when the work ends";
+  // The server keeps serving: status over REST, and the same predict over gRPC (no REST
+  // deadline there) finishes after the batch timeout with the right answer.
+  r = Http(p.rest_port, "GET", "/v1/models/default");
+  EXPECT_EQ(r.status, 200);
+  auto stub = p.GrpcStub<tensorflow::serving::PredictionService>();
+  tensorflow::serving::PredictRequest req;
+  req.mutable_model_spec()->set_name("default");
+  auto& x = (*req.mutable_inputs())["x"];
+  x.set_dtype(tensorflow::DT_FLOAT);
+  x.mutable_tensor_shape()->add_dim()->set_size(1);
+  x.add_float_val(4.0f);
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Predict(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.outputs().at("y").float_val(0), 4.0f);
+
+  // A client that disconnects while its request waits: the server drops the late answer.
+  int fd = ConnectLoopback(p.rest_port);
+  ASSERT_GE(fd, 0);
+  const std::string body = R"({"instances": [1.0]})";
+  SendAll(fd, absl::StrCat("POST /v1/models/default:predict HTTP/1.1\r\nHost: x\r\n",
+                           "Content-Length: ", body.size(), "\r\n\r\n", body));
+  close(fd);
+  EXPECT_EQ(Http(p.rest_port, "GET", "/health").body, "healthy");
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, SlowAndDisconnectingClients) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--rest_api_timeout_in_ms=500"},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  // Headers and part of the body, then nothing: 408 with a JSON error, connection closed.
+  int fd = ConnectLoopback(p.rest_port);
+  ASSERT_GE(fd, 0);
+  auto start = std::chrono::steady_clock::now();
+  SendAll(fd,
+          "POST /v1/models/default:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{");
+  bool closed = false;
+  std::string got = RecvUntilClosed(fd, 5000, &closed);
+  close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_LT(SecondsSince(start), 3.0);
+  EXPECT_THAT(got, HasSubstr("HTTP/1.1 408"));
+  EXPECT_THAT(got, HasSubstr("Request not received within --rest_api_timeout_in_ms=500 ms"));
+
+  // A client trickling its headers one byte at a time gets the same.
+  fd = ConnectLoopback(p.rest_port);
+  ASSERT_GE(fd, 0);
+  const std::string head = "GET /v1/models/default HTTP/1.1\r\nHost: x\r\n";
+  for (size_t i = 0; i < head.size() && i < 12; ++i) {
+    SendAll(fd, head.substr(i, 1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  got = RecvUntilClosed(fd, 5000, &closed);
+  close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_THAT(got, HasSubstr("HTTP/1.1 408"));
+
+  // An idle connection is closed without an answer.
+  fd = ConnectLoopback(p.rest_port);
+  ASSERT_GE(fd, 0);
+  got = RecvUntilClosed(fd, 5000, &closed);
+  close(fd);
+  EXPECT_TRUE(closed);
+  EXPECT_EQ(got, "");
+
+  // Disconnecting mid-body, or right after sending a whole request.
+  fd = ConnectLoopback(p.rest_port);
+  SendAll(fd,
+          "POST /v1/models/default:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n"
+          R"({"instances": [1.)");
+  close(fd);
+  fd = ConnectLoopback(p.rest_port);
+  SendAll(fd,
+          "POST /v1/models/default:predict HTTP/1.1\r\nHost: x\r\nContent-Length: 20\r\n\r\n"
+          R"({"instances": [1.0]})");
+  close(fd);
+
+  // Keep-alive: two requests on one connection, then the server still serves others.
+  fd = ConnectLoopback(p.rest_port);
+  const std::string body = R"({"instances": [2.0]})";
+  const std::string req = absl::StrCat("POST /v1/models/default:predict HTTP/1.1\r\nHost: x\r\n",
+                                       "Content-Length: ", body.size(), "\r\n\r\n", body);
+  SendAll(fd, req + req);
+  got = RecvUntilClosed(fd, 1500, &closed);  // closed once idle for 500 ms
+  close(fd);
+  size_t first = got.find("HTTP/1.1 200 OK");
+  ASSERT_NE(first, std::string::npos) << got;
+  EXPECT_NE(got.find("HTTP/1.1 200 OK", first + 1), std::string::npos) << got;
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", body);
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+tensorflow::serving::PredictRequest HalfPlusTwoRequest(float value) {
+  tensorflow::serving::PredictRequest req;
+  req.mutable_model_spec()->set_name("default");
+  auto& x = (*req.mutable_inputs())["x"];
+  x.set_dtype(tensorflow::DT_FLOAT);
+  x.mutable_tensor_shape()->add_dim()->set_size(1);
+  x.add_float_val(value);
+  return req;
+}
+
+TEST(ServeE2E, GrpcOverTlsAndUnixSocket) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string dir = JoinPath(testing::TempDir(), absl::StrCat("tls_", getpid()));
+  fs::create_directories(dir);
+  const std::string key = JoinPath(dir, "key.pem"), cert = JoinPath(dir, "cert.pem");
+  const std::string cmd = absl::StrCat(
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost "
+      "-addext subjectAltName=DNS:localhost -keyout ",
+      key, " -out ", cert, " >/dev/null 2>&1");
+  if (std::system(cmd.c_str()) != 0) GTEST_SKIP() << "openssl CLI not available";
+  auto key_pem = ReadFileToString(key);
+  auto cert_pem = ReadFileToString(cert);
+  ASSERT_TRUE(key_pem.ok() && cert_pem.ok());
+  const std::string ssl_config =
+      WriteConfig(absl::StrCat("server_key: \"", absl::CEscape(*key_pem), "\"\nserver_cert: \"",
+                               absl::CEscape(*cert_pem), "\"\nclient_verify: false\n"));
+  const std::string socket_path = JoinPath(dir, "grpc.sock");
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--ssl_config_file=" + ssl_config,
+                       "--grpc_socket_path=" + socket_path},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.Log(), HasSubstr("Running gRPC ModelServer at UNIX socket " + socket_path));
+
+  grpc::SslCredentialsOptions so;
+  so.pem_root_certs = *cert_pem;
+  auto tls = tensorflow::serving::PredictionService::NewStub(
+      grpc::CreateChannel(absl::StrCat("localhost:", p.grpc_port), grpc::SslCredentials(so)));
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  grpc::Status s = tls->Predict(&ctx, HalfPlusTwoRequest(2.0f), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.outputs().at("y").float_val(0), 3.0f);
+
+  // A plaintext client cannot talk to the TLS port.
+  auto plain = p.GrpcStub<tensorflow::serving::PredictionService>();
+  grpc::ClientContext pctx;
+  pctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  s = plain->Predict(&pctx, HalfPlusTwoRequest(2.0f), &resp);
+  EXPECT_FALSE(s.ok());
+
+  // The UNIX socket (same credentials as the TCP port, like TF Serving).
+  grpc::SslCredentialsOptions uso;
+  uso.pem_root_certs = *cert_pem;
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  auto unix_stub = tensorflow::serving::PredictionService::NewStub(
+      grpc::CreateCustomChannel("unix:" + socket_path, grpc::SslCredentials(uso), args));
+  tensorflow::serving::PredictResponse uresp;
+  grpc::ClientContext uctx;
+  uctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  s = unix_stub->Predict(&uctx, HalfPlusTwoRequest(5.0f), &uresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(uresp.outputs().at("y").float_val(0), 4.5f);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, GrpcUnixSocketPlaintextAndClassifyRegressEqualRest) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string socket_path =
+      JoinPath(testing::TempDir(), absl::StrCat("grpc_", getpid(), ".sock"));
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo(), "--grpc_socket_path=" + socket_path},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  auto stub = tensorflow::serving::PredictionService::NewStub(
+      grpc::CreateChannel("unix:" + socket_path, grpc::InsecureChannelCredentials()));
+  tensorflow::serving::PredictResponse resp;
+  grpc::ClientContext ctx;
+  grpc::Status s = stub->Predict(&ctx, HalfPlusTwoRequest(1.0f), &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(resp.outputs().at("y").float_val(0), 2.5f);
+
+  // Classify and Regress over gRPC give REST's numbers, example by example.
+  const std::vector<float> xs = {0.5f, 2.5f, -3.25f};  // not integral: JSON ints are int64
+  tensorflow::serving::Input input;
+  std::string examples_json;
+  for (float x : xs) {
+    (*input.mutable_example_list()->add_examples()->mutable_features()->mutable_feature())["x"]
+        .mutable_float_list()
+        ->add_value(x);
+    absl::StrAppend(&examples_json, examples_json.empty() ? "" : ", ", R"({"x": )", x, "}");
+  }
+  tensorflow::serving::RegressionRequest rreq;
+  rreq.mutable_model_spec()->set_name("default");
+  rreq.mutable_model_spec()->set_signature_name("regress_x_to_y");
+  *rreq.mutable_input() = input;
+  tensorflow::serving::RegressionResponse rresp;
+  grpc::ClientContext rctx;
+  s = stub->Regress(&rctx, rreq, &rresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  auto rest = Http(
+      p.rest_port, "POST", "/v1/models/default:regress",
+      absl::StrCat(R"({"signature_name": "regress_x_to_y", "examples": [)", examples_json, "]}"));
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  rapidjson::Document d;
+  d.Parse(rest.body.c_str());
+  ASSERT_TRUE(d.IsObject() && d["results"].IsArray()) << rest.body;
+  ASSERT_EQ(rresp.result().regressions_size(), 3);
+  ASSERT_EQ(d["results"].Size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rresp.result().regressions(i).value(), d["results"][i].GetFloat()) << i;
+    EXPECT_EQ(rresp.result().regressions(i).value(), 0.5f * xs[i] + 2) << i;
+  }
+  EXPECT_EQ(rresp.model_spec().signature_name(), "regress_x_to_y");
+
+  tensorflow::serving::ClassificationRequest creq;
+  creq.mutable_model_spec()->set_name("default");
+  creq.mutable_model_spec()->set_signature_name("classify_x_to_y");
+  *creq.mutable_input() = input;
+  tensorflow::serving::ClassificationResponse cresp;
+  grpc::ClientContext cctx;
+  s = stub->Classify(&cctx, creq, &cresp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  rest = Http(
+      p.rest_port, "POST", "/v1/models/default:classify",
+      absl::StrCat(R"({"signature_name": "classify_x_to_y", "examples": [)", examples_json, "]}"));
+  ASSERT_EQ(rest.status, 200) << rest.body;
+  d.Parse(rest.body.c_str());
+  ASSERT_TRUE(d.IsObject() && d["results"].IsArray()) << rest.body;
+  ASSERT_EQ(cresp.result().classifications_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    const auto& cls = cresp.result().classifications(i).classes(0);
+    // REST: [[label, score]] per example.
+    EXPECT_EQ(cls.label(), d["results"][i][0][0].GetString()) << i;
+    EXPECT_EQ(cls.score(), d["results"][i][0][1].GetFloat()) << i;
+    EXPECT_EQ(cls.score(), 0.5f * xs[i] + 2) << i;
+  }
+  // Errors are the same too: an unknown signature.
+  rreq.mutable_model_spec()->set_signature_name("nope");
+  grpc::ClientContext ectx;
+  s = stub->Regress(&ectx, rreq, &rresp);
+  rest = Http(p.rest_port, "POST", "/v1/models/default:regress",
+              absl::StrCat(R"({"signature_name": "nope", "examples": [)", examples_json, "]}"));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(rest.status, 400);
+  EXPECT_THAT(rest.body, HasSubstr(s.error_message()));
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+TEST(ServeE2E, ModelConfigFileIsPolledModelsAddedAndRemoved) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string three = testing::Testdata("tf_serving/saved_model_half_plus_three");
+  auto config = [&](bool with_a, bool with_b) {
+    std::string text = "model_config_list {\n";
+    if (with_a) {
+      absl::StrAppend(&text, "  config { name: 'a' base_path: '", HalfPlusTwo(),
+                      "' model_platform: 'tensorflow' }\n");
+    }
+    if (with_b) {
+      absl::StrAppend(&text, "  config { name: 'b' base_path: '", three,
+                      "' model_platform: 'tensorflow' }\n");
+    }
+    return text + "}\n";
+  };
+  const std::string path = WriteConfig(config(true, false));
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_config_file=" + path, "--model_config_file_poll_wait_seconds=1"},
+                      "/v1/models/a"))
+      << p.ready_status << p.Log();
+  EXPECT_EQ(Http(p.rest_port, "GET", "/v1/models/b").status, 404);
+  auto wait_status = [&](const std::string& model, int want) {
+    for (int i = 0; i < 100; ++i) {
+      auto r = Http(p.rest_port, "GET", "/v1/models/" + model);
+      if (r.status == want && (want != 200 || r.body.find("AVAILABLE") != std::string::npos)) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  };
+  // Add b.
+  ASSERT_TRUE(WriteStringToFile(path + ".tmp", config(true, true)).ok());
+  fs::rename(path + ".tmp", path);
+  EXPECT_TRUE(wait_status("b", 200)) << p.Log();
+  auto r = Http(p.rest_port, "POST", "/v1/models/b:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/a:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
+  // Remove a.
+  ASSERT_TRUE(WriteStringToFile(path + ".tmp", config(false, true)).ok());
+  fs::rename(path + ".tmp", path);
+  EXPECT_TRUE(wait_status("a", 404)) << p.Log();
+  r = Http(p.rest_port, "POST", "/v1/models/a:predict", R"({"instances": [2.0]})");
+  EXPECT_EQ(r.status, 404);
+  r = Http(p.rest_port, "POST", "/v1/models/b:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
+  // A broken edit is reported and the served models stay.
+  ASSERT_TRUE(WriteStringToFile(path + ".tmp", "model_config_list { config { name: ").ok());
+  fs::rename(path + ".tmp", path);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_THAT(p.Log(), HasSubstr("keeping the previous config"));
+  r = Http(p.rest_port, "POST", "/v1/models/b:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
   EXPECT_EQ(p.Stop(), 0);
 }
 
