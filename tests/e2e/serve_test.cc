@@ -1047,3 +1047,45 @@ TEST(ServeE2E, ModelConfigFileIsPolledModelsAddedAndRemoved) {
 
 }  // namespace
 }  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+// The seed's pipeline end to end: a TF checkpoint exported by `tfmodel export` into a base
+// path is served, and answers pred = W*X + b with the checkpoint's weights.
+TEST(ServeE2E, ExportedCheckpointIsServed) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string base = JoinPath(testing::TempDir(), "exported_regression");
+  std::filesystem::remove_all(base);
+  auto e = testing::RunCommand(absl::StrCat(
+      testing::Quote(TFMODEL_BINARY), " export --input_meta_graph ",
+      testing::Quote(testing::Testdata("tf2onnx/regression/checkpoint/model.meta")),
+      " --input_checkpoint ", testing::Quote(testing::Testdata("tf2onnx/regression/checkpoint")),
+      " --signature 'serving_default: inputs X=X:0; outputs pred=pred:0; method predict'",
+      " --export_base ", testing::Quote(base)));
+  ASSERT_EQ(e.exit_code, 0) << e.output;
+  ServerProcess p;
+  ASSERT_TRUE(
+      p.Start({"--model_name=regression", "--model_base_path=" + base}, "/v1/models/regression"))
+      << p.ready_status << p.Log();
+  EXPECT_THAT(p.ready_status, HasSubstr("\"version\": \"1\""));
+  auto r = Http(p.rest_port, "POST", "/v1/models/regression:predict",
+                R"({"instances": [1.0, 2.0, -3.5]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  ASSERT_TRUE(d.IsObject() && d.HasMember("predictions")) << r.body;
+  const auto& preds = d["predictions"];
+  ASSERT_TRUE(preds.IsArray() && preds.Size() == 3) << r.body;
+  const double xs[] = {1.0, 2.0, -3.5};
+  for (rapidjson::SizeType i = 0; i < 3; ++i) {
+    EXPECT_NEAR(preds[i].GetDouble(), 0.21396178 * xs[i] + 1.0495254, 1e-6) << r.body;
+  }
+  r = Http(p.rest_port, "GET", "/v1/models/regression/metadata");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_THAT(r.body, HasSubstr("\"pred\""));
+  EXPECT_THAT(r.body, HasSubstr("\"X:0\""));
+}
+
+}  // namespace
+}  // namespace tfmodel
