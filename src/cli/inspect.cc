@@ -17,6 +17,7 @@
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/checkpoint.h"
+#include "format/checkpoint_compare.h"
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
@@ -559,6 +560,49 @@ bool IsVersionFolder(const fs::path& p) {
   return fs::is_directory(p) && absl::SimpleAtoi(p.filename().string(), &v) && v >= 0;
 }
 
+// One line saying whether two versions of a model hold the same variable values.
+std::string CompareVersionVariables(const std::pair<int64_t, std::string>& a,
+                                    const std::pair<int64_t, std::string>& b) {
+  std::string head = absl::StrCat("Versions ", a.first, " and ", b.first, ": ");
+  auto art_a = ReadModelArtifact(a.second);
+  auto art_b = ReadModelArtifact(b.second);
+  if (!art_a.ok() || !art_b.ok()) {
+    return head + "cannot compare variables (a version does not load)";
+  }
+  if (art_a->variables_prefix.empty() || art_b->variables_prefix.empty()) {
+    return head + (art_a->variables_prefix.empty() && art_b->variables_prefix.empty()
+                       ? "no variables"
+                       : "only one has variables");
+  }
+  auto ra = CheckpointReader::Open(art_a->variables_prefix);
+  auto rb = CheckpointReader::Open(art_b->variables_prefix);
+  if (!ra.ok() || !rb.ok()) {
+    return head + "cannot compare variables: " +
+           std::string((!ra.ok() ? ra.status() : rb.status()).message());
+  }
+  auto c = CompareCheckpoints(**ra, **rb);
+  if (!c.ok()) return head + "cannot compare variables: " + std::string(c.status().message());
+  if (c->AllEqual()) {
+    return absl::StrCat(head, "identical variables (", c->equal.size(), " tensors)");
+  }
+  auto list = [](const std::vector<std::string>& v) {
+    std::vector<std::string> first(v.begin(), v.begin() + std::min<size_t>(v.size(), 6));
+    return absl::StrCat(absl::StrJoin(first, ", "), v.size() > 6 ? ", ..." : "");
+  };
+  std::string out =
+      absl::StrCat(head, "variables differ: ", c->different.size(), " tensors with other values");
+  if (!c->different.empty()) absl::StrAppend(&out, " (", list(c->different), ")");
+  absl::StrAppend(&out, ", ", c->equal.size(), " equal");
+  if (!c->equal.empty()) absl::StrAppend(&out, " (", list(c->equal), ")");
+  if (!c->only_in_a.empty()) {
+    absl::StrAppend(&out, ", only in ", a.first, ": ", list(c->only_in_a));
+  }
+  if (!c->only_in_b.empty()) {
+    absl::StrAppend(&out, ", only in ", b.first, ": ", list(c->only_in_b));
+  }
+  return out;
+}
+
 }  // namespace
 
 int InspectMain(int argc, char** argv) {
@@ -608,8 +652,12 @@ int InspectMain(int argc, char** argv) {
     if (!opt.json) {
       std::vector<std::string> vs;
       for (const auto& [v, path] : versions) vs.push_back(absl::StrCat(v));
-      std::printf("Model base path %s: versions %s; showing the latest\n\n", p.c_str(),
+      std::printf("Model base path %s: versions %s; showing the latest\n", p.c_str(),
                   absl::StrJoin(vs, ", ").c_str());
+      for (size_t i = 1; i < versions.size(); ++i) {
+        std::printf("%s\n", CompareVersionVariables(versions[i - 1], versions[i]).c_str());
+      }
+      std::printf("\n");
     }
     return InspectSavedModel(versions.back().second, opt);
   }
