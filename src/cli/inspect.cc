@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "cli/tflite_cli.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/checkpoint.h"
@@ -616,8 +617,7 @@ int InspectMain(int argc, char** argv) {
   if (absl::EndsWith(p, ".index") || FileExists(p + ".index")) return InspectCheckpoint(p, opt);
   if (absl::EndsWith(p, ".npy")) return InspectNpy(p, opt);
   if (absl::EndsWith(p, ".tflite")) {
-    std::fprintf(stderr, "tfmodel inspect: .tflite files are not supported yet: %s\n", p.c_str());
-    return 1;
+    return InspectTfLite(p, opt.json);
   }
   if (!FileExists(p)) {
     // Maybe a V1 checkpoint pattern or file.
