@@ -1082,6 +1082,18 @@ absl::Status Compiler::CompileOp(const OpCtx& c) {
       return AddTf(c, c.code == B::SELECT ? "Select" : "SelectV2", attrs_t(TypeOf(in[1])),
                    {in[0], in[1], in[2]}, {out[0]});
     }
+    case B::RANDOM_UNIFORM:
+    case B::RANDOM_STANDARD_NORMAL: {
+      TFM_RETURN_IF_ERROR(need(1, 1));
+      std::map<std::string, tensorflow::AttrValue> a;
+      a["T"] = TypeAttr(t0);
+      a["dtype"] = TypeAttr(o0);
+      const auto* o = c.op->builtin_options_as_RandomOptions();
+      a["seed"] = IntAttr(o ? o->seed() : 0);
+      a["seed2"] = IntAttr(o ? o->seed2() : 0);
+      return AddTf(c, c.code == B::RANDOM_UNIFORM ? "RandomUniform" : "RandomStandardNormal",
+                   std::move(a), {in[0]}, {out[0]});
+    }
     case B::RESIZE_BILINEAR:
     case B::RESIZE_NEAREST_NEIGHBOR: {
       return Unsupported(c, "resize operators are not mapped yet");

@@ -3,12 +3,17 @@
 // with errors naming the file.
 #include "format/tflite.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 
 #include "core/file_util.h"
+#include "format/npy.h"
+#include "format/saved_model.h"
+#include "format/tensor_proto.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "runtime/tflite_converter.h"
 #include "runtime/tflite_model.h"
 #include "serving/servable.h"
 #include "tensorflow/core/example/example.pb.h"
@@ -218,6 +223,258 @@ TEST(TfLiteCliTest, InspectAndRun) {
   r = RunCommand(TfmodelBinary() + " inspect " + Quote(trunc));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.output, HasSubstr("cut.tflite: TFLite flatbuffer failed verification"));
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+// ---- Conversion -------------------------------------------------------------------------
+
+namespace tfmodel {
+namespace {
+
+absl::StatusOr<std::unique_ptr<runtime::Model>> LoadBytes(const std::string& bytes) {
+  TFM_ASSIGN_OR_RETURN(auto f, TfLiteFile::FromBytes(bytes, "converted.tflite"));
+  return runtime::LoadTfLiteModel(std::move(f));
+}
+
+std::vector<std::string> OperatorNames(const std::string& bytes) {
+  std::vector<std::string> names;
+  auto f = TfLiteFile::FromBytes(bytes, "x");
+  if (!f.ok()) return names;
+  const auto& sg = *(*f)->model().subgraphs()->Get(0);
+  for (const auto* op : *sg.operators()) names.push_back((*f)->OperatorName(*op));
+  return names;
+}
+
+double MaxRelError(const Tensor& got, const Tensor& want) {
+  double max_ref = 0, max_err = 0;
+  for (int64_t i = 0; i < want.NumElements(); ++i) {
+    max_ref = std::max(max_ref, std::abs(double(want.data<float>()[i])));
+    max_err =
+        std::max(max_err, std::abs(double(got.data<float>()[i]) - double(want.data<float>()[i])));
+  }
+  return max_ref > 0 ? max_err / max_ref : max_err;
+}
+
+TEST(TfLiteConvertTest, RegressionMatchesTfConverter) {
+  TFM_REQUIRE_TESTDATA();
+  TFM_ASSERT_OK_AND_ASSIGN(auto graph,
+                           ReadGraphDef(Testdata("tf2onnx/regression/graphdef/frozen.pb")));
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = {"X"};
+  opt.output_arrays = {"pred"};
+  runtime::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  TFM_ASSERT_OK_AND_ASSIGN(std::string tf_bytes,
+                           ReadFileToString(Testdata("tf2onnx/regression/tflite/model.tflite")));
+  EXPECT_EQ(OperatorNames(bytes), OperatorNames(tf_bytes));
+  EXPECT_THAT(OperatorNames(bytes), ElementsAre("MUL", "ADD"));
+  EXPECT_THAT(report.operators, ElementsAre("MUL", "ADD"));
+  TFM_ASSERT_OK_AND_ASSIGN(auto ours, LoadBytes(bytes));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto theirs, runtime::LoadTfLiteModel(Testdata("tf2onnx/regression/tflite/model.tflite")));
+  // Same signature aliases and the same values.
+  ASSERT_EQ(ours->signatures().count("serving_default"), 1u);
+  for (float x : {0.0f, 1.0f, -7.25f, 100.0f}) {
+    TFM_ASSERT_OK_AND_ASSIGN(
+        auto a, ours->RunSignature("serving_default", {{"X", Tensor::Scalar<float>(x)}}));
+    TFM_ASSERT_OK_AND_ASSIGN(
+        auto b, theirs->RunSignature("serving_default", {{"X", Tensor::Scalar<float>(x)}}));
+    EXPECT_EQ(a.at("pred").data<float>()[0], b.at("pred").data<float>()[0]) << x;
+  }
+}
+
+struct ConvertCase {
+  const char* name;
+  std::vector<std::string> inputs;
+  std::vector<std::string> expect_ops_prefix;
+};
+
+void CheckConvertedGolden(const ConvertCase& c, bool quantize, double tolerance) {
+  SCOPED_TRACE(c.name);
+  TFM_ASSERT_OK_AND_ASSIGN(auto graph,
+                           ReadGraphDef(Testdata(absl::StrCat("tf2onnx/", c.name, "/frozen.pb"))));
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = c.inputs;
+  opt.output_arrays = {"output"};
+  opt.quantize_weights = quantize;
+  const bool keep_prob = c.inputs.size() > 1;
+  if (keep_prob) opt.input_shapes = {{}, {}};
+  runtime::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  const auto ops = OperatorNames(bytes);
+  ASSERT_GE(ops.size(), c.expect_ops_prefix.size());
+  for (size_t i = 0; i < c.expect_ops_prefix.size(); ++i)
+    EXPECT_EQ(ops[i], c.expect_ops_prefix[i]) << i;
+  TFM_ASSERT_OK_AND_ASSIGN(auto lite, LoadBytes(bytes));
+  TFM_ASSERT_OK_AND_ASSIGN(auto frozen, runtime::Model::LoadGraph(graph));
+  for (const char* suffix : {"", "4"}) {
+    TFM_ASSERT_OK_AND_ASSIGN(
+        Tensor x, ReadNpy(Testdata(absl::StrCat("golden/", c.name, "_in", suffix, ".npy"))));
+    TFM_ASSERT_OK_AND_ASSIGN(
+        Tensor want, ReadNpy(Testdata(absl::StrCat("golden/", c.name, "_out", suffix, ".npy"))));
+    std::map<std::string, Tensor> in = {{"X", x}};
+    std::vector<std::pair<std::string, Tensor>> feeds = {{"X:0", x}};
+    if (keep_prob) {
+      in["keep_prob"] = Tensor::Scalar(1.0f);
+      feeds.emplace_back("keep_prob:0", Tensor::Scalar(1.0f));
+    }
+    TFM_ASSERT_OK_AND_ASSIGN(auto got, lite->RunSignature("serving_default", in));
+    TFM_ASSERT_OK_AND_ASSIGN(auto ref, frozen->Run(feeds, {"output:0"}));
+    const Tensor& y = got.at("output");
+    ASSERT_EQ(y.shape(), want.shape());
+    EXPECT_LE(MaxRelError(y, ref[0]), tolerance) << "vs frozen graph, batch " << x.dim(0);
+    EXPECT_LE(MaxRelError(y, want), std::max(tolerance, 1e-4)) << "vs golden, batch " << x.dim(0);
+    ::testing::Test::RecordProperty(
+        absl::StrCat(c.name, quantize ? "_quant" : "", suffix, "_rel_error"),
+        std::to_string(MaxRelError(y, want)));
+  }
+}
+
+TEST(TfLiteConvertTest, FcLayersAe0LstmMatchTheFrozenGraphs) {
+  TFM_REQUIRE_TESTDATA();
+  CheckConvertedGolden(
+      {"fc-layers", {"X"}, {"FULLY_CONNECTED", "FULLY_CONNECTED", "FULLY_CONNECTED"}}, false, 1e-5);
+  CheckConvertedGolden(
+      {"ae0", {"X"}, {"FULLY_CONNECTED", "LOGISTIC", "FULLY_CONNECTED", "LOGISTIC"}}, false, 1e-5);
+  CheckConvertedGolden({"lstm", {"X", "keep_prob"}, {}}, false, 1e-5);
+}
+
+TEST(TfLiteConvertTest, FusesBiasAndActivationsIntoFullyConnected) {
+  TFM_REQUIRE_TESTDATA();
+  TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(Testdata("tf2onnx/fc-layers/frozen.pb")));
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = {"X"};
+  opt.output_arrays = {"output"};
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt));
+  TFM_ASSERT_OK_AND_ASSIGN(auto f, TfLiteFile::FromBytes(bytes, "fc.tflite"));
+  const auto& sg = *f->model().subgraphs()->Get(0);
+  ASSERT_EQ(sg.operators()->size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    const auto* op = sg.operators()->Get(i);
+    ASSERT_EQ(op->inputs()->size(), 3u);
+    EXPECT_GE(op->inputs()->Get(2), 0) << "bias fused into op " << i;
+    const auto* o = op->builtin_options_as_FullyConnectedOptions();
+    ASSERT_NE(o, nullptr);
+    EXPECT_EQ(o->fused_activation_function(), i < 2 ? tflite_fb::ActivationFunctionType::RELU
+                                                    : tflite_fb::ActivationFunctionType::NONE);
+    // Weights are [out, in].
+    const auto* w = sg.tensors()->Get(op->inputs()->Get(1));
+    const auto* x = sg.tensors()->Get(op->inputs()->Get(0));
+    EXPECT_EQ(w->shape()->Get(1), x->shape()->Get(1));
+  }
+  // The input keeps an unknown batch dimension.
+  const auto* in = sg.tensors()->Get(sg.inputs()->Get(0));
+  EXPECT_THAT(TfLiteShape(*in), ElementsAre(1, 784));
+  EXPECT_THAT(TfLiteShapeSignature(*in), ElementsAre(-1, 784));
+  ASSERT_EQ(f->model().signature_defs()->size(), 1u);
+  EXPECT_EQ(f->model().signature_defs()->Get(0)->signature_key()->str(), "serving_default");
+}
+
+TEST(TfLiteConvertTest, QuantizeWeightsShrinksTheModel) {
+  TFM_REQUIRE_TESTDATA();
+  TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(Testdata("tf2onnx/fc-layers/frozen.pb")));
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = {"X"};
+  opt.output_arrays = {"output"};
+  TFM_ASSERT_OK_AND_ASSIGN(std::string plain, runtime::ConvertGraphToTfLite(graph, opt));
+  opt.quantize_weights = true;
+  runtime::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string quant, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  EXPECT_EQ(report.quantized_tensors, 3);
+  EXPECT_LT(quant.size() * 3, plain.size());  // ~4x smaller
+  TFM_ASSERT_OK_AND_ASSIGN(auto f, TfLiteFile::FromBytes(quant, "q.tflite"));
+  const auto& sg = *f->model().subgraphs()->Get(0);
+  const auto* w = sg.tensors()->Get(sg.operators()->Get(0)->inputs()->Get(1));
+  EXPECT_EQ(w->type(), tflite_fb::TensorType::INT8);
+  EXPECT_EQ(w->quantization()->scale()->size(), static_cast<size_t>(w->shape()->Get(0)));
+  ::testing::Test::RecordProperty("fc_layers_float_bytes", std::to_string(plain.size()));
+  ::testing::Test::RecordProperty("fc_layers_quant_bytes", std::to_string(quant.size()));
+  CheckConvertedGolden({"fc-layers", {"X"}, {"FULLY_CONNECTED"}}, true, 2e-2);
+}
+
+tensorflow::NodeDef Node(const std::string& name, const std::string& op,
+                         std::vector<std::string> inputs) {
+  tensorflow::NodeDef n;
+  n.set_name(name);
+  n.set_op(op);
+  for (auto& i : inputs) n.add_input(i);
+  (*n.mutable_attr())["T"].set_type(tensorflow::DT_FLOAT);
+  return n;
+}
+
+TEST(TfLiteConvertTest, UnsupportedOpsAreAllListedOrKeptAsCustomOps) {
+  tensorflow::GraphDef g;
+  auto* x = g.add_node();
+  *x = Node("x", "Placeholder", {});
+  (*x->mutable_attr())["dtype"].set_type(tensorflow::DT_FLOAT);
+  auto* shape = (*x->mutable_attr())["shape"].mutable_shape();
+  shape->add_dim()->set_size(2);
+  shape->add_dim()->set_size(3);
+  auto* axis = g.add_node();
+  *axis = Node("axis", "Const", {});
+  axis->mutable_attr()->erase("T");
+  (*axis->mutable_attr())["dtype"].set_type(tensorflow::DT_INT32);
+  TFM_ASSERT_OK_AND_ASSIGN(Tensor one, Tensor::Create(DType::kInt32, TensorShape{}));
+  one.data<int32_t>()[0] = 1;
+  TensorToProto(one, (*axis->mutable_attr())["value"].mutable_tensor(), TensorEncoding{});
+  auto* cs = g.add_node();
+  *cs = Node("cs", "Cumsum", {"x", "axis"});
+  (*cs->mutable_attr())["Tidx"].set_type(tensorflow::DT_INT32);
+  auto* sp = g.add_node();
+  *sp = Node("sp", "Softplus", {"cs"});
+  *g.add_node() = Node("out", "Relu", {"sp"});
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = {"x"};
+  opt.output_arrays = {"out"};
+  auto r = runtime::ConvertGraphToTfLite(g, opt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().message(), HasSubstr("Cumsum (1 node, e.g. 'cs')"));
+  EXPECT_THAT(r.status().message(), HasSubstr("Softplus (1 node, e.g. 'sp')"));
+  EXPECT_THAT(r.status().message(), HasSubstr("--allow_custom_ops"));
+  // Missing placeholder / unknown arrays.
+  opt.input_arrays = {"nope"};
+  EXPECT_THAT(runtime::ConvertGraphToTfLite(g, opt).status().message(),
+              HasSubstr("input array 'nope' is not a node"));
+  // Custom ops run with tfmodel's TF kernels.
+  opt.input_arrays = {"x"};
+  opt.allow_custom_ops = true;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(g, opt));
+  EXPECT_THAT(OperatorNames(bytes), ElementsAre("Cumsum", "Softplus", "RELU"));
+  TFM_ASSERT_OK_AND_ASSIGN(auto m, LoadBytes(bytes));
+  auto in = Tensor::FromVector<float>({1, -2, 3, 0, 1, 2}, TensorShape{2, 3});
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, m->RunSignature("serving_default", {{"x", in}}));
+  const Tensor& y = out.at("out");
+  const float cums[6] = {1, -1, 2, 0, 1, 3};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_NEAR(y.data<float>()[i], std::log1p(std::exp(cums[i])), 1e-6) << i;
+}
+
+TEST(TfLiteConvertTest, CliConvertsGraphsAndSavedModels) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string out = JoinPath(TempDir(), "hp2.tflite");
+  auto r = RunCommand(TfmodelBinary() + " convert --saved_model_dir " +
+                      Quote(Testdata("tf_serving/saved_model_half_plus_two_cpu/00000123")) +
+                      " --output_file " + Quote(out));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("operators: MUL, ADD"));
+  TFM_ASSERT_OK_AND_ASSIGN(auto m, runtime::LoadTfLiteModel(out));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto y, m->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({1, 2, 5})}}));
+  EXPECT_THAT(Floats(y.at("y")), ElementsAre(2.5f, 3.0f, 4.5f));
+  r = RunCommand(TfmodelBinary() + " convert --input_graph " +
+                 Quote(Testdata("tf2onnx/regression/graphdef/frozen.pb")) +
+                 " --input_arrays X --output_arrays pred --output_file " +
+                 Quote(JoinPath(TempDir(), "r.tflite")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("2 operators: MUL, ADD"));
+  r = RunCommand(TfmodelBinary() + " convert --input_graph " +
+                 Quote(Testdata("tf2onnx/lstm/frozen.pb")) +
+                 " --input_arrays X --output_arrays output --output_file " +
+                 Quote(JoinPath(TempDir(), "l.tflite")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("placeholders not listed in --input_arrays: keep_prob"));
 }
 
 }  // namespace
