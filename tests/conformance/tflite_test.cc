@@ -479,3 +479,198 @@ TEST(TfLiteConvertTest, CliConvertsGraphsAndSavedModels) {
 
 }  // namespace
 }  // namespace tfmodel
+
+// ---- Quantized kernels (hand-built models, TFLite reference arithmetic) -----------------
+
+namespace tfmodel {
+namespace {
+
+namespace fb = ::tfmodel::tflite_fb;
+
+// A one-subgraph model built with the generated object API.
+class ModelBuilder {
+ public:
+  ModelBuilder() {
+    m_.version = 3;
+    m_.buffers.push_back(std::make_unique<fb::BufferT>());
+    m_.subgraphs.push_back(std::make_unique<fb::SubGraphT>());
+  }
+  template <typename T>
+  int Tensor(const std::string& name, fb::TensorType type, std::vector<int32_t> shape,
+             std::vector<float> scale = {}, std::vector<int64_t> zp = {}, int qdim = 0,
+             const std::vector<T>& data = {}) {
+    auto t = std::make_unique<fb::TensorT>();
+    t->name = name;
+    t->type = type;
+    t->shape = shape;
+    if (!scale.empty()) {
+      t->quantization = std::make_unique<fb::QuantizationParametersT>();
+      t->quantization->scale = scale;
+      t->quantization->zero_point = zp;
+      t->quantization->quantized_dimension = qdim;
+    }
+    if (!data.empty()) {
+      auto b = std::make_unique<fb::BufferT>();
+      const auto* p = reinterpret_cast<const uint8_t*>(data.data());
+      b->data.assign(p, p + data.size() * sizeof(T));
+      m_.buffers.push_back(std::move(b));
+      t->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
+    }
+    sg().tensors.push_back(std::move(t));
+    return static_cast<int>(sg().tensors.size()) - 1;
+  }
+  void Op(fb::BuiltinOperator code, std::vector<int32_t> in, std::vector<int32_t> out,
+          fb::BuiltinOptionsUnion options = {}) {
+    auto c = std::make_unique<fb::OperatorCodeT>();
+    c->builtin_code = code;
+    c->deprecated_builtin_code = static_cast<int8_t>(code);
+    m_.operator_codes.push_back(std::move(c));
+    auto op = std::make_unique<fb::OperatorT>();
+    op->opcode_index = static_cast<uint32_t>(m_.operator_codes.size() - 1);
+    op->inputs = in;
+    op->outputs = out;
+    op->builtin_options = std::move(options);
+    sg().operators.push_back(std::move(op));
+  }
+  std::unique_ptr<runtime::Model> Build(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
+    sg().inputs = inputs;
+    sg().outputs = outputs;
+    flatbuffers::FlatBufferBuilder fbb;
+    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &m_));
+    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
+    EXPECT_TRUE(f.ok()) << f.status();
+    if (!f.ok()) return nullptr;
+    auto m = runtime::LoadTfLiteModel(std::move(*f));
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? std::move(*m) : nullptr;
+  }
+
+ private:
+  fb::SubGraphT& sg() { return *m_.subgraphs[0]; }
+  fb::ModelT m_;
+};
+
+using TT = fb::TensorType;
+
+TEST(TfLiteQuantizedTest, FixedPointHelpers) {
+  int32_t q;
+  int shift;
+  runtime::tflite_math::QuantizeMultiplier(0.5, &q, &shift);
+  EXPECT_EQ(q, 1 << 30);
+  EXPECT_EQ(shift, 0);
+  runtime::tflite_math::QuantizeMultiplier(0.25, &q, &shift);
+  EXPECT_EQ(q, 1 << 30);
+  EXPECT_EQ(shift, -1);
+  runtime::tflite_math::QuantizeMultiplier(3.0, &q, &shift);
+  EXPECT_EQ(q, 3 << 29);
+  EXPECT_EQ(shift, 2);
+  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(100, 1 << 30, 0), 50);
+  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(3, 1 << 30, 0), 2);      // 1.5 -> 2
+  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(-22, 1 << 30, -1), -6);  // -5.5
+  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(7, 3 << 29, 2), 21);
+}
+
+TEST(TfLiteQuantizedTest, QuantizeFullyConnectedPerChannelDequantize) {
+  for (bool relu : {true, false}) {
+    ModelBuilder b;
+    int x = b.Tensor<float>("x", TT::FLOAT32, {1, 4});
+    int xq = b.Tensor<float>("xq", TT::INT8, {1, 4}, {0.5f}, {-1});
+    int w = b.Tensor<int8_t>("w", TT::INT8, {2, 4}, {0.25f, 0.5f}, {0, 0}, 0,
+                             {4, -8, 2, 1, 2, 2, -2, 10});
+    int bias = b.Tensor<int32_t>("b", TT::INT32, {2}, {0.125f, 0.25f}, {0, 0}, 0, {8, -4});
+    int yq = b.Tensor<float>("yq", TT::INT8, {1, 2}, {1.0f}, {3});
+    int y = b.Tensor<float>("y", TT::FLOAT32, {1, 2});
+    b.Op(fb::BuiltinOperator::QUANTIZE, {x}, {xq});
+    fb::FullyConnectedOptionsT fo;
+    fo.fused_activation_function =
+        relu ? fb::ActivationFunctionType::RELU : fb::ActivationFunctionType::NONE;
+    fb::BuiltinOptionsUnion u;
+    u.Set(fo);
+    b.Op(fb::BuiltinOperator::FULLY_CONNECTED, {xq, w, bias}, {yq}, std::move(u));
+    b.Op(fb::BuiltinOperator::DEQUANTIZE, {yq}, {y});
+    auto m = b.Build({x}, {y});
+    ASSERT_NE(m, nullptr);
+    TFM_ASSERT_OK_AND_ASSIGN(
+        auto out,
+        m->Run({{"x", Tensor::FromVector<float>({1.0f, -2.0f, 3.3f, 0.2f}, TensorShape{1, 4})}},
+               {"xq", "yq", "y"}));
+    // x / 0.5 rounded, + zero point -1.
+    EXPECT_THAT(std::vector<int8_t>(out[0].data<int8_t>(), out[0].data<int8_t>() + 4),
+                ElementsAre(1, -5, 6, -1));
+    // acc = [62, -22] (with bias) * [0.125, 0.25] = [7.75, -5.5] -> [8, -6] + 3.
+    const int8_t want1 = relu ? 3 : -3;  // RELU clamps at the zero point
+    EXPECT_THAT(std::vector<int8_t>(out[1].data<int8_t>(), out[1].data<int8_t>() + 2),
+                ElementsAre(11, want1));
+    EXPECT_THAT(Floats(out[2]), ElementsAre(8.0f, relu ? 0.0f : -6.0f));
+  }
+}
+
+TEST(TfLiteQuantizedTest, AddWithDifferentScales) {
+  ModelBuilder b;
+  int a = b.Tensor<float>("a", TT::INT8, {3}, {0.5f}, {0});
+  int c = b.Tensor<float>("c", TT::INT8, {3}, {0.25f}, {10});
+  int o = b.Tensor<float>("o", TT::INT8, {3}, {1.0f}, {-5});
+  fb::BuiltinOptionsUnion u;
+  u.Set(fb::AddOptionsT());
+  b.Op(fb::BuiltinOperator::ADD, {a, c}, {o}, std::move(u));
+  auto m = b.Build({a, c}, {o});
+  ASSERT_NE(m, nullptr);
+  auto av = Tensor::FromVector<int8_t>({4, 3, -100});    // 2.0, 1.5, -50
+  auto cv = Tensor::FromVector<int8_t>({18, 11, -128});  // 2.0, 0.25, -34.5
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, m->Run({{"a", av}, {"c", cv}}, {"o"}));
+  // 4.0 -> -1; 1.75 -> 2 -> -3; -84.5 -> -85 + -5 = -90.
+  EXPECT_THAT(std::vector<int8_t>(out[0].data<int8_t>(), out[0].data<int8_t>() + 3),
+              ElementsAre(-1, -3, -90));
+}
+
+TEST(TfLiteQuantizedTest, Conv2DAndDepthwiseUint8AndInt8) {
+  // CONV_2D uint8 per-tensor, 2x2 filter VALID on a 1x2x2x1 input; DEPTHWISE int8 per-channel.
+  {
+    ModelBuilder b;
+    int x = b.Tensor<float>("x", TT::UINT8, {1, 2, 2, 1}, {0.5f}, {128});
+    int w = b.Tensor<uint8_t>("w", TT::UINT8, {1, 2, 2, 1}, {0.1f}, {100}, 0, {110, 90, 100, 120});
+    int bias = b.Tensor<int32_t>("b", TT::INT32, {1}, {0.05f}, {0}, 0, {20});
+    int y = b.Tensor<float>("y", TT::UINT8, {1, 1, 1, 1}, {0.2f}, {50});
+    fb::Conv2DOptionsT co;
+    co.padding = fb::Padding::VALID;
+    co.stride_h = co.stride_w = 1;
+    fb::BuiltinOptionsUnion u;
+    u.Set(co);
+    b.Op(fb::BuiltinOperator::CONV_2D, {x, w, bias}, {y}, std::move(u));
+    auto m = b.Build({x}, {y});
+    ASSERT_NE(m, nullptr);
+    // x real = [1, -1, 2, 0.5] (q 130,126,132,129); w real = [1, -1, 0, 2].
+    auto xv = Tensor::FromVector<uint8_t>({130, 126, 132, 129}, TensorShape{1, 2, 2, 1});
+    TFM_ASSERT_OK_AND_ASSIGN(auto out, m->Run({{"x", xv}}, {"y"}));
+    // real = 1 + 1 + 0 + 1 + bias 1.0 = 4.0 -> 4 / 0.2 = 20 + 50 = 70.
+    EXPECT_EQ(out[0].data<uint8_t>()[0], 70);
+  }
+  {
+    ModelBuilder b;
+    int x = b.Tensor<float>("x", TT::INT8, {1, 2, 2, 2}, {1.0f}, {0});
+    // [1, H=2, W=2, C*M=2], per-channel scales on dimension 3.
+    int w = b.Tensor<int8_t>("w", TT::INT8, {1, 2, 2, 2}, {0.5f, 0.25f}, {0, 0}, 3,
+                             {2, 4, 2, 4, 2, 4, 2, 4});
+    int bias = b.Tensor<int32_t>("b", TT::INT32, {2}, {0.5f, 0.25f}, {0, 0}, 0, {0, 4});
+    int y = b.Tensor<float>("y", TT::INT8, {1, 1, 1, 2}, {0.5f}, {-10});
+    fb::DepthwiseConv2DOptionsT o;
+    o.padding = fb::Padding::VALID;
+    o.stride_h = o.stride_w = 1;
+    o.depth_multiplier = 1;
+    fb::BuiltinOptionsUnion u;
+    u.Set(o);
+    b.Op(fb::BuiltinOperator::DEPTHWISE_CONV_2D, {x, w, bias}, {y}, std::move(u));
+    auto m = b.Build({x}, {y});
+    ASSERT_NE(m, nullptr);
+    // Channel 0 values 1,2,3,4 with weight 1.0 -> 10; channel 1 values 1,1,1,1 with weight
+    // 1.0 plus bias 1.0 -> 5. Output scale 0.5: 20 - 10 = 10, 10 - 10 = 0.
+    auto xv = Tensor::FromVector<int8_t>({1, 1, 2, 1, 3, 1, 4, 1}, TensorShape{1, 2, 2, 2});
+    TFM_ASSERT_OK_AND_ASSIGN(auto out, m->Run({{"x", xv}}, {"y"}));
+    EXPECT_THAT(std::vector<int8_t>(out[0].data<int8_t>(), out[0].data<int8_t>() + 2),
+                ElementsAre(10, 0));
+  }
+}
+
+}  // namespace
+}  // namespace tfmodel
