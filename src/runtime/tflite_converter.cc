@@ -219,7 +219,6 @@ class Converter {
   std::map<std::string, const tensorflow::NodeDef*> nodes_;
   std::map<std::string, int> consumers_;  // tensor key -> number of consuming inputs
   std::set<std::string> outputs_;         // output tensor keys
-  std::set<std::string> foldable_;        // node names
   std::map<std::string, Tensor> probe1_, probe2_;
   std::map<std::string, Value> values_;
   std::map<int, int> producer_;            // TFLite tensor -> op index
@@ -323,16 +322,6 @@ absl::Status Converter::Prepare() {
     return absl::InvalidArgumentError(
         absl::StrCat("the outputs depend on placeholders not listed in --input_arrays: ",
                      absl::StrJoin(missing_placeholders, ", ")));
-  }
-  for (const auto* n : order_) {
-    if (input_nodes.count(n->name()) || NotFoldable(n->op())) continue;
-    bool all = true;
-    for (const auto& in : n->input()) {
-      TensorId id = ParseTensorName(in);
-      if (id.index < 0) continue;
-      if (!foldable_.count(id.node)) all = false;
-    }
-    if (all) foldable_.insert(n->name());
   }
   return absl::OkStatus();
 }
@@ -1068,7 +1057,24 @@ absl::StatusOr<std::string> Converter::Convert() {
     bool is_input = false;
     for (const auto& in : opt_.input_arrays) is_input |= ParseTensorName(in).node == n->name();
     if (is_input) continue;
-    if (foldable_.count(n->name())) {
+    // Constant when every input is (folded) constant; Shape / Size / Rank also when their
+    // input's shape does not depend on the inputs' unknown dimensions.
+    bool all_const = !NotFoldable(n->op());
+    for (int i = 0; all_const && i < n->input_size(); ++i) {
+      if (ParseTensorName(n->input(i)).index < 0) continue;
+      auto it = values_.find(Canon(n->input(i)));
+      all_const = it != values_.end() && it->second.is_const;
+    }
+    if (!all_const && (n->op() == "Shape" || n->op() == "Size" || n->op() == "Rank") &&
+        n->input_size() > 0) {
+      const std::string key = Canon(n->input(0));
+      auto p1 = probe1_.find(key);
+      auto p2 = probe2_.find(key);
+      all_const =
+          p1 != probe1_.end() &&
+          (probe2_.empty() || (p2 != probe2_.end() && p2->second.shape() == p1->second.shape()));
+    }
+    if (all_const) {
       // Folded: every consumed output of the node becomes a constant.
       for (int k = 0; k < 64; ++k) {
         auto it = probe1_.find(TensorKey(n->name(), k));
@@ -1104,6 +1110,10 @@ absl::StatusOr<std::string> Converter::Convert() {
     TensorId id = ParseTensorName(out);
     Value& v = values_.at(TensorKey(id.node, id.index));
     if (v.tensor < 0) v.tensor = ConstTensor(TensorKey(id.node, id.index), v.value);
+    // The output tensor carries the output array's name (as TF's converter does).
+    if (std::find(sg_->inputs.begin(), sg_->inputs.end(), v.tensor) == sg_->inputs.end()) {
+      sg_->tensors[v.tensor]->name = TensorKey(id.node, id.index);
+    }
     sg_->outputs.push_back(v.tensor);
   }
   // CONV_2D / DEPTHWISE_CONV_2D always get a bias (zeros) as TFLite kernels expect.
