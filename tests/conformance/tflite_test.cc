@@ -674,3 +674,47 @@ TEST(TfLiteQuantizedTest, Conv2DAndDepthwiseUint8AndInt8) {
 
 }  // namespace
 }  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+// CONV_2D / DEPTHWISE_CONV_2D lowering with batch-norm, bias and activation fusion, on the
+// bench's synthetic conv nets (NHWC, SAME/VALID, strides).
+TEST(TfLiteConvertTest, ConvNetsMatchTheFrozenGraphs) {
+  struct C {
+    const char* name;
+    std::vector<int64_t> shape;
+    const char* first_op;
+  };
+  for (const C& c : {C{"resnet_blocks", {1, 56, 56, 64}, "CONV_2D"},
+                     C{"mobilenet_v1", {1, 224, 224, 3}, "CONV_2D"}}) {
+    SCOPED_TRACE(c.name);
+    const std::string path = tfmodel::testing::BenchGraphsDir() + "/" + c.name + ".pb";
+    if (!FileExists(path)) GTEST_SKIP() << "no " << path;
+    TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(path));
+    runtime::TfLiteConvertOptions opt;
+    opt.input_arrays = {"input"};
+    opt.output_arrays = {"output"};
+    opt.input_shapes = {c.shape};
+    runtime::TfLiteConvertReport report;
+    TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+    EXPECT_EQ(OperatorNames(bytes)[0], c.first_op);
+    for (const auto& op : report.operators) {
+      EXPECT_NE(op, "RELU") << "activations are fused";
+      EXPECT_NE(op, "MUL") << "batch norms are folded into the convolutions";
+    }
+    TFM_ASSERT_OK_AND_ASSIGN(auto lite, LoadBytes(bytes));
+    TFM_ASSERT_OK_AND_ASSIGN(auto frozen, runtime::Model::LoadGraph(graph));
+    TFM_ASSERT_OK_AND_ASSIGN(Tensor x,
+                             ReadNpy(Testdata(absl::StrCat("golden/", c.name, "_in.npy"))));
+    TFM_ASSERT_OK_AND_ASSIGN(Tensor want,
+                             ReadNpy(Testdata(absl::StrCat("golden/", c.name, "_out.npy"))));
+    TFM_ASSERT_OK_AND_ASSIGN(auto got, lite->RunSignature("serving_default", {{"input", x}}));
+    TFM_ASSERT_OK_AND_ASSIGN(auto ref, frozen->Run({{"input:0", x}}, {"output:0"}));
+    EXPECT_LE(MaxRelError(got.at("output"), ref[0]), 1e-5);
+    EXPECT_LE(MaxRelError(got.at("output"), want), 1e-5);
+  }
+}
+
+}  // namespace
+}  // namespace tfmodel
