@@ -1004,7 +1004,8 @@ void Converter::QuantizeWeights() {
     std::vector<uint8_t> out(n);
     for (int64_t k = 0; k < n; ++k) {
       const int64_t c = (k / inner) % C;
-      const float r = std::round(w[k] / q->scale[c]);
+      float r = std::round(w[k] / q->scale[c]);
+      if (std::isnan(r)) r = 0.0f;
       const int8_t v = static_cast<int8_t>(std::clamp(r, -127.0f, 127.0f));
       std::memcpy(&out[k], &v, 1);
     }

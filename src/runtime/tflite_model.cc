@@ -217,7 +217,10 @@ absl::Status ApplyActivation(fb::ActivationFunctionType act, Tensor* t) {
 // TFLite's CalculateActivationRangeQuantized.
 void QuantizedActivationRange(fb::ActivationFunctionType act, float scale, int32_t zp, int32_t qmin,
                               int32_t qmax, int32_t* lo, int32_t* hi) {
-  auto q = [&](float f) { return zp + static_cast<int32_t>(std::round(f / scale)); };
+  auto q = [&](float f) {
+    const double r = std::round(static_cast<double>(f) / scale) + zp;
+    return static_cast<int32_t>(std::clamp(r, -2147483648.0, 2147483647.0));
+  };
   *lo = qmin;
   *hi = qmax;
   switch (act) {
@@ -1167,7 +1170,8 @@ absl::Status Compiler::CompileQuantized(const OpCtx& c) {
         const float* x = i[0]->data<float>();
         for (int64_t k = 0; k < q.NumElements(); ++k) {
           const float r = std::round(x[k] / out_scale);
-          const float clamped = std::clamp(r, -2147483648.0f, 2147483520.0f);
+          // NaN quantizes to the zero point; +-inf saturate.
+          const float clamped = std::isnan(r) ? 0.0f : std::clamp(r, -2147483648.0f, 2147483520.0f);
           const int64_t v = static_cast<int64_t>(clamped) + out_zp;
           StoreQ(&q, k, static_cast<int32_t>(std::clamp<int64_t>(v, qmin, qmax)));
         }
@@ -1491,6 +1495,8 @@ absl::Status TfLiteModelImpl::BuildSignatures() {
         }
         add(key, def.method_name().empty() ? "tensorflow/serving/predict" : def.method_name(),
             std::move(b), in_names, out_names);
+        // Metadata requests see the SignatureDef exactly as stored (with its shapes).
+        (*meta_graph_.mutable_signature_def())[key] = def;
       }
     }
   }
