@@ -588,6 +588,9 @@ int InspectMain(int argc, char** argv) {
     if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta")))
       return InspectSavedModel(p, opt);
     if (FileExists(JoinPath(p, "checkpoint"))) return InspectCheckpoint(p, opt);
+    // A version folder holding only a TFLite model (served with --prefer_tflite_model).
+    if (FileExists(JoinPath(p, "model.tflite")))
+      return InspectTfLite(JoinPath(p, "model.tflite"), opt.json);
     // A model base path: list versions and describe the newest.
     std::vector<std::pair<int64_t, std::string>> versions;
     std::error_code ec;
@@ -612,7 +615,11 @@ int InspectMain(int argc, char** argv) {
       std::printf("Model base path %s: versions %s; showing the latest\n\n", p.c_str(),
                   absl::StrJoin(vs, ", ").c_str());
     }
-    return InspectSavedModel(versions.back().second, opt);
+    const std::string& latest = versions.back().second;
+    if (!IsSavedModelDir(latest) && FileExists(JoinPath(latest, "model.tflite"))) {
+      return InspectTfLite(JoinPath(latest, "model.tflite"), opt.json);
+    }
+    return InspectSavedModel(latest, opt);
   }
   if (absl::EndsWith(p, ".index") || FileExists(p + ".index")) return InspectCheckpoint(p, opt);
   if (absl::EndsWith(p, ".npy")) return InspectNpy(p, opt);

@@ -125,6 +125,12 @@ int RunMain(int argc, char** argv) {
   }
   std::unique_ptr<runtime::Model> model;
   bool saved_model = IsDirectory(model_path);
+  // A version folder holding only model.tflite runs the TFLite model.
+  if (saved_model && !IsSavedModelDir(model_path) &&
+      FileExists(JoinPath(model_path, "model.tflite"))) {
+    model_path = JoinPath(model_path, "model.tflite");
+    saved_model = false;
+  }
   if (saved_model) {
     auto m = runtime::Model::LoadSavedModel(model_path, SplitList(tag_set));
     if (!m.ok()) return Fail(std::string(m.status().message()));

@@ -217,6 +217,16 @@ TEST(TfLiteCliTest, InspectAndRun) {
                  " --input_exprs 'x=[1,2,5]'");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("[2.5 3. 4.5]"));
+  // A version folder / base path holding model.tflite.
+  r = RunCommand(TfmodelBinary() + " run " +
+                 Quote(Testdata("tf_serving/saved_model_half_plus_two_tflite/00000123")) +
+                 " --input_exprs 'x=[1,2,5]'");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("[2.5 3. 4.5]"));
+  r = RunCommand(TfmodelBinary() + " inspect " +
+                 Quote(Testdata("tf_serving/saved_model_half_plus_two_tflite")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("00000123/model.tflite (768 bytes)"));
   const std::string trunc = JoinPath(TempDir(), "cut.tflite");
   TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(HalfPlusTwo(true)));
   TFM_ASSERT_OK(WriteStringToFile(trunc, bytes.substr(0, 100)));
