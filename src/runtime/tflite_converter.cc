@@ -15,6 +15,7 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "format/tflite.h"
+#include "runtime/kernel.h"
 #include "runtime/model.h"
 
 namespace tfmodel::runtime {
@@ -318,6 +319,23 @@ absl::Status Converter::Prepare() {
     return absl::OkStatus();
   };
   for (const auto& out : outputs_) TFM_RETURN_IF_ERROR(visit(ParseTensorName(out).node));
+  // Shapes and constants come from running the graph, so every needed op needs a kernel.
+  std::map<std::string, std::vector<std::string>> no_kernel;
+  for (const auto* n : order_) {
+    if (!input_nodes.count(n->name()) && !KernelRegistry::Global().Has(n->op())) {
+      no_kernel[n->op()].push_back(n->name());
+    }
+  }
+  if (!no_kernel.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [op, names] : no_kernel) {
+      parts.push_back(absl::StrCat(op, " (e.g. '", names[0], "')"));
+    }
+    return absl::UnimplementedError(absl::StrCat(
+        "the graph uses TF ops tfmodel has no kernel for, so it cannot be run to find tensor "
+        "shapes and constants: ",
+        absl::StrJoin(parts, ", ")));
+  }
   if (!missing_placeholders.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("the outputs depend on placeholders not listed in --input_arrays: ",

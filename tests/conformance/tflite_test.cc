@@ -447,6 +447,13 @@ TEST(TfLiteConvertTest, UnsupportedOpsAreAllListedOrKeptAsCustomOps) {
   opt.input_arrays = {"nope"};
   EXPECT_THAT(runtime::ConvertGraphToTfLite(g, opt).status().message(),
               HasSubstr("input array 'nope' is not a node"));
+  // An op without any kernel cannot be run to find shapes.
+  tensorflow::GraphDef g2 = g;
+  g2.mutable_node(4)->set_op("NoSuchOp");
+  opt.input_arrays = {"x"};
+  EXPECT_THAT(runtime::ConvertGraphToTfLite(g2, opt).status().message(),
+              HasSubstr("no kernel for, so it cannot be run to find tensor shapes and constants: "
+                        "NoSuchOp (e.g. 'out')"));
   // Custom ops run with tfmodel's TF kernels.
   opt.input_arrays = {"x"};
   opt.allow_custom_ops = true;
