@@ -466,6 +466,9 @@ absl::Status Compiler::CompileCustom(const OpCtx& c) {
   if (!opts || opts->size() == 0) {
     return Unsupported(c, "custom operator without a NodeDef in its options");
   }
+  if (!flexbuffers::VerifyBuffer(opts->data(), opts->size())) {
+    return Error(c, "custom options are not a valid FlexBuffer");
+  }
   auto root = flexbuffers::GetRoot(opts->data(), opts->size());
   if (!root.IsVector()) {
     return Unsupported(

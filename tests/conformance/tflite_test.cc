@@ -549,6 +549,25 @@ class ModelBuilder {
     op->builtin_options = std::move(options);
     sg().operators.push_back(std::move(op));
   }
+  void SetCustom(const std::string& code, std::vector<uint8_t> options) {
+    m_.operator_codes.back()->custom_code = code;
+    sg().operators.back()->custom_options = std::move(options);
+  }
+  static void ExpectLoadError(ModelBuilder* b, std::vector<int32_t> inputs,
+                              std::vector<int32_t> outputs, const std::string& text) {
+    auto& g = b->sg();
+    g.inputs = inputs;
+    g.outputs = outputs;
+    flatbuffers::FlatBufferBuilder fbb;
+    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &b->m_));
+    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
+    ASSERT_TRUE(f.ok()) << f.status();
+    auto m = runtime::LoadTfLiteModel(std::move(*f));
+    ASSERT_FALSE(m.ok());
+    EXPECT_THAT(m.status().message(), HasSubstr(text));
+    EXPECT_THAT(m.status().message(), HasSubstr("built.tflite"));
+  }
   std::unique_ptr<runtime::Model> Build(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
     sg().inputs = inputs;
     sg().outputs = outputs;
@@ -569,6 +588,34 @@ class ModelBuilder {
 };
 
 using TT = fb::TensorType;
+
+TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
+  {
+    ModelBuilder b;
+    int x = b.Tensor<float>("x", TT::FLOAT32, {1});
+    int y = b.Tensor<float>("y", TT::FLOAT32, {1});
+    b.Op(fb::BuiltinOperator::CUSTOM, {x}, {y});
+    b.SetCustom("FlexWhatever", {0xff, 0x13, 0x77, 0x01, 0x02});
+    ModelBuilder::ExpectLoadError(&b, {x}, {y}, "FlexWhatever");
+  }
+  {
+    ModelBuilder b;
+    int x = b.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
+    int y = b.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
+    int z = b.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
+    b.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x}, {y});
+    b.Op(fb::BuiltinOperator::HARD_SWISH, {y}, {z});
+    // Every unsupported operator is listed.
+    ModelBuilder::ExpectLoadError(&b, {x}, {z}, "operator 0 (RESIZE_BILINEAR)");
+    ModelBuilder b2;
+    int x2 = b2.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
+    int y2 = b2.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
+    int z2 = b2.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
+    b2.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x2}, {y2});
+    b2.Op(fb::BuiltinOperator::HARD_SWISH, {y2}, {z2});
+    ModelBuilder::ExpectLoadError(&b2, {x2}, {z2}, "operator 1 (HARD_SWISH)");
+  }
+}
 
 TEST(TfLiteQuantizedTest, FixedPointHelpers) {
   int32_t q;
