@@ -482,8 +482,9 @@ absl::Status Converter::Lower(const tensorflow::NodeDef& n) {
                                                    {"LogicalAnd", B::LOGICAL_AND},
                                                    {"LogicalOr", B::LOGICAL_OR}};
 
-  if (op == "Relu" || op == "Relu6" || op == "Tanh") {
-    const Act act = op == "Relu" ? Act::RELU : op == "Relu6" ? Act::RELU6 : Act::TANH;
+  // Only RELU / RELU6 are fused: TFLite's float kernels ignore a fused TANH on most ops.
+  if (op == "Relu" || op == "Relu6") {
+    const Act act = op == "Relu" ? Act::RELU : Act::RELU6;
     int p = FusableProducer(n, 0);
     if (p >= 0 && SetActivation(p, act)) {
       Alias(n, 0, sg_->operators[p]->outputs[0]);

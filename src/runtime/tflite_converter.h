@@ -5,7 +5,7 @@
 // only on constants is folded (evaluated with the runtime's kernels); TF ops are lowered to
 // TFLite builtins (MatMul with constant weights -> FULLY_CONNECTED with [out,in] weights,
 // Conv2D -> CONV_2D with OHWI filters, DepthwiseConv2dNative -> DEPTHWISE_CONV_2D with
-// [1,H,W,C*M] filters, ...); BiasAdd / Add of a constant vector, Relu / Relu6 / Tanh and
+// [1,H,W,C*M] filters, ...); BiasAdd / Add of a constant vector, Relu / Relu6 and
 // inference-mode FusedBatchNorm are fused into the producing op when it has no other
 // consumer. Tensor shapes come from running the graph once (twice when the inputs have
 // unknown dimensions, to find which dimensions vary: those are -1 in shape_signature).

@@ -12,6 +12,7 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "gmock/gmock.h"
+#include "graph/graph_builder.h"
 #include "gtest/gtest.h"
 #include "runtime/tflite_converter.h"
 #include "runtime/tflite_model.h"
@@ -777,6 +778,150 @@ TEST(TfLiteConvertTest, ConvNetsMatchTheFrozenGraphs) {
     TFM_ASSERT_OK_AND_ASSIGN(auto ref, frozen->Run({{"input:0", x}}, {"output:0"}));
     EXPECT_LE(MaxRelError(got.at("output"), ref[0]), 1e-5);
     EXPECT_LE(MaxRelError(got.at("output"), want), 1e-5);
+  }
+}
+
+}  // namespace
+}  // namespace tfmodel
+
+namespace tfmodel {
+namespace {
+
+Tensor Pattern(const TensorShape& s, int seed) {
+  Tensor t(DType::kFloat, s);
+  for (int64_t i = 0; i < t.NumElements(); ++i) {
+    t.data<float>()[i] = static_cast<float>(((i * 37 + seed * 11) % 101) / 101.0 - 0.5);
+  }
+  return t;
+}
+Tensor Ints(const std::vector<int32_t>& v, TensorShape s) {
+  return Tensor::FromVector<int32_t>(v, s);
+}
+
+// Every lowering the converter knows for common layers, in one graph, against the frozen
+// graph at two batch sizes (the batch dimension stays dynamic).
+TEST(TfLiteConvertTest, EveryLoweringMatchesTheFrozenGraph) {
+  GraphBuilder b;
+  const auto F = AttrType(DType::kFloat);
+  const auto I32 = AttrType(DType::kInt32);
+  auto x = b.Placeholder("x", DType::kFloat, PartialShape{-1, 8, 8, 3});
+  auto f = b.Const("f", Pattern(TensorShape{3, 3, 3, 4}, 1));
+  auto c1 = b.Op("c1", "Conv2D", {x, f},
+                 {{"T", F}, {"strides", AttrIList({1, 2, 2, 1})}, {"padding", AttrS("SAME")}});
+  auto c1b = b.Op("c1b", "BiasAdd", {c1, b.Const("b1", Pattern(TensorShape{4}, 2))}, {{"T", F}});
+  auto c1r = b.Op("c1r", "Relu6", {c1b}, {{"T", F}});
+  auto mp = b.Op("mp", "MaxPool", {c1r},
+                 {{"T", F},
+                  {"ksize", AttrIList({1, 2, 2, 1})},
+                  {"strides", AttrIList({1, 1, 1, 1})},
+                  {"padding", AttrS("VALID")}});
+  auto ap = b.Op("ap", "AvgPool", {c1r},
+                 {{"T", F},
+                  {"ksize", AttrIList({1, 3, 3, 1})},
+                  {"strides", AttrIList({1, 2, 2, 1})},
+                  {"padding", AttrS("SAME")}});
+  auto dw = b.Op("dw", "DepthwiseConv2dNative",
+                 {c1r, b.Const("fdw", Pattern(TensorShape{2, 2, 4, 2}, 3))},
+                 {{"T", F}, {"strides", AttrIList({1, 1, 1, 1})}, {"padding", AttrS("VALID")}});
+  auto bn =
+      b.Op("bn", "FusedBatchNormV3",
+           {dw, b.Const("gamma", Pattern(TensorShape{8}, 4)),
+            b.Const("be", Pattern(TensorShape{8}, 5)), b.Const("mu", Pattern(TensorShape{8}, 6)),
+            b.Const("var", Tensor::FromVector<float>({1, 2, 0.5f, 1, 3, 1, 0.25f, 1}))},
+           {{"T", F}, {"U", F}, {"epsilon", AttrF(0.001f)}, {"is_training", AttrB(false)}});
+  auto m = b.Op("m", "Mean", {bn, b.Const("axes", Ints({1, 2}, TensorShape{2}))},
+                {{"T", F}, {"Tidx", I32}, {"keep_dims", AttrB(false)}});
+  auto p =
+      b.Op("p", "Pad", {mp, b.Const("pads", Ints({0, 0, 1, 0, 0, 1, 0, 0}, TensorShape{4, 2}))},
+           {{"T", F}, {"Tpaddings", I32}});
+  auto s = b.Binary("s", "Sub", p, c1r);
+  auto d = b.Binary("d", "RealDiv", s, b.Const("two", Tensor::Scalar(2.0f)));
+  auto am = b.Binary("am", "Mul", d, b.Const("half", Tensor::Scalar(0.5f)));
+  auto t = b.Op("t", "Transpose", {am, b.Const("perm", Ints({0, 3, 1, 2}, TensorShape{4}))},
+                {{"T", F}, {"Tperm", I32}});
+  auto r = b.Op("r", "Reshape", {t, b.Const("shape", Ints({-1, 1, 64}, TensorShape{3}))},
+                {{"T", F}, {"Tshape", I32}});
+  auto sq = b.Op("sq", "Squeeze", {r}, {{"T", F}, {"squeeze_dims", AttrIList({1})}});
+  auto g = b.Op("g", "GatherV2",
+                {sq, b.Const("idx", Ints({0, 5, 63, 7}, TensorShape{4})),
+                 b.Const("gaxis", Tensor::Scalar<int32_t>(1))},
+                {{"Tparams", F}, {"Tindices", I32}, {"Taxis", I32}});
+  auto ss = b.Op(
+      "ss", "StridedSlice",
+      {m, b.Const("beg", Ints({0, 2}, TensorShape{2})),
+       b.Const("end", Ints({0, 6}, TensorShape{2})), b.Const("str", Ints({1, 1}, TensorShape{2}))},
+      {{"T", F}, {"Index", I32}, {"begin_mask", AttrI(1)}, {"end_mask", AttrI(1)}});
+  auto cat = b.Op("cat", "ConcatV2", {g, ss, b.Const("cax", Tensor::Scalar<int32_t>(1))},
+                  {{"T", F}, {"N", AttrI(2)}, {"Tidx", I32}});
+  b.Op("spl", "Split", {b.Const("sax", Tensor::Scalar<int32_t>(1)), cat},
+       {{"T", F}, {"num_split", AttrI(2)}});
+  auto pk = b.Op("pk", "Pack", {"spl:0", "spl:1"}, {{"T", F}, {"N", AttrI(2)}, {"axis", AttrI(1)}});
+  b.Op("up", "Unpack", {pk}, {{"T", F}, {"num", AttrI(2)}, {"axis", AttrI(1)}});
+  auto bm = b.Op("bm", "BatchMatMulV2", {pk, pk},
+                 {{"T", F}, {"adj_x", AttrB(false)}, {"adj_y", AttrB(true)}});
+  auto sum = b.Binary("sum", "AddV2", "up:0", "up:1");
+  auto th = b.Op("th", "Tanh", {sum}, {{"T", F}});
+  auto sg = b.Op("sg", "Sigmoid",
+                 {b.Op("flat_ap", "Reshape", {ap, b.Const("s2", Ints({-1, 16}, TensorShape{2}))},
+                       {{"T", F}, {"Tshape", I32}})},
+                 {{"T", F}});
+  auto sm = b.Op("sm", "Softmax",
+                 {b.Op("flat_bm", "Reshape", {bm, b.Const("s3", Ints({-1, 4}, TensorShape{2}))},
+                       {{"T", F}, {"Tshape", I32}})},
+                 {{"T", F}});
+  auto relu =
+      b.Op("relu", "Relu",
+           {b.Op("mm", "MatMul", {sg, b.Const("w", Pattern(TensorShape{16, 4}, 7))}, {{"T", F}})},
+           {{"T", F}});
+  b.Op("out", "ConcatV2", {th, sm, relu, b.Const("oax", Tensor::Scalar<int32_t>(-1))},
+       {{"T", F}, {"N", AttrI(3)}, {"Tidx", I32}});
+
+  runtime::TfLiteConvertOptions opt;
+  opt.input_arrays = {"x"};
+  opt.output_arrays = {"out"};
+  runtime::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes,
+                           runtime::ConvertGraphToTfLite(b.graph(), opt, &report));
+  const auto ops = OperatorNames(bytes);
+  for (const char* want : {"CONV_2D",
+                           "MAX_POOL_2D",
+                           "AVERAGE_POOL_2D",
+                           "DEPTHWISE_CONV_2D",
+                           "MEAN",
+                           "PAD",
+                           "SUB",
+                           "DIV",
+                           "MUL",
+                           "TRANSPOSE",
+                           "RESHAPE",
+                           "SQUEEZE",
+                           "GATHER",
+                           "STRIDED_SLICE",
+                           "CONCATENATION",
+                           "SPLIT",
+                           "PACK",
+                           "UNPACK",
+                           "BATCH_MATMUL",
+                           "ADD",
+                           "TANH",
+                           "LOGISTIC",
+                           "SOFTMAX",
+                           "FULLY_CONNECTED"}) {
+    EXPECT_THAT(ops, ::testing::Contains(std::string(want)));
+  }
+  // Bias and Relu6 fused into the conv, Relu into FULLY_CONNECTED, batch norm into the
+  // depthwise conv.
+  for (const char* gone : {"RELU6", "RELU"})
+    EXPECT_THAT(ops, ::testing::Not(::testing::Contains(std::string(gone))));
+  EXPECT_GE(report.fused_ops, 4);
+  TFM_ASSERT_OK_AND_ASSIGN(auto lite, LoadBytes(bytes));
+  TFM_ASSERT_OK_AND_ASSIGN(auto frozen, runtime::Model::LoadGraph(b.graph()));
+  for (int64_t n : {1, 3}) {
+    Tensor in = Pattern(TensorShape{n, 8, 8, 3}, 9);
+    TFM_ASSERT_OK_AND_ASSIGN(auto got, lite->RunSignature("serving_default", {{"x", in}}));
+    TFM_ASSERT_OK_AND_ASSIGN(auto ref, frozen->Run({{"x:0", in}}, {"out:0"}));
+    ASSERT_EQ(got.at("out").shape(), ref[0].shape());
+    EXPECT_LE(MaxRelError(got.at("out"), ref[0]), 1e-5) << "batch " << n;
   }
 }
 
