@@ -335,6 +335,7 @@ class Compiler {
   absl::Status CompileCustom(const OpCtx& c);
   absl::Status CompileQuantized(const OpCtx& c);
   absl::Status CompileParseExample(const OpCtx& c, bool v2);
+  absl::StatusOr<int> DequantizeWeights(const OpCtx& c, int tensor);
 
   int NewSlot() { return plan_->num_slots++; }
   int AddConst(Tensor t) {
@@ -406,6 +407,7 @@ class Compiler {
   int sg_index_;
   const fb::SubGraph& sg_;
   SubgraphPlan* plan_;
+  std::map<int, int> dequantized_;  // quantized weights tensor -> float constant slot
 };
 
 absl::Status Compiler::Compile() {
@@ -546,6 +548,36 @@ absl::Status Compiler::CompileParseExample(const OpCtx& c, bool v2) {
   return AddTf(c, "ParseExampleV2", std::move(a), in, out);
 }
 
+// Float weights for a float op whose constant weights are int8/uint8/float16
+// (dynamic-range / float16 quantized models), dequantized once at load.
+absl::StatusOr<int> Compiler::DequantizeWeights(const OpCtx& c, int tensor) {
+  const Tensor* w = Const(tensor);
+  if (w->dtype() == DType::kHalf) {
+    Tensor f(DType::kFloat, w->shape());
+    for (int64_t i = 0; i < w->NumElements(); ++i)
+      f.data<float>()[i] = w->data<Half>()[i].ToFloat();
+    return AddConst(std::move(f));
+  }
+  if (!IsQuantizedType(w->dtype())) return tensor;
+  QuantParams q = Quant(tensor);
+  if (!q.present()) return Error(c, "quantized weights without quantization parameters");
+  Tensor f(DType::kFloat, w->shape());
+  const int rank = w->rank();
+  if (q.scale.size() > 1 &&
+      (q.dim < 0 || q.dim >= rank || w->dim(q.dim) != static_cast<int64_t>(q.scale.size()))) {
+    return Error(c, "per-channel quantization does not match the weights' shape");
+  }
+  int64_t inner = 1;
+  if (q.scale.size() > 1) {
+    for (int d = q.dim + 1; d < rank; ++d) inner *= w->dim(d);
+  }
+  for (int64_t i = 0; i < w->NumElements(); ++i) {
+    const size_t ch = q.scale.size() > 1 ? static_cast<size_t>((i / inner) % w->dim(q.dim)) : 0;
+    f.data<float>()[i] = q.scale[ch] * static_cast<float>(LoadQ(*w, i) - q.zero_point[ch]);
+  }
+  return AddConst(std::move(f));
+}
+
 // Float / generic builtins.
 absl::Status Compiler::CompileOp(const OpCtx& c) {
   using B = fb::BuiltinOperator;
@@ -584,35 +616,14 @@ absl::Status Compiler::CompileOp(const OpCtx& c) {
     a["T"] = TypeAttr(t);
     return a;
   };
-  // Float weights for a float op whose constant weights are int8/uint8/float16
-  // (dynamic-range / float16 quantized models): dequantized once at load.
   auto float_weights = [&](int tensor) -> absl::StatusOr<int> {
     const Tensor* w = Const(tensor);
     if (!w || w->dtype() == DType::kFloat || t0 != DType::kFloat) return tensor;
-    if (w->dtype() == DType::kHalf) {
-      Tensor f(DType::kFloat, w->shape());
-      for (int64_t i = 0; i < w->NumElements(); ++i)
-        f.data<float>()[i] = w->data<Half>()[i].ToFloat();
-      return AddConst(std::move(f));
-    }
-    if (!IsQuantizedType(w->dtype())) return tensor;
-    QuantParams q = Quant(tensor);
-    if (!q.present()) return Error(c, "quantized weights without quantization parameters");
-    Tensor f(DType::kFloat, w->shape());
-    const int rank = w->rank();
-    if (q.scale.size() > 1 &&
-        (q.dim < 0 || q.dim >= rank || w->dim(q.dim) != static_cast<int64_t>(q.scale.size()))) {
-      return Error(c, "per-channel quantization does not match the weights' shape");
-    }
-    int64_t inner = 1;
-    if (q.scale.size() > 1) {
-      for (int d = q.dim + 1; d < rank; ++d) inner *= w->dim(d);
-    }
-    for (int64_t i = 0; i < w->NumElements(); ++i) {
-      const size_t ch = q.scale.size() > 1 ? static_cast<size_t>((i / inner) % w->dim(q.dim)) : 0;
-      f.data<float>()[i] = q.scale[ch] * static_cast<float>(LoadQ(*w, i) - q.zero_point[ch]);
-    }
-    return AddConst(std::move(f));
+    // One float copy per weights tensor, however many operators share it.
+    if (auto it = dequantized_.find(tensor); it != dequantized_.end()) return it->second;
+    TFM_ASSIGN_OR_RETURN(int slot, DequantizeWeights(c, tensor));
+    dequantized_[tensor] = slot;
+    return slot;
   };
 
   switch (c.code) {
