@@ -12,7 +12,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev curl python3
 )
 # Optional, used only by benchmarks (`make bench`).
-BENCH_PACKAGES=(libopencv-dev wrk nginx-light)
+# libarmnn*: Arm NN's TfLiteParser + CpuRef backend for bench/armnn_tflite_check.
+BENCH_PACKAGES=(libopencv-dev wrk nginx-light libarmnntfliteparser-dev libarmnn-cpuref-backend22)
 
 want=("${PACKAGES[@]}")
 if [[ "${1:-}" == "--bench" ]]; then want+=("${BENCH_PACKAGES[@]}"); fi

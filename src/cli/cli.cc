@@ -23,6 +23,7 @@ const Command kCommands[] = {
     {"serve", ServeMain, "serve models over TF Serving's REST and gRPC APIs"},
     {"freeze", FreezeMain, "checkpoint + graph (or SavedModel) -> one frozen GraphDef"},
     {"export", ExportMain, "checkpoint / frozen graph / SavedModel -> versioned SavedModel"},
+    {"convert", ConvertMain, "frozen graph / SavedModel -> TFLite model (.tflite)"},
     {"ops", OpsMain, "list the TensorFlow ops that have kernels"},
     {"make-example", MakeExampleMain, "write the example half_plus_two SavedModel"},
 };

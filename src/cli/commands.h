@@ -12,6 +12,7 @@ int ExportMain(int argc, char** argv);
 int ServeMain(int argc, char** argv);
 int MakeExampleMain(int argc, char** argv);
 int OpsMain(int argc, char** argv);
+int ConvertMain(int argc, char** argv);
 
 }  // namespace tfmodel::cli
 

@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "cli/tflite_cli.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/checkpoint.h"
@@ -631,6 +632,9 @@ int InspectMain(int argc, char** argv) {
     if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta")))
       return InspectSavedModel(p, opt);
     if (FileExists(JoinPath(p, "checkpoint"))) return InspectCheckpoint(p, opt);
+    // A version folder holding only a TFLite model (served with --prefer_tflite_model).
+    if (FileExists(JoinPath(p, "model.tflite")))
+      return InspectTfLite(JoinPath(p, "model.tflite"), opt.json);
     // A model base path: list versions and describe the newest.
     std::vector<std::pair<int64_t, std::string>> versions;
     std::error_code ec;
@@ -659,13 +663,16 @@ int InspectMain(int argc, char** argv) {
       }
       std::printf("\n");
     }
-    return InspectSavedModel(versions.back().second, opt);
+    const std::string& latest = versions.back().second;
+    if (!IsSavedModelDir(latest) && FileExists(JoinPath(latest, "model.tflite"))) {
+      return InspectTfLite(JoinPath(latest, "model.tflite"), opt.json);
+    }
+    return InspectSavedModel(latest, opt);
   }
   if (absl::EndsWith(p, ".index") || FileExists(p + ".index")) return InspectCheckpoint(p, opt);
   if (absl::EndsWith(p, ".npy")) return InspectNpy(p, opt);
   if (absl::EndsWith(p, ".tflite")) {
-    std::fprintf(stderr, "tfmodel inspect: .tflite files are not supported yet: %s\n", p.c_str());
-    return 1;
+    return InspectTfLite(p, opt.json);
   }
   if (!FileExists(p)) {
     // Maybe a V1 checkpoint pattern or file.

@@ -19,6 +19,7 @@
 #include "format/tensor_proto.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
+#include "runtime/tflite_model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -124,8 +125,18 @@ int RunMain(int argc, char** argv) {
   }
   std::unique_ptr<runtime::Model> model;
   bool saved_model = IsDirectory(model_path);
+  // A version folder holding only model.tflite runs the TFLite model.
+  if (saved_model && !IsSavedModelDir(model_path) &&
+      FileExists(JoinPath(model_path, "model.tflite"))) {
+    model_path = JoinPath(model_path, "model.tflite");
+    saved_model = false;
+  }
   if (saved_model) {
     auto m = runtime::Model::LoadSavedModel(model_path, SplitList(tag_set));
+    if (!m.ok()) return Fail(std::string(m.status().message()));
+    model = std::move(*m);
+  } else if (absl::EndsWith(model_path, ".tflite")) {
+    auto m = runtime::LoadTfLiteModel(model_path);
     if (!m.ok()) return Fail(std::string(m.status().message()));
     model = std::move(*m);
   } else if (absl::EndsWith(model_path, ".meta")) {

@@ -15,6 +15,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
+#include "core/file_util.h"
+#include "runtime/tflite_model.h"
 #include "serving/server.h"
 
 namespace tfmodel::cli {
@@ -70,6 +72,7 @@ int ServeMain(int argc, char** argv) {
   std::string tags = "serve";
   int64_t tf_intra = 0, tf_inter = 0, tf_session_parallelism = 0;
   bool enable_batching = false;
+  bool prefer_tflite = false;
   std::string batching_parameters_file;
 
   std::map<std::string, Flag> flags;
@@ -173,7 +176,8 @@ int ServeMain(int argc, char** argv) {
   add_ignored("use_alts_credentials", Kind::kBool, "ALTS credentials");
   add_ignored("enable_per_model_batching_parameters", Kind::kBool, "per-model batching");
   add_ignored("remove_unused_fields_from_bundle_metagraph", Kind::kBool, "metagraph trimming");
-  add_ignored("prefer_tflite_model", Kind::kBool, "load model.tflite instead");
+  add_bool("prefer_tflite_model", &prefer_tflite,
+           "load model.tflite from a version folder when it has one");
   add_ignored("num_tflite_pools", Kind::kInt, "TFLite pools");
   add_ignored("num_tflite_interpreters_per_pool", Kind::kInt, "TFLite interpreters");
   add_ignored("enable_profiler", Kind::kBool, "profiler service");
@@ -266,6 +270,17 @@ int ServeMain(int argc, char** argv) {
     o.manager.saved_model_tags.emplace_back(t);
   }
   if (o.manager.saved_model_tags.empty()) o.manager.saved_model_tags = {"serve"};
+  if (prefer_tflite) {
+    // TF Serving's --prefer_tflite_model: model.tflite when present, else the SavedModel.
+    auto tags_copy = o.manager.saved_model_tags;
+    auto load_options = o.manager.load_options;
+    o.manager.loader = [tags_copy, load_options](const std::string& dir)
+        -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
+      const std::string tflite = JoinPath(dir, "model.tflite");
+      if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
+      return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
+    };
+  }
   if (o.model_config_file.empty() && o.model_base_path.empty()) {
     PrintUsage(flags);
     std::fprintf(stderr, "\ntfmodel serve: --model_base_path or --model_config_file is required\n");
