@@ -415,6 +415,8 @@ class ServerImpl : public HttpServer {
     // Stop accepting.
     WakeFd(accept_evfd_);
     if (acceptor_.joinable()) acceptor_.join();
+    ::close(listen_fd_);  // new connections are refused from here on
+    listen_fd_ = -1;
     // Let requests already being handled finish (bounded wait), then close idle connections
     // and let the workers finish writing what they have.
     for (int i = 0; i < 3000 && active_.load() > 0; ++i) {
@@ -879,11 +881,13 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
       return false;
     }
     case Conn::Parse::kChunkCrlf: {
-      if (end - c->in_begin < 2) return false;
-      if (buf[c->in_begin] != '\r' || buf[c->in_begin + 1] != '\n') {
+      const size_t avail = end - c->in_begin;
+      if (avail == 0) return false;
+      if (buf[c->in_begin] != '\r' || (avail >= 2 && buf[c->in_begin + 1] != '\n')) {
         SendError(c, 400, "Malformed HTTP request: chunk data not followed by CRLF");
         return false;
       }
+      if (avail < 2) return false;
       c->in_begin += 2;
       c->parse = Conn::Parse::kChunkSize;
       *progress = true;
