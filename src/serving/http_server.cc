@@ -1164,7 +1164,12 @@ bool Worker::Flush(Conn* c) {
 
 void Worker::AfterWrite(Conn* c) {
   if (c->dead) return;
-  if (c->close_after_write || stopping_) {
+  if (stopping_) {  // shutting down: no lingering
+    ::shutdown(c->fd, SHUT_WR);
+    CloseConn(c);
+    return;
+  }
+  if (c->close_after_write) {
     StartDraining(c);
     return;
   }
