@@ -1,8 +1,10 @@
-// A small HTTP/1.1 server (Boost.Beast parser over asio): keep-alive, a fixed pool of
-// threads each running its own event loop (a connection stays on one thread; the handler runs
-// inline on it), a request-body limit (413), a deadline watchdog (408 to clients too slow to
-// send their request, 504 when the handler overruns), graceful shutdown that finishes
-// in-flight requests.
+// A small HTTP/1.1 server written directly on Linux epoll and non-blocking sockets:
+// keep-alive and pipelining, Content-Length and chunked request bodies, `Expect:
+// 100-continue`, HTTP/1.0; a fixed pool of worker threads, each with its own epoll instance
+// and its own connections (the handler runs inline on the connection's thread); a
+// request-body limit (413), a header limit (431), 400 for malformed requests, a deadline
+// watchdog (408 to clients too slow to send their request, 504 when the handler overruns,
+// and a write deadline), graceful shutdown that finishes in-flight requests.
 #ifndef TFMODEL_SERVING_HTTP_SERVER_H_
 #define TFMODEL_SERVING_HTTP_SERVER_H_
 
