@@ -18,7 +18,7 @@ struct Command {
 };
 
 const Command kCommands[] = {
-    {"inspect", InspectMain, "describe a SavedModel, GraphDef, MetaGraph or checkpoint"},
+    {"inspect", InspectMain, "describe a SavedModel, GraphDef, MetaGraph, checkpoint or .tflite"},
     {"run", RunMain, "run a signature or named tensors on .npy files or literals"},
     {"serve", ServeMain, "serve models over TF Serving's REST and gRPC APIs"},
     {"freeze", FreezeMain, "checkpoint + graph (or SavedModel) -> one frozen GraphDef"},
