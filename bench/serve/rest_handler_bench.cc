@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
   auto model = runtime::Model::LoadSavedModel(base + "/00000123");
   if (!model.ok()) return 1;
   Tensor x = Tensor::FromVector<float>({1, 2, 5});
-  double run_ns =
-      MedianNs(iters, [&] { (void)(*model)->RunSignature("serving_default", {{"x", x}}); });
+  double run_ns = MedianNs(iters, [&] {
+    (void)(*model)->RunSignature("serving_default", {{"x", x}});
+  });
   std::printf("handler (route + JSON + run + JSON): %.2f us\nmodel run alone: %.2f us\n",
               handler_ns / 1000, run_ns / 1000);
   return 0;

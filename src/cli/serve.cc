@@ -274,8 +274,9 @@ int ServeMain(int argc, char** argv) {
     // TF Serving's --prefer_tflite_model: model.tflite when present, else the SavedModel.
     auto tags_copy = o.manager.saved_model_tags;
     auto load_options = o.manager.load_options;
-    o.manager.loader = [tags_copy, load_options](const std::string& dir)
-        -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
+    o.manager.loader =
+        [tags_copy,
+         load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
       const std::string tflite = JoinPath(dir, "model.tflite");
       if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
       return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
