@@ -17,6 +17,7 @@
 #include "format/tflite.h"
 #include "runtime/kernel.h"
 #include "runtime/model.h"
+#include "runtime/tflite_elementwise.h"
 
 namespace tfmodel::runtime {
 namespace {
@@ -446,41 +447,6 @@ absl::Status Converter::Lower(const tensorflow::NodeDef& n) {
   auto fail = [&](const std::string& why) {
     return absl::InvalidArgumentError(absl::StrCat("node '", n.name(), "' (", op, "): ", why));
   };
-  // Simple 1:1 element-wise / shape ops: TF op -> (builtin, options factory).
-  static const std::map<std::string, B> kUnary = {{"Relu", B::RELU},
-                                                  {"Relu6", B::RELU6},
-                                                  {"Sigmoid", B::LOGISTIC},
-                                                  {"Tanh", B::TANH},
-                                                  {"Exp", B::EXP},
-                                                  {"Log", B::LOG},
-                                                  {"Sqrt", B::SQRT},
-                                                  {"Rsqrt", B::RSQRT},
-                                                  {"Neg", B::NEG},
-                                                  {"Abs", B::ABS},
-                                                  {"Square", B::SQUARE},
-                                                  {"Floor", B::FLOOR},
-                                                  {"Ceil", B::CEIL},
-                                                  {"Round", B::ROUND},
-                                                  {"Sin", B::SIN},
-                                                  {"Cos", B::COS},
-                                                  {"Elu", B::ELU},
-                                                  {"LogicalNot", B::LOGICAL_NOT},
-                                                  {"ZerosLike", B::ZEROS_LIKE},
-                                                  {"LogSoftmax", B::LOG_SOFTMAX}};
-  static const std::map<std::string, B> kBinary = {{"Maximum", B::MAXIMUM},
-                                                   {"Minimum", B::MINIMUM},
-                                                   {"SquaredDifference", B::SQUARED_DIFFERENCE},
-                                                   {"Pow", B::POW},
-                                                   {"FloorDiv", B::FLOOR_DIV},
-                                                   {"FloorMod", B::FLOOR_MOD},
-                                                   {"Less", B::LESS},
-                                                   {"LessEqual", B::LESS_EQUAL},
-                                                   {"Greater", B::GREATER},
-                                                   {"GreaterEqual", B::GREATER_EQUAL},
-                                                   {"Equal", B::EQUAL},
-                                                   {"NotEqual", B::NOT_EQUAL},
-                                                   {"LogicalAnd", B::LOGICAL_AND},
-                                                   {"LogicalOr", B::LOGICAL_OR}};
 
   // Only RELU / RELU6 are fused: TFLite's float kernels ignore a fused TANH on most ops.
   if (op == "Relu" || op == "Relu6") {
@@ -492,15 +458,14 @@ absl::Status Converter::Lower(const tensorflow::NodeDef& n) {
       return absl::OkStatus();
     }
   }
-  if (auto it = kUnary.find(op); it != kUnary.end()) {
-    TFM_ASSIGN_OR_RETURN(int x, InputTensor(n, 0));
-    AddOp(it->second, {x}, {OutputTensor(n, 0)});
-    return absl::OkStatus();
-  }
-  if (auto it = kBinary.find(op); it != kBinary.end()) {
-    TFM_ASSIGN_OR_RETURN(int a, InputTensor(n, 0));
-    TFM_ASSIGN_OR_RETURN(int b, InputTensor(n, 1));
-    AddOp(it->second, {a, b}, {OutputTensor(n, 0)});
+  // Simple 1:1 element-wise ops (the table the interpreter uses the other way round).
+  if (const TfLiteElementwiseOp* e = FindTfLiteElementwise(absl::string_view(op))) {
+    std::vector<int> ins;
+    for (int k = 0; k < e->num_inputs; ++k) {
+      TFM_ASSIGN_OR_RETURN(int x, InputTensor(n, k));
+      ins.push_back(x);
+    }
+    AddOp(e->builtin, ins, {OutputTensor(n, 0)});
     return absl::OkStatus();
   }
   if (op == "BiasAdd" || op == "BiasAddV1" || op == "Add" || op == "AddV2") {

@@ -16,6 +16,7 @@
 #include "flatbuffers/flexbuffers.h"
 #include "format/tflite.h"
 #include "runtime/kernel.h"
+#include "runtime/tflite_elementwise.h"
 #include "tensorflow/core/framework/node_def.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
 
@@ -626,6 +627,14 @@ absl::Status Compiler::CompileOp(const OpCtx& c) {
     return slot;
   };
 
+  if (const TfLiteElementwiseOp* e = FindTfLiteElementwise(c.code)) {
+    TFM_RETURN_IF_ERROR(need(e->num_inputs, 1));
+    if (e->float_only && t0 != DType::kFloat) {
+      return Unsupported(c, absl::StrCat("inputs of type ", DTypeName(t0)));
+    }
+    return AddTf(c, e->tf_op, attrs_t(t0), std::vector<int>(in.begin(), in.begin() + e->num_inputs),
+                 {out[0]});
+  }
   switch (c.code) {
     case B::ADD:
     case B::SUB:
@@ -649,84 +658,6 @@ absl::Status Compiler::CompileOp(const OpCtx& c) {
       TFM_RETURN_IF_ERROR(AddTf(c, tf, attrs_t(t0), {in[0], in[1]}, {out[0]}));
       AddActivation(c, act, out[0]);
       return absl::OkStatus();
-    }
-    case B::MAXIMUM:
-    case B::MINIMUM:
-    case B::SQUARED_DIFFERENCE:
-    case B::POW:
-    case B::FLOOR_DIV:
-    case B::FLOOR_MOD:
-    case B::LESS:
-    case B::LESS_EQUAL:
-    case B::GREATER:
-    case B::GREATER_EQUAL:
-    case B::EQUAL:
-    case B::NOT_EQUAL:
-    case B::LOGICAL_AND:
-    case B::LOGICAL_OR: {
-      TFM_RETURN_IF_ERROR(need(2, 1));
-      static const std::map<B, const char*> kOps = {{B::MAXIMUM, "Maximum"},
-                                                    {B::MINIMUM, "Minimum"},
-                                                    {B::SQUARED_DIFFERENCE, "SquaredDifference"},
-                                                    {B::POW, "Pow"},
-                                                    {B::FLOOR_DIV, "FloorDiv"},
-                                                    {B::FLOOR_MOD, "FloorMod"},
-                                                    {B::LESS, "Less"},
-                                                    {B::LESS_EQUAL, "LessEqual"},
-                                                    {B::GREATER, "Greater"},
-                                                    {B::GREATER_EQUAL, "GreaterEqual"},
-                                                    {B::EQUAL, "Equal"},
-                                                    {B::NOT_EQUAL, "NotEqual"},
-                                                    {B::LOGICAL_AND, "LogicalAnd"},
-                                                    {B::LOGICAL_OR, "LogicalOr"}};
-      return AddTf(c, kOps.at(c.code), attrs_t(t0), {in[0], in[1]}, {out[0]});
-    }
-    case B::RELU:
-    case B::RELU6:
-    case B::LOGISTIC:
-    case B::TANH:
-    case B::EXP:
-    case B::LOG:
-    case B::SQRT:
-    case B::RSQRT:
-    case B::NEG:
-    case B::ABS:
-    case B::SQUARE:
-    case B::FLOOR:
-    case B::CEIL:
-    case B::ROUND:
-    case B::SIN:
-    case B::COS:
-    case B::ELU:
-    case B::LOGICAL_NOT:
-    case B::ZEROS_LIKE:
-    case B::LOG_SOFTMAX: {
-      TFM_RETURN_IF_ERROR(need(1, 1));
-      static const std::map<B, const char*> kOps = {{B::RELU, "Relu"},
-                                                    {B::RELU6, "Relu6"},
-                                                    {B::LOGISTIC, "Sigmoid"},
-                                                    {B::TANH, "Tanh"},
-                                                    {B::EXP, "Exp"},
-                                                    {B::LOG, "Log"},
-                                                    {B::SQRT, "Sqrt"},
-                                                    {B::RSQRT, "Rsqrt"},
-                                                    {B::NEG, "Neg"},
-                                                    {B::ABS, "Abs"},
-                                                    {B::SQUARE, "Square"},
-                                                    {B::FLOOR, "Floor"},
-                                                    {B::CEIL, "Ceil"},
-                                                    {B::ROUND, "Round"},
-                                                    {B::SIN, "Sin"},
-                                                    {B::COS, "Cos"},
-                                                    {B::ELU, "Elu"},
-                                                    {B::LOGICAL_NOT, "LogicalNot"},
-                                                    {B::ZEROS_LIKE, "ZerosLike"},
-                                                    {B::LOG_SOFTMAX, "LogSoftmax"}};
-      if (t0 != DType::kFloat && c.code != B::ZEROS_LIKE && c.code != B::LOGICAL_NOT &&
-          c.code != B::ABS && c.code != B::NEG && c.code != B::SQUARE) {
-        return Unsupported(c, absl::StrCat("inputs of type ", DTypeName(t0)));
-      }
-      return AddTf(c, kOps.at(c.code), attrs_t(t0), {in[0]}, {out[0]});
     }
     case B::RELU_N1_TO_1: {
       TFM_RETURN_IF_ERROR(need(1, 1));
