@@ -495,98 +495,36 @@ TEST_F(FunctionalOpsTest, IfNestedInWhileBody) {
   EXPECT_EQ(Floats(out[1]), (std::vector<float>{2000.0f}));
 }
 
-TEST(FunctionalOpsErrors, BadBranchesFailAtLoad) {
-  std::string missing = Library() + R"pb(
-    node {
-      name: "x"
-      op: "Placeholder"
-      attr {
-        key: "dtype"
-        value { type: DT_FLOAT }
-      }
-    }
-    node {
-      name: "p"
-      op: "Placeholder"
-      attr {
-        key: "dtype"
-        value { type: DT_BOOL }
-      }
-    }
+// An If on a bool placeholder `p` and float `x` whose then_branch is `then_fn`.
+std::string IfWithThenBranch(const std::string& then_fn) {
+  constexpr char kTemplate[] = R"fn(
+    node { name: "x" op: "Placeholder" attr { key: "dtype" value { type: DT_FLOAT } } }
+    node { name: "p" op: "Placeholder" attr { key: "dtype" value { type: DT_BOOL } } }
     node {
       name: "if"
       op: "If"
       input: "p"
       input: "x"
-      attr {
-        key: "Tin"
-        value { list { type: DT_FLOAT } }
-      }
-      attr {
-        key: "Tout"
-        value { list { type: DT_FLOAT } }
-      }
-      attr {
-        key: "then_branch"
-        value { func { name: "no_such_fn" } }
-      }
-      attr {
-        key: "else_branch"
-        value { func { name: "negate" } }
-      }
-    }
-  )pb";
-  auto m = LoadText(missing);
+      attr { key: "Tin" value { list { type: DT_FLOAT } } }
+      attr { key: "Tout" value { list { type: DT_FLOAT } } }
+      attr { key: "then_branch" value { func { name: "$0" } } }
+      attr { key: "else_branch" value { func { name: "negate" } } }
+    })fn";
+  return Library() + absl::Substitute(kTemplate, then_fn);
+}
+
+TEST(FunctionalOpsErrors, BadBranchesFailAtLoad) {
+  const std::vector<std::pair<std::string, Tensor>> feeds = {{"x:0", Tensor::Scalar<float>(1)},
+                                                             {"p:0", Tensor::Scalar<bool>(true)}};
+  auto m = LoadText(IfWithThenBranch("no_such_fn"));
   ASSERT_TRUE(m.ok()) << m.status();
-  auto s =
-      (*m)->Run({{"x:0", Tensor::Scalar<float>(1)}, {"p:0", Tensor::Scalar<bool>(true)}}, {"if:0"});
+  auto s = (*m)->Run(feeds, {"if:0"});
   EXPECT_THAT(s.status().message(), HasSubstr("node 'if' (If): attr 'then_branch'"));
   EXPECT_THAT(s.status().message(), HasSubstr("no_such_fn"));
 
-  std::string arity = Library() + R"pb(
-    node {
-      name: "x"
-      op: "Placeholder"
-      attr {
-        key: "dtype"
-        value { type: DT_FLOAT }
-      }
-    }
-    node {
-      name: "p"
-      op: "Placeholder"
-      attr {
-        key: "dtype"
-        value { type: DT_BOOL }
-      }
-    }
-    node {
-      name: "if"
-      op: "If"
-      input: "p"
-      input: "x"
-      attr {
-        key: "Tin"
-        value { list { type: DT_FLOAT } }
-      }
-      attr {
-        key: "Tout"
-        value { list { type: DT_FLOAT } }
-      }
-      attr {
-        key: "then_branch"
-        value { func { name: "two_outputs" } }
-      }
-      attr {
-        key: "else_branch"
-        value { func { name: "negate" } }
-      }
-    }
-  )pb";
-  auto m2 = LoadText(arity);
+  auto m2 = LoadText(IfWithThenBranch("two_outputs"));
   ASSERT_TRUE(m2.ok()) << m2.status();
-  auto s2 = (*m2)->Run({{"x:0", Tensor::Scalar<float>(1)}, {"p:0", Tensor::Scalar<bool>(true)}},
-                       {"if:0"});
+  auto s2 = (*m2)->Run(feeds, {"if:0"});
   EXPECT_THAT(s2.status().message(),
               HasSubstr("then_branch 'two_outputs' returns 2 values but the node has 1 outputs"));
 }
