@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "core/status.h"
+#include "format/saved_model.h"
 
 namespace tfmodel {
 namespace {
@@ -333,13 +334,6 @@ bool IsCall(const tensorflow::NodeDef& n, const tensorflow::FunctionDefLibrary* 
   return false;
 }
 
-std::string NodeOf(const std::string& tensor) {
-  std::string s = tensor;
-  if (!s.empty() && s[0] == '^') s.erase(0, 1);
-  auto colon = s.find(':');
-  return colon == std::string::npos ? s : s.substr(0, colon);
-}
-
 void CollectFuncRefs(const tensorflow::AttrValue& v, std::vector<std::string>* out) {
   if (v.value_case() == tensorflow::AttrValue::kFunc) {
     out->push_back(v.func().name());
@@ -425,15 +419,15 @@ absl::StatusOr<tensorflow::GraphDef> InlineFunctionCalls(const tensorflow::Graph
       }
       std::map<std::string, std::string> arg_to_input;
       for (size_t i = 0; i < data_in.size(); ++i) {
-        arg_to_input[NodeOf(fg->arg_feeds[i])] = data_in[i];
+        arg_to_input[ParseTensorName(fg->arg_feeds[i]).node] = data_in[i];
       }
       const std::string prefix = n.name() + "/";
       auto rename = [&](const std::string& in) -> std::string {
         bool control = !in.empty() && in[0] == '^';
-        std::string node = NodeOf(in);
+        std::string node = ParseTensorName(in).node;
         auto a = arg_to_input.find(node);
         if (control) {
-          return a != arg_to_input.end() ? absl::StrCat("^", NodeOf(a->second))
+          return a != arg_to_input.end() ? absl::StrCat("^", ParseTensorName(a->second).node)
                                          : absl::StrCat("^", prefix, node);
         }
         if (a != arg_to_input.end()) return a->second;
@@ -468,7 +462,7 @@ absl::StatusOr<tensorflow::GraphDef> InlineFunctionCalls(const tensorflow::Graph
         for (DType t : fg->ret_types) types->add_type(static_cast<tensorflow::DataType>(t));
       }
       for (const auto& ret : fg->ret_fetches) r->add_input(rename(ret));
-      for (const auto& t : fg->control_targets) r->add_input(rename("^" + NodeOf(t)));
+      for (const auto& t : fg->control_targets) r->add_input(rename("^" + ParseTensorName(t).node));
       for (const auto& ci : control_in) r->add_input(ci);
       ++local.calls_inlined;
     }
