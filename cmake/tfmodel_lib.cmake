@@ -20,7 +20,7 @@ function(tfmodel_unit_tests layer)
     return()
   endif()
   add_executable(${layer}_test ${srcs} ${CMAKE_SOURCE_DIR}/tests/test_util.cc
-    ${CMAKE_SOURCE_DIR}/tests/kernel_test_util.cc)
+    ${CMAKE_SOURCE_DIR}/tests/kernel_test_util.cc ${CMAKE_SOURCE_DIR}/tests/image_test_util.cc)
   target_link_libraries(${layer}_test PRIVATE tfmodel_${layer} tfmodel_runtime GTest::gtest GTest::gmock GTest::gtest_main)
   target_include_directories(${layer}_test PRIVATE ${CMAKE_SOURCE_DIR}/tests)
   target_compile_options(${layer}_test PRIVATE ${TFMODEL_WARNINGS})

@@ -20,6 +20,7 @@
 #include "format/saved_model.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "image_test_util.h"
 #include "runtime/model.h"
 #include "test_util.h"
 
@@ -52,28 +53,7 @@ std::string OtherJpeg() {
   for (int y = 0; y < n; ++y) {
     for (int x = 0; x < n; ++x) px[y * n + x] = std::abs(x - y) < 3 ? 255 : 0;
   }
-  jpeg_compress_struct c;
-  jpeg_error_mgr e;
-  c.err = jpeg_std_error(&e);
-  jpeg_create_compress(&c);
-  unsigned char* buf = nullptr;
-  unsigned long size = 0;  // NOLINT(runtime/int): libjpeg API
-  jpeg_mem_dest(&c, &buf, &size);
-  c.image_width = n;
-  c.image_height = n;
-  c.input_components = 1;
-  c.in_color_space = JCS_GRAYSCALE;
-  jpeg_set_defaults(&c);
-  jpeg_start_compress(&c, TRUE);
-  while (c.next_scanline < c.image_height) {
-    JSAMPROW row = &px[c.next_scanline * n];
-    jpeg_write_scanlines(&c, &row, 1);
-  }
-  jpeg_finish_compress(&c);
-  std::string out(reinterpret_cast<char*>(buf), size);
-  jpeg_destroy_compress(&c);
-  free(buf);
-  return out;
+  return testing::EncodeJpeg(px, n, n, 1, 75);  // libjpeg's default quality
 }
 
 Tensor Batch(const std::vector<std::string>& b64) { return Tensor::FromVector<std::string>(b64); }

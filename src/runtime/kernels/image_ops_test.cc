@@ -16,6 +16,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "image_test_util.h"
 #include "kernel_test_util.h"
 #include "test_util.h"
 
@@ -46,31 +47,7 @@ std::vector<uint8_t> Picture(int h, int w, int c) {
   return p;
 }
 
-std::string EncodeJpeg(const std::vector<uint8_t>& pixels, int h, int w, int c, int quality = 90) {
-  jpeg_compress_struct cinfo;
-  jpeg_error_mgr jerr;
-  cinfo.err = jpeg_std_error(&jerr);
-  jpeg_create_compress(&cinfo);
-  unsigned char* buf = nullptr;
-  unsigned long size = 0;  // NOLINT(runtime/int): libjpeg API
-  jpeg_mem_dest(&cinfo, &buf, &size);
-  cinfo.image_width = static_cast<JDIMENSION>(w);
-  cinfo.image_height = static_cast<JDIMENSION>(h);
-  cinfo.input_components = c;
-  cinfo.in_color_space = c == 1 ? JCS_GRAYSCALE : JCS_RGB;
-  jpeg_set_defaults(&cinfo);
-  jpeg_set_quality(&cinfo, quality, TRUE);
-  jpeg_start_compress(&cinfo, TRUE);
-  while (cinfo.next_scanline < cinfo.image_height) {
-    JSAMPROW row = const_cast<JSAMPROW>(&pixels[static_cast<size_t>(cinfo.next_scanline) * w * c]);
-    jpeg_write_scanlines(&cinfo, &row, 1);
-  }
-  jpeg_finish_compress(&cinfo);
-  std::string out(reinterpret_cast<char*>(buf), size);
-  jpeg_destroy_compress(&cinfo);
-  free(buf);
-  return out;
-}
+using testing::EncodeJpeg;
 
 // Direct libjpeg decode with explicit settings (valid input only).
 Tensor ReferenceJpeg(const std::string& data, J_COLOR_SPACE space, J_DCT_METHOD dct, bool fancy,
@@ -314,28 +291,8 @@ TEST_F(JpegTest, CropShapeAndDecodeImage) {
 // r = k * c / 255 with the Adobe (inverted) convention.
 TEST(JpegCmykTest, ConvertsToRgb) {
   const int h = 8, w = 10;
-  std::vector<uint8_t> px = Picture(h, w, 4);
-  jpeg_compress_struct c;
-  jpeg_error_mgr e;
-  c.err = jpeg_std_error(&e);
-  jpeg_create_compress(&c);
-  unsigned char* buf = nullptr;
-  unsigned long size = 0;  // NOLINT(runtime/int): libjpeg API
-  jpeg_mem_dest(&c, &buf, &size);
-  c.image_width = w;
-  c.image_height = h;
-  c.input_components = 4;
-  c.in_color_space = JCS_CMYK;
-  jpeg_set_defaults(&c);
-  jpeg_start_compress(&c, TRUE);
-  while (c.next_scanline < c.image_height) {
-    JSAMPROW row = &px[static_cast<size_t>(c.next_scanline) * w * 4];
-    jpeg_write_scanlines(&c, &row, 1);
-  }
-  jpeg_finish_compress(&c);
-  std::string data(reinterpret_cast<char*>(buf), size);
-  jpeg_destroy_compress(&c);
-  free(buf);
+  // libjpeg's default quality (75).
+  const std::string data = EncodeJpeg(Picture(h, w, 4), h, w, 4, 75);
 
   Tensor cmyk = ReferenceJpeg(data, JCS_CMYK, JDCT_IFAST, true, 1);
   ASSERT_EQ(cmyk.shape(), (TensorShape{h, w, 4}));
