@@ -22,7 +22,7 @@ class CallKernel : public OpKernel {
     absl::InlinedVector<Tensor, 8> args;
     args.reserve(ctx->num_inputs());
     for (int i = 0; i < ctx->num_inputs(); ++i) args.push_back(ctx->input(i));
-    RunContext rc{ctx->resources(), ctx->functions(), ctx->device(), ctx->step_id()};
+    RunContext rc = CallContextOf(*ctx);
     std::vector<Tensor> rets;
     absl::Status s = f_->Call(rc, args, &rets);
     if (!s.ok()) return ctx->Error(s.message());
@@ -108,6 +108,10 @@ absl::StatusOr<const CompiledFunction*> FunctionRuntime::Get(const std::string& 
 
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFunctionCallKernel(const KernelInit& init) {
   return MakeCall(init, init.op(), init.node().attr());
+}
+
+RunContext CallContextOf(const KernelContext& ctx) {
+  return RunContext{ctx.resources(), ctx.functions(), ctx.device(), ctx.step_id()};
 }
 
 void RegisterFunctionKernels(KernelRegistry& r) {

@@ -26,6 +26,9 @@ using ::tfmodel::FunctionGraph;
 using ::tfmodel::FunctionToGraph;
 using ::tfmodel::RegisterOpDefs;
 
+// The run environment of a kernel's own call, for kernels that call functions.
+RunContext CallContextOf(const KernelContext& ctx);
+
 // A function compiled once into a plan.
 class CompiledFunction {
  public:

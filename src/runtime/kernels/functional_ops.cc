@@ -52,10 +52,6 @@ absl::StatusOr<std::unique_ptr<CompiledFunction>> CompileFunc(const KernelInit& 
   return CompileFuncAttr(init, *v, attr);
 }
 
-RunContext CallContext(const KernelContext* ctx) {
-  return RunContext{ctx->resources(), ctx->functions(), ctx->device(), ctx->step_id()};
-}
-
 // Checks that a branch takes `num_args` arguments and returns `num_rets` values.
 absl::Status CheckArity(const KernelInit& init, const CompiledFunction& f, int num_args,
                         int num_rets, absl::string_view role) {
@@ -110,7 +106,7 @@ class BranchKernel : public OpKernel {
     args.reserve(ctx->num_inputs() - 1);
     for (int i = 1; i < ctx->num_inputs(); ++i) args.push_back(ctx->input(i));
     std::vector<Tensor> rets;
-    absl::Status s = branches_[pick]->Call(CallContext(ctx), args, &rets);
+    absl::Status s = branches_[pick]->Call(CallContextOf(*ctx), args, &rets);
     if (!s.ok()) return ctx->Error(s.message());
     return SetOutputs(ctx, &rets);
   }
@@ -160,7 +156,7 @@ class WhileKernel : public OpKernel {
     std::vector<Tensor> vars;
     vars.reserve(ctx->num_inputs());
     for (int i = 0; i < ctx->num_inputs(); ++i) vars.push_back(ctx->input(i));
-    RunContext rc = CallContext(ctx);
+    RunContext rc = CallContextOf(*ctx);
     std::vector<Tensor> pred, next;
     for (int64_t iter = 0;; ++iter) {
       pred.clear();
