@@ -31,10 +31,11 @@ struct Recorder {
   std::vector<std::vector<float>> batch_values;
   absl::Notification* block = nullptr;  // when set, runs wait for it
   absl::Notification started;
+  std::atomic<bool> notified{false};  // Notify() must run once, even with two batch threads
 
   BatchRunFn Fn() {
     return [this](const TensorMap& in) -> absl::StatusOr<TensorMap> {
-      if (!started.HasBeenNotified()) started.Notify();
+      if (!notified.exchange(true)) started.Notify();
       if (block) block->WaitForNotification();
       const Tensor& x = in.at("x");
       Tensor y = Tensor::Empty(DType::kFloat, x.shape());
