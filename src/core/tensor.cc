@@ -28,6 +28,20 @@ class AlignedBuffer : public TensorBuffer {
   size_t size_;
 };
 
+// Small tensors (scalars, short vectors: most tensors of a serving request) keep their data
+// inside the buffer object, so make_shared allocates once instead of twice.
+class SmallBuffer : public TensorBuffer {
+ public:
+  static constexpr size_t kCapacity = kAlignment;
+  explicit SmallBuffer(size_t bytes) : size_(bytes) {}
+  void* data() override { return data_; }
+  size_t size() const override { return size_; }
+
+ private:
+  alignas(kAlignment) unsigned char data_[kCapacity];
+  size_t size_;
+};
+
 template <typename T>
 class ObjectBuffer : public TensorBuffer {
  public:
@@ -50,7 +64,12 @@ std::shared_ptr<TensorBuffer> Allocate(DType dtype, int64_t n, bool zero) {
       return std::make_shared<ObjectBuffer<Variant>>(n);
     default: {
       size_t bytes = static_cast<size_t>(n) * DTypeSize(dtype);
-      auto b = std::make_shared<AlignedBuffer>(bytes);
+      std::shared_ptr<TensorBuffer> b;
+      if (bytes <= SmallBuffer::kCapacity) {
+        b = std::make_shared<SmallBuffer>(bytes);
+      } else {
+        b = std::make_shared<AlignedBuffer>(bytes);
+      }
       if (zero && bytes) std::memset(b->data(), 0, bytes);
       return b;
     }

@@ -194,8 +194,8 @@ struct Executor::Plan {
   absl::Status RunDataflow(const RunContext& ctx, absl::Span<const Tensor> feeds,
                            std::vector<Tensor>* outputs) const;
   absl::Status Deref(const Tensor& ref, Tensor* out, const Item* consumer) const;
-  absl::Status Compute(const RunContext& ctx, const Item& item, std::vector<const Tensor*>& in,
-                       std::vector<Tensor*>& fwd, std::vector<Tensor>* out) const;
+  absl::Status Compute(const RunContext& ctx, const Item& item, absl::Span<const Tensor* const> in,
+                       absl::Span<Tensor* const> fwd, std::vector<Tensor>* out) const;
   std::string Where() const { return context.empty() ? "" : absl::StrCat(context, ": "); }
 };
 
@@ -625,7 +625,8 @@ absl::Status Executor::Plan::Deref(const Tensor& ref, Tensor* out, const Item* c
 }
 
 absl::Status Executor::Plan::Compute(const RunContext& ctx, const Item& item,
-                                     std::vector<const Tensor*>& in, std::vector<Tensor*>& fwd,
+                                     absl::Span<const Tensor* const> in,
+                                     absl::Span<Tensor* const> fwd,
                                      std::vector<Tensor>* out) const {
   KernelContext kctx(&item.name, &item.op, in, fwd, out, ctx.resources, ctx.functions, ctx.device,
                      ctx.step_id);
@@ -673,8 +674,8 @@ absl::Status Executor::Plan::RunStraight(const RunContext& ctx, absl::Span<const
     dead_slot.assign(num_slots, 0);
     dead_item.assign(items.size(), 0);
   }
-  std::vector<const Tensor*> in;
-  std::vector<Tensor*> fwd;
+  absl::InlinedVector<const Tensor*, 8> in;
+  absl::InlinedVector<Tensor*, 8> fwd;
   std::vector<Tensor> out;
   // Dereferenced TF1 refs live here for the duration of one node.
   absl::InlinedVector<Tensor, 4> derefs;
@@ -939,8 +940,8 @@ absl::Status Executor::Plan::RunDataflow(const RunContext& ctx, absl::Span<const
     ready.push_back({p, &root, 0});
   }
 
-  std::vector<const Tensor*> in;
-  std::vector<Tensor*> fwd;
+  absl::InlinedVector<const Tensor*, 8> in;
+  absl::InlinedVector<Tensor*, 8> fwd;
   std::vector<Tensor> out;
   absl::InlinedVector<Tensor, 4> derefs;
   while (true) {

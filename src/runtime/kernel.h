@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "core/status.h"
 #include "core/tensor.h"
 #include "tensorflow/core/framework/attr_value.pb.h"
@@ -112,15 +113,16 @@ class KernelContext {
   const Eigen::ThreadPoolDevice* device() const { return device_; }
   int64_t step_id() const { return step_id_; }
 
-  // For the executor.
+  // For the executor. The spans must outlive the context (no copies: one context is made
+  // per node per run). `forwardable` is empty or has one entry per input.
   KernelContext(const std::string* node_name, const std::string* op,
-                std::vector<const Tensor*> inputs, std::vector<Tensor*> forwardable,
+                absl::Span<const Tensor* const> inputs, absl::Span<Tensor* const> forwardable,
                 std::vector<Tensor>* outputs, ResourceMgr* resources, FunctionRuntime* functions,
                 const Eigen::ThreadPoolDevice* device, int64_t step_id)
       : node_name_(node_name),
         op_(op),
-        inputs_(std::move(inputs)),
-        forwardable_(std::move(forwardable)),
+        inputs_(inputs),
+        forwardable_(forwardable),
         outputs_(outputs),
         resources_(resources),
         functions_(functions),
@@ -130,8 +132,8 @@ class KernelContext {
  private:
   const std::string* node_name_;
   const std::string* op_;
-  std::vector<const Tensor*> inputs_;
-  std::vector<Tensor*> forwardable_;  // non-null where the executor allows moving the input
+  absl::Span<const Tensor* const> inputs_;
+  absl::Span<Tensor* const> forwardable_;  // non-null where the executor allows moving the input
   std::vector<Tensor>* outputs_;
   ResourceMgr* resources_;
   FunctionRuntime* functions_;

@@ -2,6 +2,11 @@
 
 namespace tfmodel::runtime {
 
+uint64_t ResourceMgr::NextId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+
 std::string ResourceMgr::Describe(const std::string& container, const std::string& name) {
   return container.empty() ? absl::StrCat("'", name, "'")
                            : absl::StrCat("'", name, "' in container '", container, "'");
@@ -21,6 +26,7 @@ absl::Status ResourceMgr::Delete(const std::string& container, const std::string
         absl::StrCat("resource ", Describe(container, name), " does not exist"));
   }
   resources_.erase(it);
+  generation_.fetch_add(1, std::memory_order_acq_rel);
   return absl::OkStatus();
 }
 
@@ -34,6 +40,7 @@ std::vector<std::tuple<std::string, std::string, std::string>> ResourceMgr::List
 void ResourceMgr::Clear() {
   std::lock_guard<std::mutex> l(mu_);
   resources_.clear();
+  generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 }  // namespace tfmodel::runtime

@@ -4,6 +4,8 @@
 #ifndef TFMODEL_RUNTIME_RESOURCE_MGR_H_
 #define TFMODEL_RUNTIME_RESOURCE_MGR_H_
 
+#include <atomic>
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -74,6 +76,11 @@ class ResourceMgr {
   // Every (container, name, type) currently held, sorted.
   std::vector<std::tuple<std::string, std::string, std::string>> List() const;
   void Clear();
+  // Changes whenever a resource is removed (Delete, Clear). A kernel may keep a resource it
+  // looked up for as long as the generation it saw stays current.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // Unique per ResourceMgr object in the process (addresses may be reused, ids are not).
+  uint64_t id() const { return id_; }
 
   static std::string Describe(const std::string& container, const std::string& name);
 
@@ -82,6 +89,9 @@ class ResourceMgr {
                                    const std::string& have, const std::string& want);
 
   mutable std::mutex mu_;
+  std::atomic<uint64_t> generation_{0};
+  const uint64_t id_ = NextId();
+  static uint64_t NextId();
   std::map<std::pair<std::string, std::string>, std::pair<std::string, std::shared_ptr<void>>>
       resources_;
 };

@@ -172,9 +172,7 @@ class TfKernelStep {
     for (const Tensor* t : in) {
       if (t) inputs.push_back(t);
     }
-    std::vector<Tensor*> forwardable(inputs.size(), nullptr);
-    KernelContext ctx(&node_.name(), &node_.op(), std::move(inputs), std::move(forwardable), out,
-                      nullptr, nullptr, nullptr, 0);
+    KernelContext ctx(&node_.name(), &node_.op(), inputs, {}, out, nullptr, nullptr, nullptr, 0);
     return kernel_->Compute(&ctx);
   }
 

@@ -10,10 +10,13 @@
 #ifndef TFMODEL_RUNTIME_KERNELS_BROADCAST_H_
 #define TFMODEL_RUNTIME_KERNELS_BROADCAST_H_
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/types/span.h"
@@ -24,10 +27,13 @@ namespace tfmodel::runtime {
 struct BroadcastPlan {
   TensorShape out_shape;
   int64_t out_elements = 0;
+  // Inline storage: a plan is made on every call of an element-wise kernel, and the
+  // common ranks and input counts must not touch the heap.
+  using Dims = absl::InlinedVector<int64_t, 6>;
   // Collapsed dims, outermost first (empty when the output has one element or none).
-  std::vector<int64_t> dims;
+  Dims dims;
   // strides[i][d]: element stride of input i along collapsed dim d (0 = broadcast).
-  std::vector<std::vector<int64_t>> strides;
+  absl::InlinedVector<Dims, 3> strides;
   // True when every input already has out_shape (no broadcasting at all).
   bool same_shape = true;
 };
@@ -67,6 +73,37 @@ inline bool BroadcastShape(absl::Span<const TensorShape* const> shapes, TensorSh
 // Builds the plan, or returns InvalidArgument "Incompatible shapes: [2,3] vs. [4]".
 inline absl::Status MakeBroadcastPlan(absl::Span<const TensorShape* const> shapes,
                                       BroadcastPlan* plan) {
+  // Fast path for the two hot cases: every input has the same shape, or is a scalar.
+  const TensorShape* full = nullptr;
+  bool simple = true;
+  for (const TensorShape* s : shapes) {
+    if (s->rank() == 0) continue;
+    if (full == nullptr) {
+      full = s;
+    } else if (*s != *full) {
+      simple = false;
+      break;
+    }
+  }
+  if (simple) {
+    static const TensorShape kScalar;
+    const TensorShape& out = full ? *full : kScalar;
+    plan->out_shape = out;
+    plan->out_elements = out.NumElements();
+    plan->same_shape = true;
+    plan->dims.clear();
+    plan->strides.resize(shapes.size());
+    // One collapsed dim unless the output has a single element (then none).
+    const bool one_dim = plan->out_elements != 1;
+    if (one_dim) plan->dims.push_back(plan->out_elements);
+    for (size_t i = 0; i < shapes.size(); ++i) {
+      const bool scalar = shapes[i]->rank() == 0;
+      plan->same_shape &= (*shapes[i] == out);
+      plan->strides[i].clear();
+      if (one_dim) plan->strides[i].push_back(scalar ? 0 : 1);
+    }
+    return absl::OkStatus();
+  }
   if (!BroadcastShape(shapes, &plan->out_shape)) {
     return absl::InvalidArgumentError(absl::StrCat("Incompatible shapes: ", ShapesString(shapes)));
   }
@@ -78,31 +115,32 @@ inline absl::Status MakeBroadcastPlan(absl::Span<const TensorShape* const> shape
   plan->dims.clear();
   plan->strides.assign(n, {});
   const int rank = out.rank();
-  // bcast[i][d]: whether input i is broadcast along output dim d.
-  std::vector<std::vector<bool>> groups_bcast;
-  std::vector<int64_t> group_dims;
+  // bcast[g * n + i]: whether input i is broadcast along collapsed group g.
+  absl::InlinedVector<char, 18> bcast;
+  BroadcastPlan::Dims& group_dims = plan->dims;
   for (int d = 0; d < rank; ++d) {
     int64_t od = out.dim(d);
     if (od == 1) continue;
-    std::vector<bool> b(n);
+    const size_t g = group_dims.size();
+    bcast.resize((g + 1) * n);
+    char* b = bcast.data() + g * n;
     for (size_t i = 0; i < n; ++i) {
       int k = d - (rank - shapes[i]->rank());
       b[i] = (k < 0 || shapes[i]->dim(k) == 1);
     }
-    if (!group_dims.empty() && groups_bcast.back() == b) {
+    if (g > 0 && std::equal(b, b + n, b - n)) {
       group_dims.back() *= od;
+      bcast.resize(g * n);
     } else {
       group_dims.push_back(od);
-      groups_bcast.push_back(std::move(b));
     }
   }
-  plan->dims = group_dims;
   for (size_t i = 0; i < n; ++i) {
-    std::vector<int64_t>& st = plan->strides[i];
+    BroadcastPlan::Dims& st = plan->strides[i];
     st.assign(group_dims.size(), 0);
     int64_t stride = 1;
     for (int g = static_cast<int>(group_dims.size()) - 1; g >= 0; --g) {
-      if (!groups_bcast[g][i]) {
+      if (!bcast[g * n + i]) {
         st[g] = stride;
         stride *= group_dims[g];
       }
@@ -117,18 +155,34 @@ template <typename Fn>
 void ForEachRow(const BroadcastPlan& plan, Fn&& fn) {
   const size_t n_in = plan.strides.size();
   if (plan.out_elements == 0) return;
-  std::vector<int64_t> offs(n_in, 0), inner(n_in, 0);
+  // Scratch on the stack for the usual input counts and ranks, on the heap beyond them.
+  constexpr size_t kInline = 8;
+  std::array<int64_t, kInline> offs_a{}, inner_a{}, idx_a{};
+  std::vector<int64_t> offs_v, inner_v, idx_v;
+  int64_t* offs = offs_a.data();
+  int64_t* inner = inner_a.data();
+  if (n_in > kInline) {
+    offs_v.assign(n_in, 0);
+    inner_v.assign(n_in, 0);
+    offs = offs_v.data();
+    inner = inner_v.data();
+  }
   if (plan.dims.empty()) {
-    fn(int64_t{0}, offs.data(), int64_t{1}, inner.data());
+    fn(int64_t{0}, static_cast<const int64_t*>(offs), int64_t{1},
+       static_cast<const int64_t*>(inner));
     return;
   }
   const int k = static_cast<int>(plan.dims.size());
   const int64_t row = plan.dims[k - 1];
   for (size_t i = 0; i < n_in; ++i) inner[i] = plan.strides[i][k - 1];
-  std::vector<int64_t> idx(k, 0);
+  int64_t* idx = idx_a.data();
+  if (static_cast<size_t>(k) > kInline) {
+    idx_v.assign(k, 0);
+    idx = idx_v.data();
+  }
   const int64_t rows = plan.out_elements / row;
   for (int64_t r = 0; r < rows; ++r) {
-    fn(r * row, offs.data(), row, inner.data());
+    fn(r * row, static_cast<const int64_t*>(offs), row, static_cast<const int64_t*>(inner));
     // Advance the odometer over the outer dims.
     for (int d = k - 2; d >= 0; --d) {
       if (++idx[d] < plan.dims[d]) {

@@ -63,12 +63,42 @@ TEST(BroadcastTest, CollapsesSameShapeAndScalar) {
   const TensorShape* same[] = {&a, &a};
   ASSERT_TRUE(MakeBroadcastPlan(same, &p).ok());
   EXPECT_TRUE(p.same_shape);
-  EXPECT_EQ(p.dims, std::vector<int64_t>({24}));
+  EXPECT_EQ(p.dims, BroadcastPlan::Dims({24}));
   const TensorShape* sc[] = {&a, &s};
   ASSERT_TRUE(MakeBroadcastPlan(sc, &p).ok());
   EXPECT_FALSE(p.same_shape);
-  EXPECT_EQ(p.dims, std::vector<int64_t>({24}));
-  EXPECT_EQ(p.strides[1], std::vector<int64_t>({0}));
+  EXPECT_EQ(p.dims, BroadcastPlan::Dims({24}));
+  EXPECT_EQ(p.strides[1], BroadcastPlan::Dims({0}));
+}
+
+TEST(BroadcastTest, FastPathEdgeCases) {
+  TensorShape empty{0}, ones{1, 1}, s{}, row{1, 3}, col{3, 1};
+  BroadcastPlan p;
+  const TensorShape* e[] = {&empty, &s};
+  ASSERT_TRUE(MakeBroadcastPlan(e, &p).ok());
+  EXPECT_EQ(p.out_shape, empty);
+  EXPECT_EQ(p.out_elements, 0);
+  EXPECT_EQ(p.dims, BroadcastPlan::Dims({0}));
+  EXPECT_EQ(p.strides[0], BroadcastPlan::Dims({1}));
+  EXPECT_EQ(p.strides[1], BroadcastPlan::Dims({0}));
+  EXPECT_FALSE(p.same_shape);
+  const TensorShape* o[] = {&ones, &ones};
+  ASSERT_TRUE(MakeBroadcastPlan(o, &p).ok());
+  EXPECT_TRUE(p.dims.empty());
+  EXPECT_TRUE(p.strides[0].empty() && p.strides[1].empty());
+  EXPECT_TRUE(p.same_shape);
+  const TensorShape* ss[] = {&s, &s};
+  ASSERT_TRUE(MakeBroadcastPlan(ss, &p).ok());
+  EXPECT_EQ(p.out_shape, s);
+  EXPECT_EQ(p.out_elements, 1);
+  EXPECT_TRUE(p.dims.empty());
+  // Not a fast-path case: [1,3] vs [3,1] -> [3,3].
+  const TensorShape* rc[] = {&row, &col};
+  ASSERT_TRUE(MakeBroadcastPlan(rc, &p).ok());
+  EXPECT_EQ(p.out_shape, TensorShape({3, 3}));
+  EXPECT_EQ(p.dims, BroadcastPlan::Dims({3, 3}));
+  EXPECT_EQ(p.strides[0], BroadcastPlan::Dims({0, 1}));
+  EXPECT_EQ(p.strides[1], BroadcastPlan::Dims({1, 0}));
 }
 
 TEST(BroadcastTest, IncompatibleShapes) {

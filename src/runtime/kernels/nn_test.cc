@@ -748,7 +748,8 @@ TEST(NnConv, ConcurrentCompute) {
       std::string name = "k";
       for (int i = 0; i < 20; ++i) {
         std::vector<Tensor> outputs;
-        KernelContext ctx(&name, &node.op(), {&x, &f}, {}, &outputs, nullptr, nullptr, nullptr, 1);
+        const Tensor* in[] = {&x, &f};
+        KernelContext ctx(&name, &node.op(), in, {}, &outputs, nullptr, nullptr, nullptr, 1);
         if ((*kernel)->Compute(&ctx).ok()) results[t] = outputs[0];
       }
     });

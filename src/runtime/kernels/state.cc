@@ -2,6 +2,7 @@
 // resource variables (VarHandleOp and the *VariableOp family). Both kinds live in the
 // model's ResourceMgr as a Var, keyed by (container, shared_name or node name), so their
 // values persist across Run calls.
+#include <mutex>
 #include <type_traits>
 
 #include "runtime/kernel.h"
@@ -165,13 +166,49 @@ absl::Status UpdateValue(KernelContext* ctx, Var* v, const std::string& var_name
   return absl::OkStatus();
 }
 
+// VariableV2 and VarHandleOp: the handle of the variable named by the node, created on
+// first use. The handle tensor is built once per resource manager and reused while no
+// resource has been deleted from it, so a run reading variables allocates nothing here.
+class VarHandleKernel : public OpKernel {
+ public:
+  VarHandleKernel(VarSpec spec, const char* type_name)
+      : spec_(std::move(spec)), type_name_(type_name) {}
+
+  absl::Status Compute(KernelContext* ctx) const override {
+    ResourceMgr* rm = ctx->resources();
+    const uint64_t gen = rm != nullptr ? rm->generation() : 0;
+    if (rm != nullptr) {
+      std::lock_guard<std::mutex> l(mu_);
+      if (cached_mgr_ == rm->id() && cached_gen_ == gen && cached_.valid()) {
+        ctx->set_output(0, cached_);
+        return absl::OkStatus();
+      }
+    }
+    TFM_ASSIGN_OR_RETURN(auto var, FindOrCreateVar(ctx, spec_));
+    Tensor handle = HandleTensor(spec_, type_name_, std::move(var));
+    if (rm != nullptr) {
+      // The generation read before the lookup: a deletion racing with it invalidates.
+      std::lock_guard<std::mutex> l(mu_);
+      cached_mgr_ = rm->id();
+      cached_gen_ = gen;
+      cached_ = handle;
+    }
+    ctx->set_output(0, std::move(handle));
+    return absl::OkStatus();
+  }
+
+ private:
+  const VarSpec spec_;
+  const char* const type_name_;
+  mutable std::mutex mu_;
+  mutable uint64_t cached_mgr_ = 0;  // ResourceMgr::id()
+  mutable uint64_t cached_gen_ = 0;
+  mutable Tensor cached_;
+};
+
 Result MakeVariableV2(const KernelInit& init) {
   TFM_ASSIGN_OR_RETURN(VarSpec s, ReadVarSpec(init, "dtype"));
-  return MakeKernel([s](KernelContext* ctx) -> absl::Status {
-    TFM_ASSIGN_OR_RETURN(auto var, FindOrCreateVar(ctx, s));
-    ctx->set_output(0, HandleTensor(s, kRefTypeName, std::move(var)));
-    return absl::OkStatus();
-  });
+  return std::make_unique<VarHandleKernel>(std::move(s), kRefTypeName);
 }
 
 Result MakeAssign(const KernelInit& init) {
@@ -224,11 +261,7 @@ Result MakeIsInitialized(const KernelInit& init) {
 
 Result MakeVarHandleOp(const KernelInit& init) {
   TFM_ASSIGN_OR_RETURN(VarSpec s, ReadVarSpec(init, "dtype"));
-  return MakeKernel([s](KernelContext* ctx) -> absl::Status {
-    TFM_ASSIGN_OR_RETURN(auto var, FindOrCreateVar(ctx, s));
-    ctx->set_output(0, HandleTensor(s, kVarTypeName, std::move(var)));
-    return absl::OkStatus();
-  });
+  return std::make_unique<VarHandleKernel>(std::move(s), kVarTypeName);
 }
 
 Result MakeReadVariableOp(const KernelInit& init) {
