@@ -1,5 +1,8 @@
 #include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "core/crc32c.h"
@@ -130,6 +133,56 @@ TEST(FloatFormat, MatchesTfServingJson) {
   EXPECT_EQ(FormatFloat(std::nanf("")), "NaN");
   EXPECT_EQ(FormatDouble(0.1), "0.1");
   EXPECT_EQ(FormatFloat(0.21396178f), "0.21396178");
+}
+
+// printf's "%.6g", or "%.{max_digits}g" when that does not read back, plus ".0" for
+// integral text: the definition FormatFloat/FormatDouble must match.
+template <typename T>
+std::string PrintfReference(T v, int max_digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.6g", static_cast<double>(v));
+  const bool round_trips = sizeof(T) == 4 ? std::strtof(buf, nullptr) == static_cast<float>(v)
+                                          : std::strtod(buf, nullptr) == static_cast<double>(v);
+  if (!round_trips) std::snprintf(buf, sizeof(buf), "%.*g", max_digits, static_cast<double>(v));
+  std::string s(buf);
+  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+  return s;
+}
+
+TEST(FloatFormat, MatchesPrintfDefinition) {
+  std::mt19937_64 rng(7);
+  std::vector<float> floats = {
+      0.0f,    -0.0f,    1.0f,   -1.0f,           100000.0f, 1000000.0f, 123456.0f,     1234567.0f,
+      0.0001f, 0.00001f, 1e-38f, 1.17549435e-38f, 1e-45f,    3e-39f,     3.4028235e38f, 0.1f,
+      0.3f,    2.5f,     4.5f};
+  for (int i = 0; i < 200000; ++i) {
+    uint32_t bits = static_cast<uint32_t>(rng());
+    float f;
+    std::memcpy(&f, &bits, 4);
+    if (std::isfinite(f)) floats.push_back(f);
+    // Short decimals (typical model outputs and inputs) and their neighbours.
+    float g = static_cast<float>(static_cast<int64_t>(rng() % 2000001) - 1000000) /
+              std::pow(10.0f, static_cast<float>(rng() % 12));
+    floats.push_back(g);
+    floats.push_back(std::nextafter(g, 1e30f));
+  }
+  for (float f : floats) {
+    ASSERT_EQ(FormatFloat(f), PrintfReference(f, 9)) << "bits of " << f;
+  }
+  std::vector<double> doubles = {0.0, -0.0, 0.1, 1e-310, 5e-324, 1e300, 123456.0, 1234567.0};
+  for (int i = 0; i < 100000; ++i) {
+    uint64_t bits = rng();
+    double d;
+    std::memcpy(&d, &bits, 8);
+    if (std::isfinite(d)) doubles.push_back(d);
+    double g = static_cast<double>(static_cast<int64_t>(rng() % 2000001) - 1000000) /
+               std::pow(10.0, static_cast<double>(rng() % 12));
+    doubles.push_back(g);
+    doubles.push_back(std::nextafter(g, 1e300));
+  }
+  for (double d : doubles) {
+    ASSERT_EQ(FormatDouble(d), PrintfReference(d, 17)) << d;
+  }
 }
 
 TEST(FileUtil, ReadWriteMap) {
