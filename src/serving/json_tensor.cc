@@ -1,13 +1,14 @@
 #include "serving/json_tensor.h"
 
-#include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -26,9 +27,30 @@
 namespace tfmodel::serving {
 namespace {
 
-using tensorflow::TensorProto;
-using tensorflow::TensorShapeProto;
-using JsonWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+// Output stream of the JSON writer: appends to a std::string (moved out at the end).
+struct StringStream {
+  using Ch = char;
+  std::string s;
+  void Put(char c) { s.push_back(c); }
+  void Flush() {}
+};
+using JsonWriter = rapidjson::PrettyWriter<StringStream, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                           rapidjson::MemoryPoolAllocator<>>;
+
+// A JSON writer into a string whose nesting stack lives in a fixed inline buffer, so
+// writing a response allocates only the string itself.
+class JsonOut {
+ public:
+  JsonOut() : alloc_(pool_, sizeof(pool_)), w_(stream_, &alloc_) { stream_.s.reserve(256); }
+  JsonWriter& w() { return w_; }
+  std::string Take() { return std::move(stream_.s); }
+
+ private:
+  alignas(16) char pool_[1024];
+  rapidjson::MemoryPoolAllocator<> alloc_;
+  StringStream stream_;
+  JsonWriter w_;
+};
 
 constexpr char kSignatureKey[] = "signature_name";
 constexpr char kInstancesKey[] = "instances";
@@ -64,44 +86,21 @@ std::string JsonTypeName(const rapidjson::Value& v) {
   return "Unknown";
 }
 
-// The same text as FormatFloat/FormatDouble (core/float_format.h: "%.6g" when that reads
-// back to the same value, else full precision; ".0" added to integral values; NaN and
-// +-Infinity tokens), without printf, strtod or a heap string: this runs for every
-// number of every response.
-template <typename T>
-bool WriteReal(JsonWriter* w, T v, int max_digits) {
-  if (std::isnan(v)) return w->RawValue("NaN", 3, rapidjson::kNumberType);
-  if (std::isinf(v)) {
-    return v > 0 ? w->RawValue("Infinity", 8, rapidjson::kNumberType)
-                 : w->RawValue("-Infinity", 9, rapidjson::kNumberType);
-  }
-  char buf[64];
-  // Formatted as a double like printf's %g of the promoted value.
-  const double d = static_cast<double>(v);
-  auto r = std::to_chars(buf, buf + sizeof(buf) - 3, d, std::chars_format::general, 6);
-  T back{};
-  const auto parsed = std::from_chars(buf, r.ptr, back);
-  if (parsed.ec != std::errc() || back != v) {
-    r = std::to_chars(buf, buf + sizeof(buf) - 3, d, std::chars_format::general, max_digits);
-  }
-  char* end = r.ptr;
-  bool has_point = false;
-  for (char* c = buf; c < end; ++c) {
-    if (*c == '.' || *c == 'e') has_point = true;
-  }
-  if (!has_point) {
-    *end++ = '.';
-    *end++ = '0';
-  }
-  return w->RawValue(buf, static_cast<size_t>(end - buf), rapidjson::kNumberType);
+// Decimals as TF Serving writes them (core/float_format.h), without a heap string: this
+// runs for every number of every response.
+bool WriteFloat(JsonWriter* w, float v) {
+  char buf[kFormatBufferSize];
+  return w->RawValue(buf, FormatFloatTo(v, buf), rapidjson::kNumberType);
 }
-bool WriteFloat(JsonWriter* w, float v) { return WriteReal(w, v, 9); }
-bool WriteDouble(JsonWriter* w, double v) { return WriteReal(w, v, 17); }
+bool WriteDouble(JsonWriter* w, double v) {
+  char buf[kFormatBufferSize];
+  return w->RawValue(buf, FormatDoubleTo(v, buf), rapidjson::kNumberType);
+}
 
 // A JSON value as text, for error messages (decimals written like responses).
 std::string JsonText(const rapidjson::Value& v) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonOut out;
+  JsonWriter& w = out.w();
   if (v.IsFloat()) {
     WriteFloat(&w, v.GetFloat());
   } else if (v.IsDouble()) {
@@ -109,7 +108,7 @@ std::string JsonText(const rapidjson::Value& v) {
   } else {
     v.Accept(w);
   }
-  return std::string(buf.GetString(), buf.GetSize());
+  return out.Take();
 }
 
 absl::Status TypeError(const rapidjson::Value& v, DType dtype) {
@@ -123,89 +122,8 @@ absl::Status FormatError(const rapidjson::Value& v, const Args&... args) {
   return absl::InvalidArgumentError(absl::StrCat("JSON Value: ", JsonText(v), " ", args...));
 }
 
-std::string ShapeText(const TensorShapeProto& s) {
-  if (s.unknown_rank()) return "[?]";
-  std::vector<int64_t> dims;
-  for (const auto& d : s.dim()) dims.push_back(d.size());
-  return absl::StrCat("[", absl::StrJoin(dims, ","), "]");
-}
-
-bool SameShape(const TensorShapeProto& a, const TensorShapeProto& b) {
-  if (a.unknown_rank() || b.unknown_rank() || a.dim_size() != b.dim_size()) return false;
-  for (int i = 0; i < a.dim_size(); ++i) {
-    if (a.dim(i).size() != b.dim(i).size()) return false;
-  }
-  return true;
-}
-
-// Appends one scalar JSON value to the typed field of `t` for `dtype`.
-absl::Status AddValue(const rapidjson::Value& v, DType dtype, TensorProto* t) {
-  switch (dtype) {
-    case DType::kFloat:
-      // Numbers out of float range become +-inf, tiny ones round to zero (static cast).
-      if (!v.IsNumber()) return TypeError(v, dtype);
-      t->add_float_val(static_cast<float>(v.GetDouble()));
-      return absl::OkStatus();
-    case DType::kDouble:
-      if (!v.IsNumber()) return TypeError(v, dtype);
-      t->add_double_val(v.GetDouble());
-      return absl::OkStatus();
-    case DType::kInt32:
-      if (!v.IsInt()) return TypeError(v, dtype);
-      t->add_int_val(v.GetInt());
-      return absl::OkStatus();
-    case DType::kInt16:
-      if (!v.IsInt() || v.GetInt() < std::numeric_limits<int16_t>::min() ||
-          v.GetInt() > std::numeric_limits<int16_t>::max()) {
-        return TypeError(v, dtype);
-      }
-      t->add_int_val(v.GetInt());
-      return absl::OkStatus();
-    case DType::kInt8:
-      if (!v.IsInt() || v.GetInt() < std::numeric_limits<int8_t>::min() ||
-          v.GetInt() > std::numeric_limits<int8_t>::max()) {
-        return TypeError(v, dtype);
-      }
-      t->add_int_val(v.GetInt());
-      return absl::OkStatus();
-    case DType::kUInt8:
-      if (!v.IsInt() || v.GetInt() < 0 || v.GetInt() > 255) return TypeError(v, dtype);
-      t->add_int_val(v.GetInt());
-      return absl::OkStatus();
-    case DType::kString:
-      if (!v.IsString()) return TypeError(v, dtype);
-      t->add_string_val(v.GetString(), v.GetStringLength());
-      return absl::OkStatus();
-    case DType::kInt64:
-      if (!v.IsInt64()) return TypeError(v, dtype);
-      t->add_int64_val(v.GetInt64());
-      return absl::OkStatus();
-    case DType::kBool:
-      if (!v.IsBool()) return TypeError(v, dtype);
-      t->add_bool_val(v.GetBool());
-      return absl::OkStatus();
-    case DType::kUInt32:
-      if (!v.IsUint()) return TypeError(v, dtype);
-      t->add_uint32_val(v.GetUint());
-      return absl::OkStatus();
-    case DType::kUInt64:
-      if (!v.IsUint64()) return TypeError(v, dtype);
-      t->add_uint64_val(v.GetUint64());
-      return absl::OkStatus();
-    default:
-      return absl::UnimplementedError(
-          absl::StrCat("Conversion of JSON Value: ", JsonText(v), " to type: ", DTypeName(dtype)));
-  }
-}
-
-// Shape of a dense nested list, following first elements.
-void DenseShape(const rapidjson::Value& v, TensorShapeProto* shape) {
-  const rapidjson::Value* cur = &v;
-  while (cur->IsArray()) {
-    shape->add_dim()->set_size(cur->Size());
-    if (cur->Size() == 0) break;
-    cur = &(*cur)[0];
-  }
+std::string ShapeText(const TensorShape& s) {
+  return absl::StrCat("[", absl::StrJoin(s.dim_sizes(), ","), "]");
 }
 
 bool IsB64Object(const rapidjson::Value& v) {
@@ -225,22 +143,125 @@ absl::Status DecodeB64Object(const rapidjson::Value& v, std::string* out) {
   return absl::OkStatus();
 }
 
-// Fills `t` (whose shape is already set) from a nested list; counts values.
-absl::Status FillTensor(const rapidjson::Value& v, int level, DType dtype, int64_t* count,
-                        TensorProto* t) {
-  const int rank = t->tensor_shape().dim_size();
+// The values of one input tensor as they are read, stored in the tensor's own element
+// type (a short request's values fit the string's inline buffer: no heap at all), then
+// turned into the tensor in one copy.
+class ValueSink {
+ public:
+  explicit ValueSink(DType dtype) : dtype_(dtype) {}
+  DType dtype() const { return dtype_; }
+
+  // Appends one scalar JSON value with TF Serving's conversion rules for the dtype.
+  absl::Status Add(const rapidjson::Value& v) {
+    switch (dtype_) {
+      case DType::kFloat:
+        // Numbers out of float range become +-inf, tiny ones round to zero (static cast).
+        if (!v.IsNumber()) return TypeError(v, dtype_);
+        return Put(static_cast<float>(v.GetDouble()));
+      case DType::kDouble:
+        if (!v.IsNumber()) return TypeError(v, dtype_);
+        return Put(v.GetDouble());
+      case DType::kInt32:
+        if (!v.IsInt()) return TypeError(v, dtype_);
+        return Put(static_cast<int32_t>(v.GetInt()));
+      case DType::kInt16:
+        if (!v.IsInt() || v.GetInt() < std::numeric_limits<int16_t>::min() ||
+            v.GetInt() > std::numeric_limits<int16_t>::max()) {
+          return TypeError(v, dtype_);
+        }
+        return Put(static_cast<int16_t>(v.GetInt()));
+      case DType::kInt8:
+        if (!v.IsInt() || v.GetInt() < std::numeric_limits<int8_t>::min() ||
+            v.GetInt() > std::numeric_limits<int8_t>::max()) {
+          return TypeError(v, dtype_);
+        }
+        return Put(static_cast<int8_t>(v.GetInt()));
+      case DType::kUInt8:
+        if (!v.IsInt() || v.GetInt() < 0 || v.GetInt() > 255) return TypeError(v, dtype_);
+        return Put(static_cast<uint8_t>(v.GetInt()));
+      case DType::kString:
+        if (!v.IsString()) return TypeError(v, dtype_);
+        strings_.emplace_back(v.GetString(), v.GetStringLength());
+        return absl::OkStatus();
+      case DType::kInt64:
+        if (!v.IsInt64()) return TypeError(v, dtype_);
+        return Put(static_cast<int64_t>(v.GetInt64()));
+      case DType::kBool:
+        if (!v.IsBool()) return TypeError(v, dtype_);
+        return Put(v.GetBool());
+      case DType::kUInt32:
+        if (!v.IsUint()) return TypeError(v, dtype_);
+        return Put(static_cast<uint32_t>(v.GetUint()));
+      case DType::kUInt64:
+        if (!v.IsUint64()) return TypeError(v, dtype_);
+        return Put(static_cast<uint64_t>(v.GetUint64()));
+      default:
+        return absl::UnimplementedError(absl::StrCat("Conversion of JSON Value: ", JsonText(v),
+                                                     " to type: ", DTypeName(dtype_)));
+    }
+  }
+  // Appends the bytes of a {"b64": "..."} object (string inputs only).
+  absl::Status AddB64(const rapidjson::Value& v) {
+    if (dtype_ != DType::kString) return TypeError(v, dtype_);
+    std::string decoded;
+    TFM_RETURN_IF_ERROR(DecodeB64Object(v, &decoded));
+    strings_.push_back(std::move(decoded));
+    return absl::OkStatus();
+  }
+
+  // The values read so far as a tensor of `shape`.
+  absl::StatusOr<Tensor> Finish(const TensorShape& shape) {
+    const int64_t n = dtype_ == DType::kString
+                          ? static_cast<int64_t>(strings_.size())
+                          : static_cast<int64_t>(bytes_.size() / DTypeSize(dtype_));
+    if (n != shape.NumElements()) {
+      return absl::InternalError(
+          absl::StrCat("read ", n, " values for a tensor of shape ", ShapeText(shape)));
+    }
+    Tensor t(dtype_, shape);
+    if (dtype_ == DType::kString) {
+      std::string* out = t.data<std::string>();
+      for (int64_t i = 0; i < n; ++i) out[i] = std::move(strings_[i]);
+    } else if (!bytes_.empty()) {
+      std::memcpy(t.raw_data(), bytes_.data(), bytes_.size());
+    }
+    return t;
+  }
+
+ private:
+  template <typename T>
+  absl::Status Put(T x) {
+    bytes_.append(reinterpret_cast<const char*>(&x), sizeof(T));
+    return absl::OkStatus();
+  }
+  DType dtype_;
+  std::string bytes_;                 // numeric and bool values
+  std::vector<std::string> strings_;  // DT_STRING values
+};
+
+// Shape of a dense nested list, following first elements.
+TensorShape DenseShape(const rapidjson::Value& v) {
+  TensorShape shape;
+  const rapidjson::Value* cur = &v;
+  while (cur->IsArray()) {
+    shape.AddDim(cur->Size());
+    if (cur->Size() == 0) break;
+    cur = &(*cur)[0];
+  }
+  return shape;
+}
+
+// Reads a nested list that must be dense with `shape` into `sink`; counts values.
+absl::Status FillTensor(const rapidjson::Value& v, int level, const TensorShape& shape,
+                        ValueSink* sink, int64_t* count) {
+  const int rank = shape.rank();
   if (!v.IsArray()) {
     if (level != rank) {
       return absl::InvalidArgumentError(
           absl::StrCat("JSON Value: ", JsonText(v), " found at incorrect level: ", level + 1,
                        " in the JSON DOM. Expected at level: ", rank));
     }
-    absl::Status s;
-    if (v.IsObject()) {
-      s = dtype == DType::kString ? DecodeB64Object(v, t->add_string_val()) : TypeError(v, dtype);
-    } else {
-      s = AddValue(v, dtype, t);
-    }
+    absl::Status s = v.IsObject() ? sink->AddB64(v) : sink->Add(v);
     if (s.ok()) ++*count;
     return s;
   }
@@ -248,47 +269,46 @@ absl::Status FillTensor(const rapidjson::Value& v, int level, DType dtype, int64
     return absl::InvalidArgumentError(
         absl::StrCat("Encountered list at unexpected level: ", level, " expected < ", rank));
   }
-  const int64_t want = t->tensor_shape().dim(level).size();
+  const int64_t want = shape.dim(level);
   if (static_cast<int64_t>(v.Size()) != want) {
     return absl::InvalidArgumentError(
         absl::StrCat("Encountered list at unexpected size: ", v.Size(), " at level: ", level,
                      " expected size: ", want));
   }
   for (const auto& e : v.GetArray()) {
-    TFM_RETURN_IF_ERROR(FillTensor(e, level + 1, dtype, count, t));
+    TFM_RETURN_IF_ERROR(FillTensor(e, level + 1, shape, sink, count));
   }
   return absl::OkStatus();
 }
 
 // Per-input state while batching the rows of "instances".
-struct RowState {
-  int64_t size = -1;
-  TensorShapeProto shape;
+struct RowInput {
+  explicit RowInput(DType dtype) : values(dtype) {}
+  ValueSink values;
+  int64_t size = -1;  // values per row
+  TensorShape shape;  // shape of one row
 };
 
 absl::Status AddInstanceItem(const rapidjson::Value& item, const std::string& name,
-                             const InputDTypeMap& dtypes, std::map<std::string, RowState>* state,
-                             std::map<std::string, TensorProto>* out) {
+                             const InputDTypeMap& dtypes, std::map<std::string, RowInput>* rows) {
   auto dt = dtypes.find(name);
   if (dt == dtypes.end()) {
     return absl::InvalidArgumentError(
         absl::StrCat("JSON object: does not have named input: ", name));
   }
-  TensorProto* t = &(*out)[name];
-  t->mutable_tensor_shape()->Clear();
-  DenseShape(item, t->mutable_tensor_shape());
+  RowInput& in = rows->try_emplace(name, dt->second).first->second;
+  const TensorShape shape = DenseShape(item);
   int64_t count = 0;
-  TFM_RETURN_IF_ERROR(FillTensor(item, 0, dt->second, &count, t));
-  RowState& st = (*state)[name];
-  if (st.size < 0) {
-    st.size = count;
-    st.shape = t->tensor_shape();
-  } else if (st.size != count) {
+  TFM_RETURN_IF_ERROR(FillTensor(item, 0, shape, &in.values, &count));
+  if (in.size < 0) {
+    in.size = count;
+    in.shape = shape;
+  } else if (in.size != count) {
     return absl::InvalidArgumentError(
-        absl::StrCat("Expecting tensor size: ", st.size, " but got: ", count));
-  } else if (!SameShape(st.shape, t->tensor_shape())) {
-    return absl::InvalidArgumentError(absl::StrCat("Expecting shape ", ShapeText(st.shape),
-                                                   " but got: ", ShapeText(t->tensor_shape())));
+        absl::StrCat("Expecting tensor size: ", in.size, " but got: ", count));
+  } else if (in.shape != shape) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Expecting shape ", ShapeText(in.shape), " but got: ", ShapeText(shape)));
   }
   return absl::OkStatus();
 }
@@ -300,18 +320,36 @@ std::string StatusText(const absl::Status& s) {
 
 bool IsRowObject(const rapidjson::Value& v) { return v.IsObject() && !IsB64Object(v); }
 
+// Each key of a row object has already been checked to name an input; the keys cover the
+// inputs exactly when there are as many distinct keys as inputs.
+bool KeysCoverInputs(const rapidjson::Value& obj, const InputDTypeMap& dtypes) {
+  size_t distinct = 0;
+  if (obj.MemberCount() <= 16) {
+    for (auto a = obj.MemberBegin(); a != obj.MemberEnd(); ++a) {
+      bool seen = false;
+      for (auto b = obj.MemberBegin(); b != a && !seen; ++b) seen = (a->name == b->name);
+      if (!seen) ++distinct;
+    }
+  } else {
+    std::set<absl::string_view> keys;
+    for (const auto& kv : obj.GetObject()) {
+      keys.emplace(kv.name.GetString(), kv.name.GetStringLength());
+    }
+    distinct = keys.size();
+  }
+  return distinct == dtypes.size();
+}
+
 absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap& dtypes,
-                               std::map<std::string, TensorProto>* out) {
+                               std::map<std::string, Tensor>* out) {
   if (!list[0].IsObject() && dtypes.size() > 1) {
     return absl::InvalidArgumentError(
         "instances is a plain list, but expecting list of objects as multiple input tensors "
         "required as per tensorinfo_map");
   }
   const bool objects = IsRowObject(list[0]);
-  std::set<std::string> input_names;
-  for (const auto& [name, dtype] : dtypes) input_names.insert(name);
   out->clear();
-  std::map<std::string, RowState> state;
+  std::map<std::string, RowInput> rows;
   int64_t row = 0;
   for (const auto& elem : list.GetArray()) {
     if (objects) {
@@ -319,28 +357,28 @@ absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap
         return absl::InvalidArgumentError(
             absl::StrCat("Expecting object but got list at item ", row, " of input list"));
       }
-      std::set<std::string> keys;
       for (const auto& kv : elem.GetObject()) {
         std::string name(kv.name.GetString(), kv.name.GetStringLength());
-        keys.insert(name);
-        absl::Status s = AddInstanceItem(kv.value, name, dtypes, &state, out);
+        absl::Status s = AddInstanceItem(kv.value, name, dtypes, &rows);
         if (!s.ok()) {
           return absl::InvalidArgumentError(
               absl::StrCat("Failed to process element: ", row, " key: ", name,
                            " of 'instances' list. Error: ", StatusText(s)));
         }
       }
-      if (keys != input_names) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "Failed to process element: ", row, " of 'instances' list. JSON object: ",
-            JsonText(elem), " keys must be equal to: ", absl::StrJoin(input_names, ",")));
+      if (!KeysCoverInputs(elem, dtypes)) {
+        std::vector<std::string> names;
+        for (const auto& [name, dtype] : dtypes) names.push_back(name);
+        return absl::InvalidArgumentError(
+            absl::StrCat("Failed to process element: ", row, " of 'instances' list. JSON object: ",
+                         JsonText(elem), " keys must be equal to: ", absl::StrJoin(names, ",")));
       }
     } else {
       if (IsRowObject(elem)) {
         return absl::InvalidArgumentError(
             absl::StrCat("Expecting value/list but got object at item ", row, " of input list"));
       }
-      absl::Status s = AddInstanceItem(elem, dtypes.begin()->first, dtypes, &state, out);
+      absl::Status s = AddInstanceItem(elem, dtypes.begin()->first, dtypes, &rows);
       if (!s.ok()) {
         return absl::InvalidArgumentError(absl::StrCat(
             "Failed to process element: ", row, " of 'instances' list. Error: ", StatusText(s)));
@@ -348,27 +386,27 @@ absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap
     }
     ++row;
   }
-  for (auto& [name, t] : *out) {
-    t.set_dtype(static_cast<tensorflow::DataType>(dtypes.at(name)));
-    const TensorShapeProto& item_shape = state.at(name).shape;
-    TensorShapeProto* shape = t.mutable_tensor_shape();
-    shape->Clear();
-    shape->add_dim()->set_size(row);
-    for (const auto& d : item_shape.dim()) shape->add_dim()->set_size(d.size());
+  for (auto& [name, in] : rows) {
+    TensorShape shape;
+    shape.AddDim(row);
+    for (int64_t d : in.shape.dim_sizes()) shape.AddDim(d);
+    TFM_ASSIGN_OR_RETURN(Tensor t, in.values.Finish(shape));
+    out->emplace(name, std::move(t));
   }
   return absl::OkStatus();
 }
 
-absl::Status FillColumn(const rapidjson::Value& v, DType dtype, TensorProto* t) {
-  t->set_dtype(static_cast<tensorflow::DataType>(dtype));
-  t->mutable_tensor_shape()->Clear();
-  DenseShape(v, t->mutable_tensor_shape());
+absl::Status FillColumn(const rapidjson::Value& v, DType dtype, Tensor* t) {
+  const TensorShape shape = DenseShape(v);
+  ValueSink sink(dtype);
   int64_t count = 0;
-  return FillTensor(v, 0, dtype, &count, t);
+  TFM_RETURN_IF_ERROR(FillTensor(v, 0, shape, &sink, &count));
+  TFM_ASSIGN_OR_RETURN(*t, sink.Finish(shape));
+  return absl::OkStatus();
 }
 
 absl::Status FillFromInputs(const rapidjson::Value& v, const InputDTypeMap& dtypes,
-                            std::map<std::string, TensorProto>* out) {
+                            std::map<std::string, Tensor>* out) {
   out->clear();
   if (!v.IsObject() || IsB64Object(v)) {
     if (dtypes.size() > 1) {
@@ -415,9 +453,29 @@ absl::Status CheckDepth(absl::string_view json) {
   return absl::OkStatus();
 }
 
-constexpr size_t kJsonPoolBytes = 16 * 1024;
+// A parsed request: DOM values and the parser's working stack both come from fixed
+// buffers first (rapidjson's default pool takes 64 KiB chunks from the heap), so a small
+// request parses without touching the heap; larger ones spill into heap chunks.
+using JsonDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                                rapidjson::MemoryPoolAllocator<>>;
+class JsonDom {
+ public:
+  JsonDom()
+      : values_(value_pool_, sizeof(value_pool_)),
+        stack_(stack_pool_, sizeof(stack_pool_)),
+        doc_(&values_, kStackBytes, &stack_) {}
+  JsonDocument* doc() { return &doc_; }
 
-absl::Status ParseJson(absl::string_view json, rapidjson::Document* doc) {
+ private:
+  static constexpr size_t kStackBytes = 1024;
+  alignas(16) char value_pool_[16 * 1024];
+  alignas(16) char stack_pool_[4 * 1024];
+  rapidjson::MemoryPoolAllocator<> values_;
+  rapidjson::MemoryPoolAllocator<> stack_;
+  JsonDocument doc_;
+};
+
+absl::Status ParseJson(absl::string_view json, JsonDocument* doc) {
   if (json.empty()) return absl::InvalidArgumentError("JSON Parse error: The document is empty");
   TFM_RETURN_IF_ERROR(CheckDepth(json));
   rapidjson::MemoryStream ms(json.data(), json.size());
@@ -431,7 +489,7 @@ absl::Status ParseJson(absl::string_view json, rapidjson::Document* doc) {
   return absl::OkStatus();
 }
 
-absl::Status ReadSignatureName(const rapidjson::Document& doc, std::string* name) {
+absl::Status ReadSignatureName(const JsonDocument& doc, std::string* name) {
   auto it = doc.FindMember(kSignatureKey);
   if (it == doc.MemberEnd()) return absl::OkStatus();
   if (!it->value.IsString()) {
@@ -608,23 +666,18 @@ void WriteValues(const Tensor& t, bool as_bytes, int dim, JsonWriter* w, int64_t
   w->EndArray();
 }
 
-std::string Finish(const rapidjson::StringBuffer& buf) {
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
 }  // namespace
 
 absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGetter& get_inputs,
                                      JsonPredictRequest* request) {
   request->format = JsonPredictFormat::kInvalid;
   request->inputs.clear();
-  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
-  alignas(16) char pool[kJsonPoolBytes];
-  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
-  rapidjson::Document doc(&allocator);
+  JsonDom dom;
+  JsonDocument& doc = *dom.doc();
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, &request->signature_name));
-  TFM_ASSIGN_OR_RETURN(InputDTypeMap dtypes, get_inputs(request->signature_name));
+  TFM_ASSIGN_OR_RETURN(const InputDTypeMap* dtypes_ptr, get_inputs(request->signature_name));
+  const InputDTypeMap& dtypes = *dtypes_ptr;
   if (dtypes.empty()) {
     return absl::InvalidArgumentError(
         absl::StrCat("Failed to get input map for signature: ",
@@ -661,8 +714,8 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
   for (const auto& [name, t] : tensors) {
     if (!JsonWritable(t.dtype())) return WriteError(t.dtype());
   }
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonOut out;
+  JsonWriter& w = out.w();
   const bool named = tensors.size() > 1;
   switch (format) {
     case JsonPredictFormat::kInvalid:
@@ -681,23 +734,25 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
         }
         batch = t.dim(0);
       }
-      std::map<std::string, int64_t> offsets;
+      // Next element of each tensor (in map order).
+      absl::InlinedVector<int64_t, 4> offsets(tensors.size(), 0);
       w.StartObject();
       w.Key(kPredictionsKey);
       w.StartArray();
       for (int64_t row = 0; row < batch; ++row) {
         if (named) w.StartObject();
         w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
+        size_t k = 0;
         for (const auto& [name, t] : tensors) {
           if (named) w.Key(name.data(), name.size());
-          WriteValues(t, IsBytesOutput(name, t), 1, &w, &offsets[name]);
+          WriteValues(t, IsBytesOutput(name, t), 1, &w, &offsets[k++]);
         }
         w.SetFormatOptions(rapidjson::kFormatDefault);
         if (named) w.EndObject();
       }
       w.EndArray();
       w.EndObject();
-      return Finish(buf);
+      return out.Take();
     }
     case JsonPredictFormat::kColumnar: {
       w.StartObject();
@@ -710,7 +765,7 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
       }
       if (named) w.EndObject();
       w.EndObject();
-      return Finish(buf);
+      return out.Take();
     }
   }
   return absl::InvalidArgumentError("Invalid request format");
@@ -718,10 +773,8 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
 
 absl::Status ParseClassifyRegressRequestJson(absl::string_view json, std::string* signature_name,
                                              tensorflow::serving::Input* input) {
-  // Small requests parse without heap chunks (rapidjson's default pool takes 64 KiB).
-  alignas(16) char pool[kJsonPoolBytes];
-  rapidjson::MemoryPoolAllocator<> allocator(pool, sizeof(pool));
-  rapidjson::Document doc(&allocator);
+  JsonDom dom;
+  JsonDocument& doc = *dom.doc();
   TFM_RETURN_IF_ERROR(ParseJson(json, &doc));
   TFM_RETURN_IF_ERROR(ReadSignatureName(doc, signature_name));
   input->Clear();
@@ -754,8 +807,8 @@ absl::StatusOr<std::string> MakeJsonFromClassificationResult(
   if (result.classifications_size() == 0) {
     return absl::InvalidArgumentError("Cannot convert empty ClassificationResults to JSON");
   }
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonOut out;
+  JsonWriter& w = out.w();
   w.StartObject();
   w.Key(kResultsKey);
   w.StartArray();
@@ -773,7 +826,7 @@ absl::StatusOr<std::string> MakeJsonFromClassificationResult(
   }
   w.EndArray();
   w.EndObject();
-  return Finish(buf);
+  return out.Take();
 }
 
 absl::StatusOr<std::string> MakeJsonFromRegressionResult(
@@ -781,8 +834,8 @@ absl::StatusOr<std::string> MakeJsonFromRegressionResult(
   if (result.regressions_size() == 0) {
     return absl::InvalidArgumentError("Cannot convert empty RegressionResults to JSON");
   }
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonOut out;
+  JsonWriter& w = out.w();
   w.StartObject();
   w.Key(kResultsKey);
   w.SetFormatOptions(rapidjson::kFormatSingleLineArray);
@@ -790,18 +843,18 @@ absl::StatusOr<std::string> MakeJsonFromRegressionResult(
   for (const auto& r : result.regressions()) WriteFloat(&w, r.value());
   w.EndArray();
   w.EndObject();
-  return Finish(buf);
+  return out.Take();
 }
 
 std::string MakeJsonFromStatus(const absl::Status& status) {
   if (status.ok()) return "";
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
+  JsonOut out;
+  JsonWriter& w = out.w();
   w.StartObject();
   w.Key(kErrorKey);
   w.String(status.message().data(), status.message().size());
   w.EndObject();
-  return Finish(buf);
+  return out.Take();
 }
 
 }  // namespace tfmodel::serving

@@ -27,15 +27,17 @@ namespace tfmodel::serving {
 enum class JsonPredictFormat { kInvalid, kRow, kColumnar };
 
 // Input dtypes of a signature, by alias. Given the request's signature name ("" when the
-// request names none), returns the signature's inputs or an error.
+// request names none), returns the signature's inputs (kept alive by the caller for the
+// whole parse) or an error.
 using InputDTypeMap = std::map<std::string, DType>;
 using InputDTypeGetter =
-    std::function<absl::StatusOr<InputDTypeMap>(const std::string& signature_name)>;
+    std::function<absl::StatusOr<const InputDTypeMap*>(const std::string& signature_name)>;
 
 struct JsonPredictRequest {
   std::string signature_name;  // as given ("" if absent)
   JsonPredictFormat format = JsonPredictFormat::kInvalid;
-  std::map<std::string, tensorflow::TensorProto> inputs;  // typed fields, by alias
+  // By alias, in the signature's dtypes (values read straight from the JSON, no protos).
+  std::map<std::string, Tensor> inputs;
 };
 
 // Parses a predict request body. `json` need not be NUL-terminated.

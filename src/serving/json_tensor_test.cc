@@ -7,8 +7,8 @@
 #include "format/tensor_proto.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
-#include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
+#include "kernel_test_util.h"
 #include "rapidjson/document.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
@@ -19,21 +19,13 @@ namespace {
 using ::testing::HasSubstr;
 
 InputDTypeGetter Inputs(InputDTypeMap m) {
-  return [m](const std::string&) -> absl::StatusOr<InputDTypeMap> { return m; };
+  return [m](const std::string&) -> absl::StatusOr<const InputDTypeMap*> { return &m; };
 }
 
 tensorflow::TensorProto Proto(const std::string& text) {
   tensorflow::TensorProto p;
   EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &p)) << text;
   return p;
-}
-
-void ExpectProto(const tensorflow::TensorProto& got, const std::string& want_text) {
-  tensorflow::TensorProto want = Proto(want_text);
-  google::protobuf::util::MessageDifferencer diff;
-  std::string report;
-  diff.ReportDifferencesToString(&report);
-  EXPECT_TRUE(diff.Compare(want, got)) << report << "\ngot: " << got.DebugString();
 }
 
 absl::Status Parse(const std::string& json, InputDTypeMap m, JsonPredictRequest* req) {
@@ -44,6 +36,11 @@ Tensor FromText(const std::string& text) {
   auto t = TensorFromProto(Proto(text));
   EXPECT_TRUE(t.ok()) << t.status();
   return t.ok() ? *t : Tensor();
+}
+
+// The parsed tensor equals the TensorProto in text form (dtype, shape and values).
+void ExpectProto(const Tensor& got, const std::string& want_text) {
+  testing::ExpectTensorEq(got, FromText(want_text));
 }
 
 // Structural JSON equality (numbers compared as text when as_strings).
@@ -90,12 +87,14 @@ TEST(JsonTensorTest, FloatRangeRules) {
   // Integers too large for exact float are rounded; out-of-range values become inf.
   TFM_ASSERT_OK(Parse(R"({"instances": [1435774380, 1e300, -1e300, 1e-300]})",
                       {{"default", DType::kFloat}}, &req));
-  const auto& t = req.inputs["default"];
-  ASSERT_EQ(t.float_val_size(), 4);
-  EXPECT_EQ(t.float_val(0), 1435774380.0f);
-  EXPECT_TRUE(std::isinf(t.float_val(1)) && t.float_val(1) > 0);
-  EXPECT_TRUE(std::isinf(t.float_val(2)) && t.float_val(2) < 0);
-  EXPECT_EQ(t.float_val(3), 0.0f);
+  const Tensor& t = req.inputs["default"];
+  ASSERT_EQ(t.dtype(), DType::kFloat);
+  ASSERT_EQ(t.NumElements(), 4);
+  const float* v = t.data<float>();
+  EXPECT_EQ(v[0], 1435774380.0f);
+  EXPECT_TRUE(std::isinf(v[1]) && v[1] > 0);
+  EXPECT_TRUE(std::isinf(v[2]) && v[2] < 0);
+  EXPECT_EQ(v[3], 0.0f);
 }
 
 TEST(JsonTensorTest, IntegerRules) {
@@ -111,7 +110,7 @@ TEST(JsonTensorTest, IntegerRules) {
   EXPECT_THAT(s.message(), HasSubstr("is not of expected type: uint8"));
   TFM_ASSERT_OK(
       Parse(R"({"instances": [9223372036854775807, -1]})", {{"default", DType::kInt64}}, &req));
-  EXPECT_EQ(req.inputs["default"].int64_val(0), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(req.inputs["default"].data<int64_t>()[0], std::numeric_limits<int64_t>::max());
   TFM_ASSERT_OK(Parse(R"({"instances": [true, false]})", {{"default", DType::kBool}}, &req));
   ExpectProto(req.inputs["default"],
               "dtype: DT_BOOL tensor_shape { dim { size: 2 } } bool_val: true bool_val: false");
@@ -133,7 +132,7 @@ TEST(JsonTensorTest, SignatureNameAndNonTerminatedBuffer) {
   const std::string buf = R"({"instances": [[1,2],[3,4],[5,6]]}X)";
   TFM_ASSERT_OK(ParsePredictRequestJson(absl::string_view(buf.data(), buf.size() - 1),
                                         Inputs({{"default", DType::kInt32}}), &req));
-  EXPECT_EQ(req.inputs["default"].int_val_size(), 6);
+  EXPECT_EQ(req.inputs["default"].NumElements(), 6);
 }
 
 TEST(JsonTensorTest, Base64) {
@@ -183,12 +182,12 @@ TEST(JsonTensorTest, MultipleNamedTensor) {
   ExpectProto(req.inputs["str_tensor"], R"(dtype: DT_STRING
       tensor_shape { dim { size: 2 } dim { size: 2 } }
       string_val: "foo" string_val: "bar" string_val: "baz" string_val: "bat")");
-  const auto& f = req.inputs["float_tensor"];
-  ASSERT_EQ(f.float_val_size(), 4);
-  EXPECT_EQ(f.float_val(0), 1.0f);
-  EXPECT_TRUE(std::isnan(f.float_val(1)));
-  EXPECT_TRUE(std::isinf(f.float_val(3)));
-  EXPECT_EQ(req.inputs["dbl_tensor"].tensor_shape().dim(1).size(), 1);
+  const Tensor& f = req.inputs["float_tensor"];
+  ASSERT_EQ(f.NumElements(), 4);
+  EXPECT_EQ(f.data<float>()[0], 1.0f);
+  EXPECT_TRUE(std::isnan(f.data<float>()[1]));
+  EXPECT_TRUE(std::isinf(f.data<float>()[3]));
+  EXPECT_EQ(req.inputs["dbl_tensor"].dim(1), 1);
 }
 
 TEST(JsonTensorTest, Columnar) {
@@ -201,7 +200,7 @@ TEST(JsonTensorTest, Columnar) {
       int_val: 1 int_val: 2 int_val: 3 int_val: 4 int_val: 5 int_val: 6)");
   TFM_ASSERT_OK(
       Parse(R"({"inputs": [[[1,2],[3,4],[5,6]]]})", {{"int_tensor", DType::kInt32}}, &req));
-  EXPECT_EQ(req.inputs["int_tensor"].int_val_size(), 6);
+  EXPECT_EQ(req.inputs["int_tensor"].NumElements(), 6);
   TFM_ASSERT_OK(Parse(R"({"inputs": {"int_tensor": [[[1,2],[3,4],[5,6]]],
                                      "str_tensor": ["foo", "bar"],
                                      "bin_tensor": { "b64" : "aGVsbG8=" }}})",
@@ -297,7 +296,7 @@ TEST(JsonTensorTest, GetterErrorsPropagate) {
   JsonPredictRequest req;
   absl::Status s = ParsePredictRequestJson(
       R"({"signature_name": "nope", "instances": [1]})",
-      [](const std::string& sig) -> absl::StatusOr<InputDTypeMap> {
+      [](const std::string& sig) -> absl::StatusOr<const InputDTypeMap*> {
         return absl::InvalidArgumentError("Serving signature name: \"" + sig +
                                           "\" not found in signature def");
       },

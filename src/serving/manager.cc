@@ -331,24 +331,34 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
 
 absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::GetServable(
     const tensorflow::serving::ModelSpec& spec) const {
-  absl::MutexLock l(&mu_);
+  // On every request: a shared lock, no copies.
+  absl::ReaderMutexLock l(&mu_);
   auto mit = models_.find(spec.name());
-  tensorflow::serving::ModelSpec resolved = spec;
+  std::optional<int64_t> version;
+  if (spec.has_version()) version = spec.version().value();
   if (!spec.version_label().empty()) {
-    if (mit == models_.end() || !mit->second.labels.count(spec.version_label())) {
+    const int64_t* labelled = nullptr;
+    if (mit != models_.end()) {
+      auto lit = mit->second.labels.find(spec.version_label());
+      if (lit != mit->second.labels.end()) labelled = &lit->second;
+    }
+    if (labelled == nullptr) {
       return absl::InvalidArgumentError(
           absl::StrCat("Unrecognized servable version label: ", spec.version_label()));
     }
-    resolved.mutable_version()->set_value(mit->second.labels.at(spec.version_label()));
+    version = *labelled;
   }
   auto not_found = [&] {
+    tensorflow::serving::ModelSpec resolved;
+    resolved.set_name(spec.name());
+    if (version) resolved.mutable_version()->set_value(*version);
     return absl::NotFoundError(
         absl::StrCat("Servable not found for request: ", ServableRequestText(resolved)));
   };
   if (mit == models_.end()) return not_found();
   const auto& versions = mit->second.versions;
-  if (resolved.has_version()) {
-    auto vit = versions.find(resolved.version().value());
+  if (version) {
+    auto vit = versions.find(*version);
     if (vit == versions.end() || !vit->second.servable) return not_found();
     return vit->second.servable;
   }

@@ -12,12 +12,26 @@ std::string Escape(const std::string& v) {
 
 }  // namespace
 
-void Metrics::RecordRequest(const std::string& model, const std::string& api,
-                            const std::string& entrypoint, const std::string& status,
+void Metrics::RecordRequest(absl::string_view model, absl::string_view api,
+                            absl::string_view entrypoint, absl::string_view status,
                             int64_t latency_us) {
+  const std::tuple<absl::string_view, absl::string_view> count_key(model, status);
+  const std::tuple<absl::string_view, absl::string_view, absl::string_view> latency_key(model, api,
+                                                                                        entrypoint);
   absl::MutexLock l(&mu_);
-  ++request_count_[{model, status}];
-  latency_[{model, api, entrypoint}].Add(kBuckets, static_cast<double>(latency_us));
+  auto c = request_count_.find(count_key);
+  if (c == request_count_.end()) {
+    c = request_count_.emplace(std::tuple<std::string, std::string>(model, status), 0).first;
+  }
+  ++c->second;
+  auto h = latency_.find(latency_key);
+  if (h == latency_.end()) {
+    h = latency_
+            .emplace(std::tuple<std::string, std::string, std::string>(model, api, entrypoint),
+                     Histogram())
+            .first;
+  }
+  h->second.Add(kBuckets, static_cast<double>(latency_us));
 }
 
 void Metrics::RecordBatch(const std::string& model, int64_t processed_size, int64_t padding_size) {

@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace tfmodel::serving {
@@ -24,8 +25,8 @@ class Metrics {
  public:
   // api: "predict", "classify", "regress", "multi_inference", "get_model_metadata",
   // "get_model_status"; entrypoint: "REST" or "GRPC"; status: absl code name ("OK", ...).
-  void RecordRequest(const std::string& model, const std::string& api,
-                     const std::string& entrypoint, const std::string& status, int64_t latency_us);
+  void RecordRequest(absl::string_view model, absl::string_view api, absl::string_view entrypoint,
+                     absl::string_view status, int64_t latency_us);
   void RecordLoad(const std::string& model_path, bool ok, int64_t latency_us);
   // One batch run by the batch scheduler: its size after padding, and the padding rows.
   void RecordBatch(const std::string& model, int64_t processed_size, int64_t padding_size);
@@ -56,8 +57,10 @@ class Metrics {
     }
   };
   mutable absl::Mutex mu_;
-  std::map<std::tuple<std::string, std::string>, int64_t> request_count_ ABSL_GUARDED_BY(mu_);
-  std::map<std::tuple<std::string, std::string, std::string>, Histogram> latency_
+  // Transparent comparators: a request looks its series up without building key strings.
+  std::map<std::tuple<std::string, std::string>, int64_t, std::less<>> request_count_
+      ABSL_GUARDED_BY(mu_);
+  std::map<std::tuple<std::string, std::string, std::string>, Histogram, std::less<>> latency_
       ABSL_GUARDED_BY(mu_);
   std::map<std::tuple<std::string, std::string>, int64_t> load_count_ ABSL_GUARDED_BY(mu_);
   std::map<std::string, int64_t> load_latency_ ABSL_GUARDED_BY(mu_);

@@ -114,7 +114,8 @@ int HexValue(char c) {
 }
 
 // %XX decoding (like curl_easy_unescape; '+' stays '+').
-std::string UrlUnescape(const std::string& s) {
+std::string UrlUnescape(absl::string_view s) {
+  if (s.find('%') == absl::string_view::npos) return std::string(s);
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 && HexValue(s[i + 2]) >= 0) {
@@ -177,17 +178,17 @@ int HttpStatusFromCode(absl::StatusCode code) {
 RestApiHandler::RestApiHandler(ServableManager* manager, Metrics* metrics, RestOptions options)
     : manager_(manager), metrics_(metrics), options_(std::move(options)) {}
 
-absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std::string& path,
+absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::string_view path,
                                             const std::string& body, std::string* output,
                                             std::string* model_name, std::string* api) const {
   output->clear();
-  absl::Status status =
-      absl::InvalidArgumentError(absl::StrCat("Malformed request: ", method, " ", path));
+  absl::Status status;
+  bool matched = false;
   RestPath m;
   tensorflow::serving::ModelSpec spec;
   auto fill_spec = [&](absl::string_view name, absl::string_view version,
                        absl::string_view label) -> absl::Status {
-    *model_name = UrlUnescape(std::string(name));
+    *model_name = UrlUnescape(name);
     spec.set_name(*model_name);
     if (!version.empty()) {
       int64_t v;
@@ -196,10 +197,11 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
       }
       spec.mutable_version()->set_value(v);
     }
-    if (!label.empty()) spec.set_version_label(UrlUnescape(std::string(label)));
+    if (!label.empty()) spec.set_version_label(UrlUnescape(label));
     return absl::OkStatus();
   };
   if (method == "POST" && MatchPostPath(path, &m)) {
+    matched = true;
     const std::string verb(m.verb);
     *api = verb;
     status = fill_spec(m.name, m.version, m.label);
@@ -211,6 +213,7 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
       }
     }
   } else if (method == "GET" && MatchGetPath(path, &m)) {
+    matched = true;
     const bool metadata = m.metadata;
     *api = metadata ? "get_model_metadata" : "get_model_status";
     status = fill_spec(m.name, m.version, m.label);
@@ -221,6 +224,9 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, const std
         status = metadata ? Metadata(spec, output) : Status(spec, output);
       }
     }
+  }
+  if (!matched) {
+    status = absl::InvalidArgumentError(absl::StrCat("Malformed request: ", method, " ", path));
   }
   if (!status.ok()) *output = MakeJsonFromStatus(status);
   return status;
@@ -233,21 +239,12 @@ absl::Status RestApiHandler::Predict(const tensorflow::serving::ModelSpec& spec,
   JsonPredictRequest request;
   TFM_RETURN_IF_ERROR(ParsePredictRequestJson(
       body,
-      [&](const std::string& signature_name) -> absl::StatusOr<InputDTypeMap> {
+      [&](const std::string& signature_name) -> absl::StatusOr<const InputDTypeMap*> {
         TFM_ASSIGN_OR_RETURN(servable, manager_->GetServable(spec));
-        TFM_ASSIGN_OR_RETURN(const runtime::Signature* sig,
-                             servable->FindSignature(signature_name));
-        InputDTypeMap m;
-        for (const auto& [alias, ts] : sig->inputs) m[alias] = ts.dtype;
-        return m;
+        return servable->InputDTypes(signature_name);
       },
       &request));
-  std::map<std::string, Tensor> inputs;
-  for (const auto& [alias, proto] : request.inputs) {
-    auto t = TensorFromProto(proto);
-    if (!t.ok()) return Annotate(t.status(), absl::StrCat("input '", alias, "'"));
-    inputs.emplace(alias, std::move(*t));
-  }
+  const std::map<std::string, Tensor>& inputs = request.inputs;
   TFM_ASSIGN_OR_RETURN(auto outputs, servable->RunPredict(request.signature_name, inputs));
   TFM_ASSIGN_OR_RETURN(*output, MakeJsonFromTensors(outputs, request.format));
   return absl::OkStatus();
@@ -305,7 +302,8 @@ absl::Status RestApiHandler::Metadata(const tensorflow::serving::ModelSpec& spec
 HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
   const absl::Time start = absl::Now();
   HttpResponse response;
-  std::string path = request.target.substr(0, request.target.find('?'));
+  const absl::string_view path =
+      absl::string_view(request.target).substr(0, request.target.find('?'));
   auto add_cors = [&] {
     if (!options_.enable_cors) return;
     response.headers.emplace_back("Access-Control-Allow-Origin", "*");

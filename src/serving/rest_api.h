@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "serving/manager.h"
 #include "serving/metrics.h"
 
@@ -46,7 +47,7 @@ class RestApiHandler {
   HttpResponse Handle(const HttpRequest& request) const;
 
   // The /v1/ API proper: fills `output` with the JSON answer (or error JSON).
-  absl::Status ProcessRequest(const std::string& method, const std::string& path,
+  absl::Status ProcessRequest(const std::string& method, absl::string_view path,
                               const std::string& body, std::string* output, std::string* model_name,
                               std::string* api) const;
 

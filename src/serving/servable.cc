@@ -58,6 +58,22 @@ Servable::Servable(std::string name, int64_t version, std::shared_ptr<runtime::M
   if (options_.batch_scheduler) {
     batching_ = std::make_unique<BatchingRunner>(options_.batch_scheduler, name_);
   }
+  for (const auto& [key, sig] : model_->signatures()) {
+    auto& m = input_dtypes_[key];
+    for (const auto& [alias, spec] : sig.inputs) m[alias] = spec.dtype;
+  }
+}
+
+absl::StatusOr<const std::map<std::string, DType>*> Servable::InputDTypes(
+    const std::string& signature_name) const {
+  const absl::string_view key =
+      signature_name.empty() ? absl::string_view(kDefaultSignatureKey) : signature_name;
+  auto it = input_dtypes_.find(key);
+  if (it == input_dtypes_.end()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Serving signature name: \"", key, "\" not found in signature def"));
+  }
+  return &it->second;
 }
 
 absl::StatusOr<std::map<std::string, Tensor>> Servable::RunSignature(

@@ -51,6 +51,11 @@ class Servable {
   // The signature for a request's name ("" = serving_default), or TF Serving's REST error.
   absl::StatusOr<const runtime::Signature*> FindSignature(const std::string& name) const;
 
+  // Input dtypes (by alias) of the signature for a request's name, computed at load; the
+  // same errors as FindSignature.
+  absl::StatusOr<const std::map<std::string, DType>*> InputDTypes(
+      const std::string& signature_name) const;
+
   // Runs a signature on tensors (by alias); used by the REST path.
   absl::StatusOr<std::map<std::string, Tensor>> RunPredict(
       const std::string& signature_name, const std::map<std::string, Tensor>& inputs,
@@ -87,6 +92,8 @@ class Servable {
   std::shared_ptr<runtime::Model> model_;
   ServableOptions options_;
   std::unique_ptr<BatchingRunner> batching_;
+  // Input dtypes by signature key, then alias.
+  std::map<std::string, std::map<std::string, DType>, std::less<>> input_dtypes_;
 };
 
 // Serialized tf.Examples of an Input as a DT_STRING [N] tensor (context merged into each
