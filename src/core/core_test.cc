@@ -90,7 +90,10 @@ TEST(Tensor, AllocateZeroedAndShare) {
   EXPECT_EQ(t.NumElements(), 6);
   EXPECT_EQ(t.TotalBytes(), 24u);
   for (float v : t.flat<float>()) EXPECT_EQ(v, 0.0f);
-  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 16, 0u);  // small: inline, 16-aligned
+  Tensor big(DType::kFloat, {100});
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(big.raw_data()) % 64, 0u);
+  for (float v : big.flat<float>()) EXPECT_EQ(v, 0.0f);
   Tensor u = t;
   u.data<float>()[0] = 5;
   EXPECT_EQ(t.data<float>()[0], 5);  // copies share

@@ -1,7 +1,8 @@
 // Tensor: a dtype, a shape and a reference-counted buffer. Copies share the buffer
-// (as in TensorFlow); DeepCopy() makes an independent one. Numeric buffers are 64-byte
-// aligned, or views into memory-mapped files. Strings, resource handles and variants
-// are stored as C++ objects.
+// (as in TensorFlow); DeepCopy() makes an independent one. Numeric buffers over 64 bytes
+// are 64-byte aligned (smaller ones 16-byte, stored inside the buffer object), or views
+// into memory-mapped files. Strings, resource handles and variants are stored as C++
+// objects.
 #ifndef TFMODEL_CORE_TENSOR_H_
 #define TFMODEL_CORE_TENSOR_H_
 

@@ -667,7 +667,8 @@ absl::Status Executor::Run(const RunContext& ctx, absl::Span<const Tensor> feeds
 
 absl::Status Executor::Plan::RunStraight(const RunContext& ctx, absl::Span<const Tensor> feeds,
                                          std::vector<Tensor>* outputs) const {
-  std::vector<Tensor> vals(num_slots);
+  // Small graphs keep their values on the stack.
+  absl::InlinedVector<Tensor, 16> vals(num_slots);
   for (size_t f = 0; f < feeds.size(); ++f) vals[f] = feeds[f];
   std::vector<char> dead_slot, dead_item;
   if (has_control_flow) {

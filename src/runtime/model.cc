@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
@@ -258,7 +259,7 @@ class ModelImpl : public Model {
       for (const auto& [a, s] : sig.outputs) fetches.push_back(s.tensor_name);
       auto plan = GetPlan(feeds, fetches, {});
       if (!plan.ok()) return Annotate(plan.status(), absl::StrCat("signature '", key, "'"));
-      sig_plans_[key] = *plan;
+      sig_plans_[key] = SignaturePlan{*plan, Keys(sig.outputs)};
       signatures_[key] = std::move(sig);
     }
     return absl::OkStatus();
@@ -300,24 +301,37 @@ class ModelImpl : public Model {
           absl::StrCat("signature '", key, "' not found; available: ", Quoted(Keys(signatures_))));
     }
     const Signature& sig = sit->second;
-    for (const auto& [alias, t] : inputs) {
-      if (!sig.inputs.count(alias)) {
-        auto close = ClosestNames(alias, Keys(sig.inputs));
-        return absl::InvalidArgumentError(
-            absl::StrCat("signature '", key, "' has no input '", alias, "'",
-                         close.empty() ? "" : absl::StrCat("; did you mean ", Quoted(close), "?"),
-                         " (inputs: ", Quoted(Keys(sig.inputs)), ")"));
+    // Both maps are sorted by alias: walk them together; the messages below are built only
+    // when the aliases differ.
+    bool same_aliases = inputs.size() == sig.inputs.size();
+    {
+      auto b = sig.inputs.begin();
+      for (auto a = inputs.begin(); same_aliases && a != inputs.end(); ++a, ++b) {
+        same_aliases = a->first == b->first;
       }
     }
-    std::vector<Tensor> feeds;
-    feeds.reserve(sig.inputs.size());
-    for (const auto& [alias, spec] : sig.inputs) {
-      auto it = inputs.find(alias);
-      if (it == inputs.end()) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("signature '", key, "': input '", alias, "' is missing"));
+    if (!same_aliases) {
+      for (const auto& [alias, t] : inputs) {
+        if (!sig.inputs.count(alias)) {
+          auto close = ClosestNames(alias, Keys(sig.inputs));
+          return absl::InvalidArgumentError(
+              absl::StrCat("signature '", key, "' has no input '", alias, "'",
+                           close.empty() ? "" : absl::StrCat("; did you mean ", Quoted(close), "?"),
+                           " (inputs: ", Quoted(Keys(sig.inputs)), ")"));
+        }
       }
-      const Tensor& t = it->second;
+      for (const auto& [alias, spec] : sig.inputs) {
+        if (!inputs.count(alias)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("signature '", key, "': input '", alias, "' is missing"));
+        }
+      }
+    }
+    absl::InlinedVector<Tensor, 4> feeds;
+    feeds.reserve(sig.inputs.size());
+    auto in = inputs.begin();
+    for (const auto& [alias, spec] : sig.inputs) {
+      const Tensor& t = (in++)->second;
       if (spec.dtype != DType::kInvalid && t.dtype() != spec.dtype) {
         return absl::InvalidArgumentError(absl::StrCat("signature '", key, "': input '", alias,
                                                        "' expects dtype ", DTypeName(spec.dtype),
@@ -328,27 +342,30 @@ class ModelImpl : public Model {
       // check what they need. Only a shape that cannot hold any value is rejected.
       feeds.push_back(t);
     }
-    std::vector<std::string> aliases;
-    std::shared_ptr<const Executor> plan;
-    if (output_filter.empty()) {
-      aliases = Keys(sig.outputs);
-      plan = sig_plans_.at(key);
-    } else {
-      std::vector<std::string> in_names, out_names;
-      for (const auto& [a, s] : sig.inputs) in_names.push_back(s.tensor_name);
-      for (const auto& a : output_filter) {
-        auto o = sig.outputs.find(a);
-        if (o == sig.outputs.end()) {
-          return absl::InvalidArgumentError(absl::StrCat("signature '", key, "' has no output '", a,
-                                                         "' (outputs: ", Quoted(Keys(sig.outputs)),
-                                                         ")"));
-        }
-        aliases.push_back(a);
-        out_names.push_back(o->second.tensor_name);
-      }
-      TFM_ASSIGN_OR_RETURN(plan, GetPlan(in_names, out_names, {}));
-    }
     std::vector<Tensor> outs;
+    if (output_filter.empty()) {
+      const SignaturePlan& sp = sig_plans_.at(key);
+      TFM_RETURN_IF_ERROR(sp.plan->Run(MakeRunContext(), feeds, &outs));
+      std::map<std::string, Tensor> result;
+      for (size_t i = 0; i < sp.output_aliases.size(); ++i) {
+        result.emplace_hint(result.end(), sp.output_aliases[i], std::move(outs[i]));
+      }
+      return result;
+    }
+    std::vector<std::string> aliases;
+    std::vector<std::string> in_names, out_names;
+    for (const auto& [a, s] : sig.inputs) in_names.push_back(s.tensor_name);
+    for (const auto& a : output_filter) {
+      auto o = sig.outputs.find(a);
+      if (o == sig.outputs.end()) {
+        return absl::InvalidArgumentError(absl::StrCat("signature '", key, "' has no output '", a,
+                                                       "' (outputs: ", Quoted(Keys(sig.outputs)),
+                                                       ")"));
+      }
+      aliases.push_back(a);
+      out_names.push_back(o->second.tensor_name);
+    }
+    TFM_ASSIGN_OR_RETURN(std::shared_ptr<const Executor> plan, GetPlan(in_names, out_names, {}));
     TFM_RETURN_IF_ERROR(plan->Run(MakeRunContext(), feeds, &outs));
     std::map<std::string, Tensor> result;
     for (size_t i = 0; i < aliases.size(); ++i) result[aliases[i]] = std::move(outs[i]);
@@ -406,7 +423,13 @@ class ModelImpl : public Model {
 
   tensorflow::MetaGraphDef meta_;
   std::map<std::string, Signature> signatures_;
-  std::map<std::string, std::shared_ptr<const Executor>> sig_plans_;
+  // Per signature, compiled at load: the plan feeding every input (in alias order) and
+  // fetching every output, and the output aliases in that order.
+  struct SignaturePlan {
+    std::shared_ptr<const Executor> plan;
+    std::vector<std::string> output_aliases;
+  };
+  std::map<std::string, SignaturePlan> sig_plans_;
   ResourceMgr resources_;
   std::unique_ptr<FunctionRuntime> functions_;
   std::mutex mu_;
