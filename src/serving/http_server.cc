@@ -318,6 +318,7 @@ class Worker {
 
   std::vector<Conn*> dead_;  // worker thread only
   bool stopping_ = false;    // worker thread only
+  std::string head_;         // worker thread only: the status line and headers being sent
 };
 
 class ServerImpl : public HttpServer {
@@ -922,8 +923,10 @@ bool Worker::ParseHead(Conn* c, absl::string_view head) {
   };
   c->req.method.clear();
   c->req.target.clear();
-  c->req.headers.clear();
   c->req.body.clear();
+  // Header strings are reused from the previous request on this connection (assign keeps
+  // their capacity); the vector is trimmed to this request's count at the end.
+  size_t num_headers = 0;
   // Request line: method SP target SP HTTP/1.x
   const size_t eol = head.find("\r\n");
   const absl::string_view line = head.substr(0, eol);
@@ -994,9 +997,16 @@ bool Worker::ParseHead(Conn* c, absl::string_view head) {
     } else if (absl::EqualsIgnoreCase(name, "expect")) {
       if (absl::EqualsIgnoreCase(value, "100-continue")) expect_continue = true;
     }
-    c->req.headers.emplace_back(std::string(name.data(), name.size()),
-                                std::string(value.data(), value.size()));
+    if (num_headers < c->req.headers.size()) {
+      c->req.headers[num_headers].first.assign(name.data(), name.size());
+      c->req.headers[num_headers].second.assign(value.data(), value.size());
+    } else {
+      c->req.headers.emplace_back(std::string(name.data(), name.size()),
+                                  std::string(value.data(), value.size()));
+    }
+    ++num_headers;
   }
+  c->req.headers.resize(num_headers);
   if (chunked && has_length) return bad("both Content-Length and Transfer-Encoding");
   if (chunked && c->http10) return bad("chunked body in HTTP/1.0");
   c->keep_alive = c->http10 ? (conn_keep_alive && !conn_close) : !conn_close;
@@ -1064,8 +1074,8 @@ void Worker::SendError(Conn* c, int status, const std::string& message) {
 void Worker::Send(Conn* c, int status,
                   const std::vector<std::pair<std::string, std::string>>& headers,
                   const std::string& body, bool close, bool http10) {
-  std::string head;
-  head.reserve(128 + 32 * headers.size());
+  std::string& head = head_;  // reused: keeps its capacity across answers
+  head.clear();
   absl::StrAppend(&head, http10 ? "HTTP/1.0 " : "HTTP/1.1 ", status, " ", Reason(status), "\r\n");
   for (const auto& [k, v] : headers) absl::StrAppend(&head, k, ": ", v, "\r\n");
   absl::StrAppend(&head, "Content-Length: ", body.size(), "\r\n");

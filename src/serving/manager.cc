@@ -38,7 +38,15 @@ std::string ServableRequestText(const tensorflow::serving::ModelSpec& spec) {
   return absl::StrCat("Latest(", spec.name(), ")");
 }
 
-ServableManager::ServableManager(ManagerOptions options) : options_(std::move(options)) {
+namespace {
+uint64_t NextManagerId() {
+  static std::atomic<uint64_t> next{1};
+  return next.fetch_add(1, std::memory_order_relaxed);
+}
+}  // namespace
+
+ServableManager::ServableManager(ManagerOptions options)
+    : options_(std::move(options)), id_(NextManagerId()) {
   if (!options_.loader) {
     auto tags = options_.saved_model_tags;
     auto load_options = options_.load_options;
@@ -98,6 +106,7 @@ void ServableManager::SetState(const std::string& name, int64_t version, State s
   vs.status = std::move(status);
   old = std::move(vs.servable);
   vs.servable = std::move(servable);
+  RoutesChanged();
 }
 
 absl::Status ServableManager::Warmup(const Servable& servable, const std::string& dir) {
@@ -302,6 +311,7 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
       }
       it = models_.erase(it);
     }
+    RoutesChanged();
   }
   dropped.clear();
   for (const auto& name : wanted) PollModel(name);
@@ -326,12 +336,64 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
     models_[m.name()].labels =
         std::map<std::string, int64_t>(m.version_labels().begin(), m.version_labels().end());
   }
+  RoutesChanged();
   return absl::OkStatus();
+}
+
+const ServableManager::Routes& ServableManager::CurrentRoutes() const {
+  struct Cached {
+    uint64_t manager_id = 0;
+    uint64_t generation = 0;
+    std::shared_ptr<const Routes> routes;
+  };
+  thread_local Cached cached;
+  const uint64_t generation = routes_generation_.load(std::memory_order_acquire);
+  if (cached.manager_id == id_ && cached.generation == generation) return *cached.routes;
+  absl::MutexLock l(&mu_);
+  const uint64_t current = routes_generation_.load(std::memory_order_acquire);
+  if (!routes_ || routes_->generation != current) {
+    auto r = std::make_shared<Routes>();
+    r->generation = current;
+    for (const auto& [name, m] : models_) {
+      Routes::Model& rm = r->models[name];
+      for (const auto& [v, vs] : m.versions) {
+        if (vs.servable) rm.versions.emplace(v, vs.servable);
+      }
+      rm.labels.insert(m.labels.begin(), m.labels.end());
+    }
+    routes_ = std::move(r);
+  }
+  cached = Cached{id_, routes_->generation, routes_};
+  return *cached.routes;
+}
+
+std::shared_ptr<const Servable> ServableManager::FromRoutes(
+    const tensorflow::serving::ModelSpec& spec) const {
+  const Routes& routes = CurrentRoutes();
+  auto mit = routes.models.find(spec.name());
+  if (mit == routes.models.end()) return nullptr;
+  const Routes::Model& m = mit->second;
+  std::optional<int64_t> version;
+  if (spec.has_version()) version = spec.version().value();
+  if (!spec.version_label().empty()) {
+    auto lit = m.labels.find(spec.version_label());
+    if (lit == m.labels.end()) return nullptr;
+    version = lit->second;
+  }
+  if (version) {
+    auto vit = m.versions.find(*version);
+    return vit == m.versions.end() ? nullptr : vit->second.lock();
+  }
+  // Latest: the newest version in the snapshot; if it was unloaded since (a newer one
+  // became available meanwhile), the caller asks the manager itself.
+  return m.versions.empty() ? nullptr : m.versions.rbegin()->second.lock();
 }
 
 absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::GetServable(
     const tensorflow::serving::ModelSpec& spec) const {
-  // On every request: a shared lock, no copies.
+  // Every request: the thread's routing snapshot, no lock. Misses (unknown names, versions
+  // or labels, and versions unloaded since the snapshot) are resolved under the lock.
+  if (std::shared_ptr<const Servable> s = FromRoutes(spec)) return s;
   absl::ReaderMutexLock l(&mu_);
   auto mit = models_.find(spec.name());
   std::optional<int64_t> version;

@@ -99,12 +99,35 @@ class ServableManager {
   void Log(const std::string& line) const;
   bool SleepUnlessStopped(int64_t micros);
 
+  // What GetServable reads, as an immutable snapshot: servables by model and version (weak:
+  // the snapshot never keeps an unloaded version alive) and the labels. Each request
+  // thread keeps the snapshot it last used and takes a lock only when the routing
+  // generation changed since, so concurrent requests do not contend on mu_.
+  struct Routes {
+    struct Model {
+      std::map<int64_t, std::weak_ptr<const Servable>> versions;  // ascending
+      std::map<std::string, int64_t, std::less<>> labels;
+    };
+    std::map<std::string, Model, std::less<>> models;
+    uint64_t generation = 0;
+  };
+  const Routes& CurrentRoutes() const;
+  // The servable a spec names per the thread's snapshot, or null (then ask under mu_).
+  std::shared_ptr<const Servable> FromRoutes(const tensorflow::serving::ModelSpec& spec) const;
+  // Call under mu_ after any change to servables or labels.
+  void RoutesChanged() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    routes_generation_.fetch_add(1, std::memory_order_release);
+  }
+
   ManagerOptions options_;
   // Serialises polls and reloads (loading runs without holding mu_).
   absl::Mutex load_mu_;
   mutable absl::Mutex mu_;
   std::map<std::string, ModelState> models_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<uint64_t> routes_generation_{1};
+  mutable std::shared_ptr<const Routes> routes_ ABSL_GUARDED_BY(mu_);
+  const uint64_t id_;  // unique per manager in the process (for the per-thread snapshot)
   std::thread poll_thread_;
 };
 

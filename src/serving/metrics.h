@@ -11,6 +11,7 @@
 #define TFMODEL_SERVING_METRICS_H_
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -42,23 +43,40 @@ class Metrics {
                                                            128, 256, 512, 1024, 2048, 4096, 8192};
 
  private:
+  // Bucket counts are kept per bucket (not cumulative) and summed when exported, so an
+  // observation is three atomic adds; series are never removed, so pointers to them stay
+  // valid for the life of the Metrics object.
   struct Histogram {
-    std::array<int64_t, 16> counts{};
-    int64_t count = 0;
-    double sum = 0;
+    std::array<std::atomic<int64_t>, 16> counts{};  // counts[i]: bucket i; [N]: above all
+    std::atomic<int64_t> count{0};
+    std::atomic<int64_t> sum{0};  // observations are whole microseconds or rows
     template <size_t N>
-    void Add(const std::array<double, N>& buckets, double v) {
-      static_assert(N <= 16);
-      for (size_t i = 0; i < buckets.size(); ++i) {
-        if (v <= buckets[i]) ++counts[i];
-      }
-      ++count;
-      sum += v;
+    void Add(const std::array<double, N>& buckets, int64_t v) {
+      static_assert(N < 16);
+      size_t i = 0;
+      while (i<N&& static_cast<double>(v)> buckets[i]) ++i;
+      counts[i].fetch_add(1, std::memory_order_relaxed);
+      count.fetch_add(1, std::memory_order_relaxed);
+      sum.fetch_add(v, std::memory_order_relaxed);
     }
   };
+  // The series one request updates.
+  struct RequestSeries {
+    std::atomic<int64_t>* count;
+    Histogram* latency;
+  };
+  template <size_t N>
+  static void AppendHistogram(absl::string_view name, absl::string_view labels,
+                              const std::array<double, N>& buckets, const Histogram& h,
+                              std::string* out);
+  RequestSeries FindOrAddRequestSeries(absl::string_view model, absl::string_view api,
+                                       absl::string_view entrypoint, absl::string_view status);
+
+  const uint64_t id_ = NextId();  // for each thread's cache of series pointers
+  static uint64_t NextId();
   mutable absl::Mutex mu_;
-  // Transparent comparators: a request looks its series up without building key strings.
-  std::map<std::tuple<std::string, std::string>, int64_t, std::less<>> request_count_
+  // Transparent comparators: series are looked up without building key strings.
+  std::map<std::tuple<std::string, std::string>, std::atomic<int64_t>, std::less<>> request_count_
       ABSL_GUARDED_BY(mu_);
   std::map<std::tuple<std::string, std::string, std::string>, Histogram, std::less<>> latency_
       ABSL_GUARDED_BY(mu_);
