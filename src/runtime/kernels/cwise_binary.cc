@@ -433,9 +433,29 @@ absl::Status ComputeArith(KernelContext* ctx, bool allow_string) {
   const Tensor& x0 = ctx->input(0);
   const Tensor& y0 = ctx->input(1);
   TFM_RETURN_IF_ERROR(CheckSameDType(ctx, x0, y0));
+  const DType dt = x0.dtype();
+  // Fast path, no broadcast plan: equal shapes or a scalar operand (most element-wise ops
+  // in models, and all of them on small serving requests).
+  const bool x_scalar = x0.rank() == 0, y_scalar = y0.rank() == 0;
+  if (dt != DType::kString && !IsHalfLike(dt) &&
+      (x_scalar || y_scalar || x0.shape() == y0.shape())) {
+    Tensor out = Tensor::Empty(dt, x_scalar ? y0.shape() : x0.shape());
+    bool err = false;
+    bool supported = false;
+    DispatchReal(dt, [&]<typename T>() {
+      if constexpr (Op::template Supports<T>()) {
+        supported = true;
+        ArithRow<Op, T>(x0.data<T>(), x_scalar ? 0 : 1, y0.data<T>(), y_scalar ? 0 : 1,
+                        out.data<T>(), out.NumElements(), err);
+      }
+    });
+    if (!supported) return Unsupported(ctx, dt);
+    if (err && Op::kErr != nullptr) return ctx->Error(Op::kErr);
+    ctx->set_output(0, std::move(out));
+    return absl::OkStatus();
+  }
   BroadcastPlan plan;
   TFM_RETURN_IF_ERROR(PlanFor(ctx, x0, y0, &plan));
-  const DType dt = x0.dtype();
   if (dt == DType::kString && allow_string) {
     Tensor* out = ctx->allocate_output(0, dt, plan.out_shape);
     BroadcastLoop(plan, x0.data<std::string>(), y0.data<std::string>(), out->data<std::string>(),
