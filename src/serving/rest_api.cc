@@ -9,7 +9,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/status.h"
-#include "format/tensor_proto.h"
 #include "google/protobuf/util/json_util.h"
 #include "serving/json_tensor.h"
 

@@ -89,16 +89,6 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunSignature(
   });
 }
 
-absl::StatusOr<const runtime::Signature*> Servable::FindSignature(const std::string& name) const {
-  const std::string key = Key(name);
-  auto it = model_->signatures().find(key);
-  if (it == model_->signatures().end()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Serving signature name: \"", key, "\" not found in signature def"));
-  }
-  return &it->second;
-}
-
 void Servable::FillModelSpec(const std::string& signature_name,
                              tensorflow::serving::ModelSpec* spec) const {
   spec->set_name(name_);

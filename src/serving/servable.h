@@ -48,11 +48,8 @@ class Servable {
   int64_t version() const { return version_; }
   runtime::Model& model() const { return *model_; }
 
-  // The signature for a request's name ("" = serving_default), or TF Serving's REST error.
-  absl::StatusOr<const runtime::Signature*> FindSignature(const std::string& name) const;
-
-  // Input dtypes (by alias) of the signature for a request's name, computed at load; the
-  // same errors as FindSignature.
+  // Input dtypes (by alias) of the signature for a request's name ("" = serving_default),
+  // computed at load, or TF Serving's REST error for an unknown signature.
   absl::StatusOr<const std::map<std::string, DType>*> InputDTypes(
       const std::string& signature_name) const;
 
