@@ -33,6 +33,19 @@ absl::StatusOr<std::vector<Tensor>> RunKernel(const std::string& op,
   return outputs;
 }
 
+Tensor RunOne(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs) {
+  auto r = RunKernel(op, inputs, attrs);
+  EXPECT_TRUE(r.ok()) << op << ": " << r.status();
+  if (!r.ok() || r->empty()) return Tensor();
+  return (*r)[0];
+}
+
+std::string RunError(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs) {
+  auto r = RunKernel(op, inputs, attrs);
+  EXPECT_FALSE(r.ok()) << op << " unexpectedly succeeded";
+  return r.ok() ? "" : std::string(r.status().message());
+}
+
 namespace {
 
 template <typename T>
@@ -43,6 +56,10 @@ void CompareValues(const Tensor& a, const Tensor& e, double atol, double rtol, b
     if constexpr (std::is_floating_point_v<T>) {
       if (std::isnan(y)) {
         EXPECT_TRUE(std::isnan(x)) << "element " << i;
+        continue;
+      }
+      if (std::isinf(y)) {  // infinities must match exactly (inf - inf is NaN)
+        EXPECT_EQ(x, y) << "element " << i;
         continue;
       }
       if (exact) {

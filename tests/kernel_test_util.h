@@ -33,6 +33,14 @@ absl::StatusOr<std::vector<Tensor>> RunKernel(const std::string& op,
                                               const std::vector<Tensor>& inputs,
                                               const Attrs& attrs = {});
 
+// RunKernel expecting success: returns output 0 (an invalid tensor, and a test failure,
+// on error or when there is no output).
+Tensor RunOne(const std::string& op, const std::vector<Tensor>& inputs, const Attrs& attrs = {});
+// RunKernel expecting failure: returns the error message ("" and a test failure when the
+// kernel succeeds).
+std::string RunError(const std::string& op, const std::vector<Tensor>& inputs,
+                     const Attrs& attrs = {});
+
 // gtest assertions: same dtype and shape, and equal values (exactly, or within
 // atol + rtol*|expected| for floating types; NaNs compare equal to NaNs).
 void ExpectTensorEq(const Tensor& actual, const Tensor& expected);
