@@ -33,6 +33,7 @@ void RegisterTensorArrayKernels(KernelRegistry& r);   // tensor_array_ops.cc
 void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
 void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
 void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
+void RegisterAssertKernels(KernelRegistry& r);        // assert_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -63,6 +64,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSparseKernels(r);
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
+  RegisterAssertKernels(r);
 }
 
 }  // namespace tfmodel::runtime
