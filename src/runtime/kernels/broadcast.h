@@ -195,6 +195,26 @@ void ForEachRow(const BroadcastPlan& plan, Fn&& fn) {
   }
 }
 
+// Generic broadcast loop over rows with a scalar function f(a, b) -> Tout.
+template <typename Tin, typename Tout, typename F>
+void BroadcastLoop(const BroadcastPlan& plan, const Tin* a, const Tin* b, Tout* out, F&& f) {
+  ForEachRow(plan, [&](int64_t o, const int64_t* offs, int64_t n, const int64_t* inner) {
+    const Tin* pa = a + offs[0];
+    const Tin* pb = b + offs[1];
+    Tout* po = out + o;
+    const int64_t sa = inner[0], sb = inner[1];
+    if (sa && sb) {
+      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    } else if (sa) {
+      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], *pb);
+    } else if (sb) {
+      for (int64_t i = 0; i < n; ++i) po[i] = f(*pa, pb[i]);
+    } else {
+      for (int64_t i = 0; i < n; ++i) po[i] = f(*pa, *pb);
+    }
+  });
+}
+
 // ---- dtype helpers ----
 
 // Calls fn.template operator()<T>() for the real number types (no bool, no half).

@@ -388,26 +388,6 @@ void ArithRow(const T* a, int64_t sa, const T* b, int64_t sb, T* out, int64_t n,
   }
 }
 
-// Generic broadcast loop over rows with a scalar function f(a, b) -> Tout.
-template <typename Tin, typename Tout, typename F>
-void BroadcastLoop(const BroadcastPlan& plan, const Tin* a, const Tin* b, Tout* out, F&& f) {
-  ForEachRow(plan, [&](int64_t o, const int64_t* offs, int64_t n, const int64_t* inner) {
-    const Tin* pa = a + offs[0];
-    const Tin* pb = b + offs[1];
-    Tout* po = out + o;
-    const int64_t sa = inner[0], sb = inner[1];
-    if (sa && sb) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
-    } else if (sa) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], *pb);
-    } else if (sb) {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(*pa, pb[i]);
-    } else {
-      for (int64_t i = 0; i < n; ++i) po[i] = f(*pa, *pb);
-    }
-  });
-}
-
 absl::Status CheckSameDType(KernelContext* ctx, const Tensor& x, const Tensor& y) {
   if (x.dtype() != y.dtype()) {
     return ctx->Error(absl::StrCat("inputs must have the same dtype, got ", DTypeName(x.dtype()),

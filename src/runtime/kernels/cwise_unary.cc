@@ -104,6 +104,9 @@ TFM_FLOAT_UNARY(SinhOp, std::sinh(x), x.sinh())
 TFM_FLOAT_UNARY(CoshOp, std::cosh(x), x.cosh())
 TFM_FLOAT_UNARY(TanhOp, std::tanh(x), x.tanh())
 TFM_FLOAT_UNARY(SigmoidOp, T(1) / (T(1) + std::exp(-x)), x.logistic())
+TFM_FLOAT_UNARY_SCALAR(AsinhOp, std::asinh(x))
+TFM_FLOAT_UNARY_SCALAR(AcoshOp, std::acosh(x))
+TFM_FLOAT_UNARY_SCALAR(AtanhOp, std::atanh(x))
 TFM_FLOAT_UNARY_SCALAR(ErfOp, std::erf(x))
 TFM_FLOAT_UNARY_SCALAR(ErfcOp, std::erfc(x))
 
@@ -513,6 +516,9 @@ void RegisterCwiseUnaryKernels(KernelRegistry& r) {
   RegisterUnary<SinhOp>(r, "Sinh");
   RegisterUnary<CoshOp>(r, "Cosh");
   RegisterUnary<TanhOp>(r, "Tanh");
+  RegisterUnary<AsinhOp>(r, "Asinh");
+  RegisterUnary<AcoshOp>(r, "Acosh");
+  RegisterUnary<AtanhOp>(r, "Atanh");
   RegisterUnary<SigmoidOp>(r, "Sigmoid");
   RegisterUnary<ErfOp>(r, "Erf");
   RegisterUnary<ErfcOp>(r, "Erfc");

@@ -1,7 +1,9 @@
 // MatMul, BatchMatMul, BatchMatMulV2 and BatchMatMulV3 (TF semantics: transpose_a/b for
-// MatMul, adj_x/adj_y for the batch forms — adjoint equals transpose for real types —
+// MatMul, adj_x/adj_y for the batch forms — the conjugate transpose for complex types —
 // batch dimensions broadcast in V2/V3, Tout for V3). float uses oneDNN's sgemm; other
 // types use Eigen's GEMM; half and bfloat16 compute in float.
+#include "runtime/kernels/matmul.h"
+
 #include <dnnl.h>
 
 #include <Eigen/Core>
@@ -91,6 +93,17 @@ absl::StatusOr<Tensor> CastTo(const Tensor& t, DType to) {
   return out;
 }
 
+// A copy of a complex tensor with every element conjugated.
+Tensor Conjugated(const Tensor& t) {
+  Tensor out = t.DeepCopy();
+  if (t.dtype() == DType::kComplex64) {
+    for (complex64& v : out.flat<complex64>()) v = std::conj(v);
+  } else {
+    for (complex128& v : out.flat<complex128>()) v = std::conj(v);
+  }
+  return out;
+}
+
 // Dispatches the GEMM element type: float, double, int32, int64 (+ half/bfloat16 via float).
 template <typename Fn>
 bool DispatchGemmType(DType d, Fn&& fn) {
@@ -116,15 +129,22 @@ bool DispatchGemmType(DType d, Fn&& fn) {
     case DType::kUInt8:
       fn.template operator()<uint8_t>();
       return true;
+    case DType::kComplex64:
+      fn.template operator()<complex64>();
+      return true;
+    case DType::kComplex128:
+      fn.template operator()<complex128>();
+      return true;
     default:
       return false;
   }
 }
 
-// The batched product of x [..., r0, c0] and y [..., r1, c1] into an output of dtype
-// x.dtype(). When `broadcast`, batch dims broadcast; otherwise they must match.
-absl::Status BatchMatMul(KernelContext* ctx, const Tensor& x_in, const Tensor& y_in, bool adj_x,
-                         bool adj_y, bool broadcast, bool is_matmul) {
+}  // namespace
+
+absl::StatusOr<Tensor> BatchMatMulTensors(const KernelContext* ctx, const Tensor& x_in,
+                                          const Tensor& y_in, bool adj_x, bool adj_y,
+                                          bool broadcast, bool is_matmul) {
   if (x_in.dtype() != y_in.dtype()) {
     return ctx->Error(absl::StrCat("inputs have different dtypes: ", DTypeName(x_in.dtype()),
                                    " vs. ", DTypeName(y_in.dtype())));
@@ -191,8 +211,11 @@ absl::Status BatchMatMul(KernelContext* ctx, const Tensor& x_in, const Tensor& y
   for (int64_t d : out_batch) nbatch *= d;
 
   const bool half = nn::IsHalfLike(out_dtype);
-  const Tensor x = half ? nn::ToFloat(x_in) : x_in;
-  const Tensor y = half ? nn::ToFloat(y_in) : y_in;
+  // The batch forms take the adjoint: conjugate complex operands, then transpose.
+  const bool conj =
+      !is_matmul && (out_dtype == DType::kComplex64 || out_dtype == DType::kComplex128);
+  const Tensor x = half ? nn::ToFloat(x_in) : (conj && adj_x ? Conjugated(x_in) : x_in);
+  const Tensor y = half ? nn::ToFloat(y_in) : (conj && adj_y ? Conjugated(y_in) : y_in);
   const DType compute = half ? DType::kFloat : out_dtype;
   Tensor out = Tensor::Empty(compute, TensorShape(out_dims));
   const int threads = nn::NumThreads(ctx);
@@ -240,7 +263,16 @@ absl::Status BatchMatMul(KernelContext* ctx, const Tensor& x_in, const Tensor& y
   });
   if (!ok) return ctx->Error(absl::StrCat("unsupported dtype ", DTypeName(out_dtype)));
   TFM_RETURN_IF_ERROR(status);
-  ctx->set_output(0, half ? nn::FromFloat(out, out_dtype) : out);
+  return half ? nn::FromFloat(out, out_dtype) : out;
+}
+
+namespace {
+
+absl::Status BatchMatMul(KernelContext* ctx, const Tensor& x, const Tensor& y, bool adj_x,
+                         bool adj_y, bool broadcast, bool is_matmul) {
+  TFM_ASSIGN_OR_RETURN(Tensor out,
+                       BatchMatMulTensors(ctx, x, y, adj_x, adj_y, broadcast, is_matmul));
+  ctx->set_output(0, std::move(out));
   return absl::OkStatus();
 }
 

@@ -1,12 +1,12 @@
-// Reductions (Sum, Mean, Prod, Max, Min, All, Any, EuclideanNorm), ArgMax/ArgMin and
-// the scans Cumsum/Cumprod.
+// Reductions (Sum, Mean, Prod, Max, Min, All, Any, EuclideanNorm) and ArgMax/ArgMin.
+// (The scans Cumsum/Cumprod/CumulativeLogsumexp are in scan_ops.cc.)
 //
 // TF semantics: axes come from an int32/int64 scalar or vector tensor, may be negative,
 // must be in [-rank, rank) and must not repeat; no axes means identity. keep_dims keeps
 // reduced dims as 1. Reducing an empty set gives the reducer's identity: Sum 0, Prod 1,
 // Max -inf (lowest for integers), Min +inf (highest), All true, Any false, Mean NaN for
 // floats and 0 for integers. Integer Mean divides with truncation. Max/Min propagate NaN.
-// Integer Sum/Prod wrap around. half/bfloat16 reduce in float.
+// Integer Sum/Prod wrap around. half/bfloat16 reduce in float; Sum/Mean/Prod take complex.
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -153,7 +153,7 @@ T ReduceRun(const T* p, int64_t n) {
 template <Red R, typename T>
 void Finalize(T* out, int64_t n, int64_t count) {
   if constexpr (R == Red::kMean) {
-    if constexpr (kFloat<T>) {
+    if constexpr (!kInt<T>) {  // floats and complex (an empty mean is NaN)
       for (int64_t i = 0; i < n; ++i) out[i] = out[i] / static_cast<T>(count);
     } else {
       // TF divides by the count cast to T (so it wraps for narrow types).
@@ -282,12 +282,23 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeReduction(const KernelInit& init) 
     const bool half = IsHalfLike(dt);
     Tensor in = half ? HalfLikeToFloat(in0) : in0;
     Tensor out = Tensor::Empty(in.dtype(), out_shape);
-    bool ok = DispatchNumeric(in.dtype(), [&]<typename T>() {
+    auto run = [&]<typename T>() {
       if constexpr ((R == Red::kAll || R == Red::kAny) == std::is_same_v<T, bool>) {
         ReduceImpl<R, T>(in.data<T>(), in.shape().dim_sizes(), reduce, out.data<T>(),
                          out.NumElements());
       }
-    });
+    };
+    bool ok = DispatchNumeric(in.dtype(), run);
+    // Sum, Mean and Prod also take complex numbers (as TF registers them).
+    if constexpr (R == Red::kSum || R == Red::kMean || R == Red::kProd) {
+      if (dt == DType::kComplex64) {
+        run.template operator()<complex64>();
+        ok = true;
+      } else if (dt == DType::kComplex128) {
+        run.template operator()<complex128>();
+        ok = true;
+      }
+    }
     if (!ok) return Unsupported(ctx, dt);
     ctx->set_output(0, half ? FloatToHalfLike(out, dt) : out);
     return absl::OkStatus();
@@ -377,67 +388,6 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeArg(const KernelInit& init) {
   });
 }
 
-template <bool kProd>
-absl::StatusOr<std::unique_ptr<OpKernel>> MakeScan(const KernelInit& init) {
-  if (init.num_inputs() != 2)
-    return init.Error(absl::StrCat("expected 2 inputs, got ", init.num_inputs()));
-  bool exclusive = false, reverse = false;
-  TFM_RETURN_IF_ERROR(init.GetAttrOr("exclusive", &exclusive));
-  TFM_RETURN_IF_ERROR(init.GetAttrOr("reverse", &reverse));
-  return MakeKernel([exclusive, reverse](KernelContext* ctx) -> absl::Status {
-    const Tensor& in0 = ctx->input(0);
-    int64_t axis;
-    TFM_RETURN_IF_ERROR(ReadScalarAxis(ctx, ctx->input(1), "axis", &axis));
-    int d;
-    if (in0.rank() == 0 || !NormalizeAxis(axis, in0.rank(), &d)) {
-      return ctx->Error(absl::StrCat("ScanOp: Expected scan axis in the range [", -in0.rank(), ", ",
-                                     in0.rank(), "), but got ", axis));
-    }
-    const DType dt = in0.dtype();
-    if (dt == DType::kBool) return Unsupported(ctx, dt);
-    const bool half = IsHalfLike(dt);
-    Tensor in = half ? HalfLikeToFloat(in0) : in0;
-    Tensor out = Tensor::Empty(in.dtype(), in.shape());
-    int64_t outer, len, inner;
-    SplitAround(in.shape(), d, &outer, &len, &inner);
-    bool ok = DispatchReal(in.dtype(), [&]<typename T>() {
-      if constexpr (!std::is_same_v<T, bool>) {
-        const T* x = in.data<T>();
-        T* y = out.data<T>();
-        std::vector<T> acc(inner);
-        for (int64_t o = 0; o < outer; ++o) {
-          const int64_t base = o * len * inner;
-          std::fill(acc.begin(), acc.end(), kProd ? T(1) : T(0));
-          for (int64_t jj = 0; jj < len; ++jj) {
-            const int64_t j = reverse ? len - 1 - jj : jj;
-            const T* p = x + base + j * inner;
-            T* q = y + base + j * inner;
-            for (int64_t i = 0; i < inner; ++i) {
-              T next;
-              if constexpr (kProd) {
-                if constexpr (kInt<T>)
-                  next = WMul(acc[i], p[i]);
-                else
-                  next = acc[i] * p[i];
-              } else {
-                if constexpr (kInt<T>)
-                  next = WAdd(acc[i], p[i]);
-                else
-                  next = acc[i] + p[i];
-              }
-              q[i] = exclusive ? acc[i] : next;
-              acc[i] = next;
-            }
-          }
-        }
-      }
-    });
-    if (!ok) return Unsupported(ctx, dt);
-    ctx->set_output(0, half ? FloatToHalfLike(out, dt) : out);
-    return absl::OkStatus();
-  });
-}
-
 }  // namespace
 
 void RegisterReductionKernels(KernelRegistry& r) {
@@ -451,8 +401,6 @@ void RegisterReductionKernels(KernelRegistry& r) {
   r.Register("EuclideanNorm", &MakeReduction<Red::kNorm>);
   r.Register("ArgMax", &MakeArg<true>);
   r.Register("ArgMin", &MakeArg<false>);
-  r.Register("Cumsum", &MakeScan<false>);
-  r.Register("Cumprod", &MakeScan<true>);
 }
 
 }  // namespace tfmodel::runtime

@@ -34,6 +34,11 @@ void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
 void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
 void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 void RegisterAssertKernels(KernelRegistry& r);        // assert_ops.cc
+void RegisterBitwiseKernels(KernelRegistry& r);       // bitwise_ops.cc
+void RegisterSpecialMathKernels(KernelRegistry& r);   // special_math.cc
+void RegisterScanKernels(KernelRegistry& r);          // scan_ops.cc
+void RegisterLinalgKernels(KernelRegistry& r);        // linalg_ops.cc
+void RegisterLinalgDecompKernels(KernelRegistry& r);  // linalg_decomp.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -65,6 +70,11 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
   RegisterAssertKernels(r);
+  RegisterBitwiseKernels(r);
+  RegisterSpecialMathKernels(r);
+  RegisterScanKernels(r);
+  RegisterLinalgKernels(r);
+  RegisterLinalgDecompKernels(r);
 }
 
 }  // namespace tfmodel::runtime
