@@ -39,6 +39,7 @@ void RegisterSpecialMathKernels(KernelRegistry& r);   // special_math.cc
 void RegisterScanKernels(KernelRegistry& r);          // scan_ops.cc
 void RegisterLinalgKernels(KernelRegistry& r);        // linalg_ops.cc
 void RegisterLinalgDecompKernels(KernelRegistry& r);  // linalg_decomp.cc
+void RegisterEinsumKernels(KernelRegistry& r);        // einsum.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -75,6 +76,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterScanKernels(r);
   RegisterLinalgKernels(r);
   RegisterLinalgDecompKernels(r);
+  RegisterEinsumKernels(r);
 }
 
 }  // namespace tfmodel::runtime
