@@ -40,6 +40,8 @@ void RegisterScanKernels(KernelRegistry& r);          // scan_ops.cc
 void RegisterLinalgKernels(KernelRegistry& r);        // linalg_ops.cc
 void RegisterLinalgDecompKernels(KernelRegistry& r);  // linalg_decomp.cc
 void RegisterEinsumKernels(KernelRegistry& r);        // einsum.cc
+void RegisterSegmentKernels(KernelRegistry& r);       // segment_ops.cc
+void RegisterScatterKernels(KernelRegistry& r);       // scatter_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -77,6 +79,8 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterLinalgKernels(r);
   RegisterLinalgDecompKernels(r);
   RegisterEinsumKernels(r);
+  RegisterSegmentKernels(r);
+  RegisterScatterKernels(r);
 }
 
 }  // namespace tfmodel::runtime
