@@ -42,6 +42,9 @@ void RegisterLinalgDecompKernels(KernelRegistry& r);  // linalg_decomp.cc
 void RegisterEinsumKernels(KernelRegistry& r);        // einsum.cc
 void RegisterSegmentKernels(KernelRegistry& r);       // segment_ops.cc
 void RegisterScatterKernels(KernelRegistry& r);       // scatter_ops.cc
+void RegisterSetKernels(KernelRegistry& r);           // set_ops.cc
+void RegisterSortKernels(KernelRegistry& r);          // sort_ops.cc
+void RegisterDataFormatKernels(KernelRegistry& r);    // data_format_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -81,6 +84,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterEinsumKernels(r);
   RegisterSegmentKernels(r);
   RegisterScatterKernels(r);
+  RegisterSetKernels(r);
+  RegisterSortKernels(r);
+  RegisterDataFormatKernels(r);
 }
 
 }  // namespace tfmodel::runtime

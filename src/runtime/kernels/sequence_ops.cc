@@ -1,11 +1,12 @@
-// Index/sequence kernels: Range, Where (one input), Unique, Bucketize, TopKV2, OneHot.
+// Index/sequence kernels: Range, LinSpace, Where (one input), Bucketize, TopKV2, OneHot.
+// (Unique lives with the other set ops in set_ops.cc.)
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
-#include <unordered_map>
 
 #include "runtime/kernels/array_util.h"
+#include "runtime/kernels/broadcast.h"
 #include "runtime/kernels/register_all.h"
 
 namespace tfmodel::runtime {
@@ -105,6 +106,55 @@ absl::Status RangeCompute(KernelContext* ctx) {
   }
 }
 
+// --- LinSpace --------------------------------------------------------------------------
+
+// num evenly spaced values from start to stop inclusive; the last one is exactly stop.
+template <typename T>
+void LinSpaceTyped(T start, T stop, int64_t num, T* o) {
+  if (num == 1) {
+    o[0] = start;
+    return;
+  }
+  const T step = (stop - start) / static_cast<T>(num - 1);
+  for (int64_t i = 0; i < num - 1; ++i) o[i] = start + step * static_cast<T>(i);
+  o[num - 1] = stop;
+}
+
+absl::Status LinSpaceCompute(KernelContext* ctx) {
+  TFM_RETURN_IF_ERROR(NeedInputs(ctx, 3));
+  const Tensor& start = ctx->input(0);
+  const Tensor& stop = ctx->input(1);
+  if (start.rank() != 0) {
+    return ctx->Error(absl::StrCat("start must be a scalar, not shape ", ShapeStr(start.shape())));
+  }
+  if (stop.rank() != 0) {
+    return ctx->Error(absl::StrCat("stop must be a scalar, not shape ", ShapeStr(stop.shape())));
+  }
+  if (ctx->input(2).rank() != 0) {
+    return ctx->Error(
+        absl::StrCat("num must be a scalar, not shape ", ShapeStr(ctx->input(2).shape())));
+  }
+  if (start.dtype() != stop.dtype()) return ctx->Error("start and stop must have the same dtype");
+  TFM_ASSIGN_OR_RETURN(int64_t num, array_util::ReadIntScalar(ctx, ctx->input(2), "num", false));
+  if (num <= 0) return ctx->Error(absl::StrCat("Requires num > 0: ", num));
+  if (num > kMaxTensorElements) return ctx->Error("LinSpace output is too large");
+  const DType dt = start.dtype();
+  if (dt == DType::kDouble) {
+    Tensor out = Tensor::Empty(dt, TensorShape{num});
+    LinSpaceTyped(start.scalar<double>(), stop.scalar<double>(), num, out.data<double>());
+    ctx->set_output(0, std::move(out));
+    return absl::OkStatus();
+  }
+  if (dt != DType::kFloat && dt != DType::kHalf && dt != DType::kBFloat16) {
+    return array_util::UnsupportedDType(ctx, dt);
+  }
+  Tensor out = Tensor::Empty(DType::kFloat, TensorShape{num});
+  LinSpaceTyped(static_cast<float>(array_util::ElementAsDouble(start, 0)),
+                static_cast<float>(array_util::ElementAsDouble(stop, 0)), num, out.data<float>());
+  ctx->set_output(0, dt == DType::kFloat ? out : FloatToHalfLike(out, dt));
+  return absl::OkStatus();
+}
+
 // --- Where -----------------------------------------------------------------------------
 
 absl::Status WhereCompute(KernelContext* ctx) {
@@ -154,70 +204,6 @@ absl::Status WhereCompute(KernelContext* ctx) {
   }
   ctx->set_output(0, std::move(out));
   return absl::OkStatus();
-}
-
-// --- Unique ----------------------------------------------------------------------------
-
-absl::StatusOr<std::unique_ptr<OpKernel>> MakeUnique(const KernelInit& init) {
-  DType out_idx = DType::kInt32;
-  TFM_RETURN_IF_ERROR(init.GetAttrOr("out_idx", &out_idx));
-  if (!array_util::IsIndexDType(out_idx)) {
-    return init.Error(absl::StrCat("out_idx must be int32 or int64, got ", DTypeName(out_idx)));
-  }
-  return MakeKernel([out_idx](KernelContext* ctx) -> absl::Status {
-    TFM_RETURN_IF_ERROR(NeedInputs(ctx, 1));
-    const Tensor& in = ctx->input(0);
-    if (in.rank() != 1) {
-      return ctx->Error(
-          absl::StrCat("unique expects a 1D vector, got shape ", ShapeStr(in.shape())));
-    }
-    const int64_t n = in.NumElements();
-    if (out_idx == DType::kInt32 && n > std::numeric_limits<int32_t>::max()) {
-      return ctx->Error("unique input has too many elements for out_idx int32");
-    }
-    std::vector<int64_t> idx(static_cast<size_t>(n));
-    std::vector<int64_t> firsts;  // position of each unique value's first occurrence
-    auto run = [&]<typename K>(auto key_of) {
-      std::unordered_map<K, int64_t> seen;
-      for (int64_t i = 0; i < n; ++i) {
-        auto [it, inserted] = seen.emplace(key_of(i), static_cast<int64_t>(firsts.size()));
-        if (inserted) firsts.push_back(i);
-        idx[i] = it->second;
-      }
-    };
-    bool handled = false;
-    if (in.dtype() == DType::kString) {
-      run.operator()<std::string_view>(
-          [&](int64_t i) { return std::string_view(in.data<std::string>()[i]); });
-      handled = true;
-    } else if (in.dtype() != DType::kHalf && in.dtype() != DType::kBFloat16) {
-      // Numeric equality (so 0.0 == -0.0 and every NaN is distinct, as in TF).
-      handled = DispatchNumeric(in.dtype(), [&]<typename T>() {
-        run.template operator()<T>([&](int64_t i) { return in.data<T>()[i]; });
-      });
-    }
-    if (!handled && DTypeIsPod(in.dtype())) {
-      // Other POD types (half, bfloat16, complex): compare bytes.
-      const size_t es = DTypeSize(in.dtype());
-      const char* raw = static_cast<const char*>(in.raw_data());
-      run.operator()<std::string_view>(
-          [&](int64_t i) { return std::string_view(raw + i * es, es); });
-      handled = true;
-    }
-    if (!handled) return array_util::UnsupportedDType(ctx, in.dtype());
-    const int64_t u = static_cast<int64_t>(firsts.size());
-    Tensor y = Tensor::Empty(in.dtype(), TensorShape{u});
-    DispatchElem(in.dtype(), [&]<typename T>() {
-      const T* src = in.data<T>();
-      T* dst = y.data<T>();
-      for (int64_t j = 0; j < u; ++j) dst[j] = src[firsts[j]];
-    });
-    Tensor it = Tensor::Empty(out_idx, TensorShape{n});
-    for (int64_t i = 0; i < n; ++i) array_util::SetInt(it, i, idx[i]);
-    ctx->set_output(0, std::move(y));
-    ctx->set_output(1, std::move(it));
-    return absl::OkStatus();
-  });
 }
 
 // --- Bucketize -------------------------------------------------------------------------
@@ -415,10 +401,12 @@ void RegisterSequenceKernels(KernelRegistry& r) {
   r.Register("Range", [](const KernelInit&) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
     return MakeKernel(RangeCompute);
   });
+  r.Register("LinSpace", [](const KernelInit&) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
+    return MakeKernel(LinSpaceCompute);
+  });
   r.Register("Where", [](const KernelInit&) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
     return MakeKernel(WhereCompute);
   });
-  r.Register("Unique", MakeUnique);
   r.Register("Bucketize", MakeBucketize);
   r.Register("TopKV2", MakeTopK);
   r.Register("TopK", MakeTopK);
