@@ -45,6 +45,10 @@ void RegisterScatterKernels(KernelRegistry& r);       // scatter_ops.cc
 void RegisterSetKernels(KernelRegistry& r);           // set_ops.cc
 void RegisterSortKernels(KernelRegistry& r);          // sort_ops.cc
 void RegisterDataFormatKernels(KernelRegistry& r);    // data_format_ops.cc
+void RegisterMatrixDiagKernels(KernelRegistry& r);    // matrix_diag_ops.cc
+void RegisterRollReverseKernels(KernelRegistry& r);   // roll_reverse_ops.cc
+void RegisterFingerprintKernels(KernelRegistry& r);   // fingerprint_op.cc
+void RegisterGradShapeKernels(KernelRegistry& r);     // grad_shape_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -87,6 +91,10 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSetKernels(r);
   RegisterSortKernels(r);
   RegisterDataFormatKernels(r);
+  RegisterMatrixDiagKernels(r);
+  RegisterRollReverseKernels(r);
+  RegisterFingerprintKernels(r);
+  RegisterGradShapeKernels(r);
 }
 
 }  // namespace tfmodel::runtime
