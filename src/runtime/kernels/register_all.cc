@@ -49,6 +49,7 @@ void RegisterMatrixDiagKernels(KernelRegistry& r);    // matrix_diag_ops.cc
 void RegisterRollReverseKernels(KernelRegistry& r);   // roll_reverse_ops.cc
 void RegisterFingerprintKernels(KernelRegistry& r);   // fingerprint_op.cc
 void RegisterGradShapeKernels(KernelRegistry& r);     // grad_shape_ops.cc
+void RegisterFakeQuantKernels(KernelRegistry& r);     // fake_quant.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -95,6 +96,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterRollReverseKernels(r);
   RegisterFingerprintKernels(r);
   RegisterGradShapeKernels(r);
+  RegisterFakeQuantKernels(r);
 }
 
 }  // namespace tfmodel::runtime
