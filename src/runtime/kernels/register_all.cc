@@ -50,6 +50,11 @@ void RegisterRollReverseKernels(KernelRegistry& r);   // roll_reverse_ops.cc
 void RegisterFingerprintKernels(KernelRegistry& r);   // fingerprint_op.cc
 void RegisterGradShapeKernels(KernelRegistry& r);     // grad_shape_ops.cc
 void RegisterFakeQuantKernels(KernelRegistry& r);     // fake_quant.cc
+void RegisterFusedKernels(KernelRegistry& r);         // fused_ops.cc
+void RegisterConv3DKernels(KernelRegistry& r);        // conv3d.cc
+void RegisterPool3DKernels(KernelRegistry& r);        // pooling3d.cc
+void RegisterNnMiscKernels(KernelRegistry& r);        // nn_misc_ops.cc
+void RegisterStitchKernels(KernelRegistry& r);        // stitch_ops.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -97,6 +102,11 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterFingerprintKernels(r);
   RegisterGradShapeKernels(r);
   RegisterFakeQuantKernels(r);
+  RegisterFusedKernels(r);
+  RegisterConv3DKernels(r);
+  RegisterPool3DKernels(r);
+  RegisterNnMiscKernels(r);
+  RegisterStitchKernels(r);
 }
 
 }  // namespace tfmodel::runtime
