@@ -22,6 +22,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/broadcast.h"
 #include "runtime/kernels/summarize.h"
 
@@ -283,18 +284,18 @@ Result MakeDebugNanCount(const KernelInit&) {
 }  // namespace
 
 void RegisterAssertKernels(KernelRegistry& r) {
-  r.Register("Assert", MakeAssert);
-  r.Register("CheckNumerics", MakeCheckNumerics);
-  r.Register("CheckNumericsV2", MakeCheckNumerics);
-  r.Register("EnsureShape", MakeEnsureShape);
-  r.Register("Print", MakePrint);
-  r.Register("PrintV2", MakePrintV2);
+  r.Register("Assert", WithInputs(1, kAnyCount, MakeAssert));
+  r.Register("CheckNumerics", WithInputs(1, MakeCheckNumerics));
+  r.Register("CheckNumericsV2", WithInputs(1, MakeCheckNumerics));
+  r.Register("EnsureShape", WithInputs(1, MakeEnsureShape));
+  r.Register("Print", WithInputs(1, kAnyCount, MakePrint));
+  r.Register("PrintV2", WithInputs(1, MakePrintV2));
   r.Register("StringFormat", MakeStringFormat);
-  r.Register("Timestamp", MakeTimestamp);
+  r.Register("Timestamp", WithInputs(0, MakeTimestamp));
   for (const char* op : {"DebugIdentity", "DebugIdentityV2", "DebugIdentityV3", "GuaranteeConst"}) {
     r.Register(op, MakePassThrough);
   }
-  r.Register("DebugNanCount", MakeDebugNanCount);
+  r.Register("DebugNanCount", WithInputs(1, MakeDebugNanCount));
 }
 
 }  // namespace tfmodel::runtime

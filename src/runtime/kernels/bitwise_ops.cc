@@ -11,6 +11,7 @@
 #include <climits>
 #include <cstring>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/broadcast.h"
 
@@ -172,9 +173,9 @@ void RegisterBitwiseKernels(KernelRegistry& r) {
   r.Register("BitwiseXor", MakeBitBinary<Bit::kXor>);
   r.Register("LeftShift", MakeBitBinary<Bit::kShl>);
   r.Register("RightShift", MakeBitBinary<Bit::kShr>);
-  r.Register("Invert", MakeInvert);
-  r.Register("PopulationCount", MakePopulationCount);
-  r.Register("Bitcast", MakeBitcast);
+  r.Register("Invert", WithInputs(1, MakeInvert));
+  r.Register("PopulationCount", WithInputs(1, MakePopulationCount));
+  r.Register("Bitcast", WithInputs(1, MakeBitcast));
 }
 
 }  // namespace tfmodel::runtime

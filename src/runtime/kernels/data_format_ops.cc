@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 
 namespace tfmodel::runtime {
@@ -101,8 +102,8 @@ Result MakeVecPermute(const KernelInit& init) {
 }  // namespace
 
 void RegisterDataFormatKernels(KernelRegistry& r) {
-  r.Register("DataFormatDimMap", MakeDimMap);
-  r.Register("DataFormatVecPermute", MakeVecPermute);
+  r.Register("DataFormatDimMap", WithInputs(1, MakeDimMap));
+  r.Register("DataFormatVecPermute", WithInputs(1, MakeVecPermute));
 }
 
 }  // namespace tfmodel::runtime

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "runtime/kernel.h"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/broadcast.h"
 
 namespace tfmodel::runtime {
@@ -384,13 +385,13 @@ Result MakeQdq(const KernelInit& init) {
 }  // namespace
 
 void RegisterFakeQuantKernels(KernelRegistry& r) {
-  r.Register("FakeQuantWithMinMaxArgs", MakeFakeQuantArgs);
+  r.Register("FakeQuantWithMinMaxArgs", WithInputs(1, MakeFakeQuantArgs));
   r.Register("FakeQuantWithMinMaxVars", MakeFakeQuantVars);
   r.Register("FakeQuantWithMinMaxVarsPerChannel", MakeFakeQuantPerChannel);
-  for (const char* op : {"QuantizeAndDequantize", "QuantizeAndDequantizeV2",
-                         "QuantizeAndDequantizeV3", "QuantizeAndDequantizeV4"}) {
-    r.Register(op, MakeQdq);
-  }
+  r.Register("QuantizeAndDequantize", WithInputs(1, MakeQdq));
+  r.Register("QuantizeAndDequantizeV2", WithInputs(3, MakeQdq));
+  r.Register("QuantizeAndDequantizeV3", WithInputs(4, MakeQdq));
+  r.Register("QuantizeAndDequantizeV4", WithInputs(3, MakeQdq));
 }
 
 }  // namespace tfmodel::runtime

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "farmhash.h"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 
 namespace tfmodel::runtime {
@@ -67,6 +68,8 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeFingerprint(const KernelInit& init
 
 }  // namespace
 
-void RegisterFingerprintKernels(KernelRegistry& r) { r.Register("Fingerprint", MakeFingerprint); }
+void RegisterFingerprintKernels(KernelRegistry& r) {
+  r.Register("Fingerprint", WithInputs(2, MakeFingerprint));
+}
 
 }  // namespace tfmodel::runtime

@@ -6,6 +6,7 @@
 #include "Eigen/Eigenvalues"
 #include "Eigen/QR"
 #include "Eigen/SVD"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/linalg_util.h"
 
 namespace tfmodel::runtime {
@@ -133,9 +134,9 @@ Result MakeSvd(const KernelInit& init) {
 }  // namespace
 
 void RegisterLinalgDecompKernels(KernelRegistry& r) {
-  r.Register("Qr", MakeQr);
-  r.Register("SelfAdjointEigV2", MakeEig);
-  r.Register("Svd", MakeSvd);
+  r.Register("Qr", WithInputs(1, MakeQr));
+  r.Register("SelfAdjointEigV2", WithInputs(1, MakeEig));
+  r.Register("Svd", WithInputs(1, MakeSvd));
 }
 
 }  // namespace tfmodel::runtime

@@ -17,6 +17,7 @@
 #include "Eigen/Cholesky"
 #include "Eigen/Core"
 #include "Eigen/LU"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/broadcast.h"
 #include "runtime/kernels/linalg_util.h"
@@ -260,12 +261,12 @@ Result MakeTriangularSolve(const KernelInit& init) {
 }  // namespace
 
 void RegisterLinalgKernels(KernelRegistry& r) {
-  r.Register("MatrixInverse", MakeInverse);
-  r.Register("MatrixDeterminant", MakeDeterminant);
-  r.Register("LogMatrixDeterminant", MakeDeterminant);
-  r.Register("Cholesky", MakeCholesky);
-  r.Register("MatrixSolve", MakeSolve);
-  r.Register("MatrixTriangularSolve", MakeTriangularSolve);
+  r.Register("MatrixInverse", WithInputs(1, MakeInverse));
+  r.Register("MatrixDeterminant", WithInputs(1, MakeDeterminant));
+  r.Register("LogMatrixDeterminant", WithInputs(1, MakeDeterminant));
+  r.Register("Cholesky", WithInputs(1, MakeCholesky));
+  r.Register("MatrixSolve", WithInputs(2, MakeSolve));
+  r.Register("MatrixTriangularSolve", WithInputs(2, MakeTriangularSolve));
 }
 
 }  // namespace tfmodel::runtime

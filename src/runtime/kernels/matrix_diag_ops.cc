@@ -10,6 +10,7 @@
 // num_lower) && (num_upper < 0 || col - row <= num_upper).
 #include <algorithm>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 
 namespace tfmodel::runtime {
@@ -327,16 +328,16 @@ Result MakeMatrixBandPart(const KernelInit& init) {
 }  // namespace
 
 void RegisterMatrixDiagKernels(KernelRegistry& r) {
-  for (const char* op : {"MatrixDiag", "MatrixDiagV2", "MatrixDiagV3"}) {
-    r.Register(op, MakeMatrixDiag);
-  }
-  for (const char* op : {"MatrixDiagPart", "MatrixDiagPartV2", "MatrixDiagPartV3"}) {
-    r.Register(op, MakeMatrixDiagPart);
-  }
-  for (const char* op : {"MatrixSetDiag", "MatrixSetDiagV2", "MatrixSetDiagV3"}) {
-    r.Register(op, MakeMatrixSetDiag);
-  }
-  r.Register("MatrixBandPart", MakeMatrixBandPart);
+  r.Register("MatrixDiag", WithInputs(1, MakeMatrixDiag));
+  r.Register("MatrixDiagV2", WithInputs(5, MakeMatrixDiag));
+  r.Register("MatrixDiagV3", WithInputs(5, MakeMatrixDiag));
+  r.Register("MatrixDiagPart", WithInputs(1, MakeMatrixDiagPart));
+  r.Register("MatrixDiagPartV2", WithInputs(3, MakeMatrixDiagPart));
+  r.Register("MatrixDiagPartV3", WithInputs(3, MakeMatrixDiagPart));
+  r.Register("MatrixSetDiag", WithInputs(2, MakeMatrixSetDiag));
+  r.Register("MatrixSetDiagV2", WithInputs(3, MakeMatrixSetDiag));
+  r.Register("MatrixSetDiagV3", WithInputs(3, MakeMatrixSetDiag));
+  r.Register("MatrixBandPart", WithInputs(3, MakeMatrixBandPart));
 }
 
 }  // namespace tfmodel::runtime

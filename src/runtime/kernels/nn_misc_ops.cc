@@ -13,6 +13,7 @@
 #include <map>
 #include <vector>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/broadcast.h"
 #include "runtime/kernels/nn_util.h"
@@ -275,11 +276,11 @@ Result MakeSparseSoftmax(const KernelInit&) {
 }  // namespace
 
 void RegisterNnMiscKernels(KernelRegistry& r) {
-  r.Register("LRN", MakeLrn);
-  r.Register("Dilation2D", MakeDilation2D);
-  r.Register("SoftmaxCrossEntropyWithLogits", MakeXent);
-  r.Register("SparseSoftmaxCrossEntropyWithLogits", MakeXent);
-  r.Register("SparseSoftmax", MakeSparseSoftmax);
+  r.Register("LRN", WithInputs(1, MakeLrn));
+  r.Register("Dilation2D", WithInputs(2, MakeDilation2D));
+  r.Register("SoftmaxCrossEntropyWithLogits", WithInputs(2, MakeXent));
+  r.Register("SparseSoftmaxCrossEntropyWithLogits", WithInputs(2, MakeXent));
+  r.Register("SparseSoftmax", WithInputs(3, MakeSparseSoftmax));
 }
 
 }  // namespace tfmodel::runtime

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/nn_util.h"
 
 namespace tfmodel::runtime {
@@ -125,8 +126,8 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakePool3D(const KernelInit& init) {
 }  // namespace
 
 void RegisterPool3DKernels(KernelRegistry& r) {
-  r.Register("MaxPool3D", MakePool3D);
-  r.Register("AvgPool3D", MakePool3D);
+  r.Register("MaxPool3D", WithInputs(1, MakePool3D));
+  r.Register("AvgPool3D", WithInputs(1, MakePool3D));
 }
 
 }  // namespace tfmodel::runtime

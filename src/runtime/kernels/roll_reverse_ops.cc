@@ -7,6 +7,7 @@
 // first seq_lengths[b] elements along seq_dim and copies the rest.
 #include <algorithm>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 
 namespace tfmodel::runtime {
@@ -180,9 +181,9 @@ Result MakeReverseSequence(const KernelInit& init) {
 }  // namespace
 
 void RegisterRollReverseKernels(KernelRegistry& r) {
-  r.Register("Roll", MakeRoll);
-  r.Register("Reverse", MakeReverse);
-  r.Register("ReverseSequence", MakeReverseSequence);
+  r.Register("Roll", WithInputs(3, MakeRoll));
+  r.Register("Reverse", WithInputs(2, MakeReverse));
+  r.Register("ReverseSequence", WithInputs(2, MakeReverseSequence));
 }
 
 }  // namespace tfmodel::runtime

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/broadcast.h"
 #include "runtime/kernels/wrap_math.h"
@@ -122,9 +123,9 @@ Result MakeNthElement(const KernelInit& init) {
 }  // namespace
 
 void RegisterSortKernels(KernelRegistry& r) {
-  r.Register("InTopK", MakeInTopK);
-  r.Register("InTopKV2", MakeInTopK);
-  r.Register("NthElement", MakeNthElement);
+  r.Register("InTopK", WithInputs(2, MakeInTopK));
+  r.Register("InTopKV2", WithInputs(3, MakeInTopK));
+  r.Register("NthElement", WithInputs(2, MakeNthElement));
 }
 
 }  // namespace tfmodel::runtime

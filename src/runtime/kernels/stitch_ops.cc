@@ -10,6 +10,7 @@
 // rows no index names are zero.
 #include <algorithm>
 
+#include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 
 namespace tfmodel::runtime {
@@ -129,7 +130,7 @@ Result MakeDynamicStitch(const KernelInit& init) {
 }  // namespace
 
 void RegisterStitchKernels(KernelRegistry& r) {
-  r.Register("DynamicPartition", MakeDynamicPartition);
+  r.Register("DynamicPartition", WithInputs(2, MakeDynamicPartition));
   r.Register("DynamicStitch", MakeDynamicStitch);
   r.Register("ParallelDynamicStitch", MakeDynamicStitch);
 }
