@@ -4,10 +4,11 @@
 //
 // TF semantics: segment ids are int32 or int64. Sorted ops need ids >= 0 and
 // non-decreasing; the output has last_id + 1 rows. Unsorted ops drop rows whose id is
-// negative and fail on ids >= num_segments. Segments that receive no row hold the
-// reducer's identity: 0 for Sum and Mean, 1 for Prod, the lowest finite value for Max and
-// the highest for Min (not +-inf). Integer Mean divides with truncation; integer Sum/Prod
-// wrap around. Sum/Prod/Mean also take complex; half and bfloat16 reduce in float.
+// negative and fail on ids >= num_segments. Segments that receive no row hold 0 (1 for
+// Prod) in the sorted ops; in the unsorted ones the reducer's identity: 0 for Sum, 1 for
+// Prod, the lowest finite value for Max and the highest for Min (not +-inf). Integer Mean
+// divides with truncation; integer Sum/Prod wrap around. Sum/Prod/Mean also take complex;
+// half and bfloat16 reduce in float.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -68,26 +69,27 @@ bool DispatchSeg(DType dt, Fn&& fn) {
 }
 
 // Reduces `data` (rows of `inner` values) into `out` (rows of the same width) by `ids`;
-// rows with a negative id are skipped (ids are validated by the caller).
+// rows with a negative id are skipped (ids are validated by the caller). Output rows no
+// id names hold the identity, or 0 when `empty_is_zero` (TF's sorted Max/Min).
 template <Seg R>
 absl::Status Reduce(KernelContext* ctx, const Tensor& data, const std::vector<int64_t>& ids,
-                    int64_t inner, Tensor* out) {
+                    int64_t inner, bool empty_is_zero, Tensor* out) {
   const int64_t out_rows = out->shape().rank() == 0 ? 0 : out->dim(0);
   bool ok = DispatchSeg<R>(data.dtype(), [&]<typename T>() {
     T* o = out->data<T>();
     const T* d = data.data<T>();
     std::fill(o, o + out->NumElements(), SegIdentity<R, T>());
-    std::vector<int64_t> counts;
-    if constexpr (R == Seg::kMean) counts.assign(static_cast<size_t>(out_rows), 0);
+    std::vector<int64_t> counts(static_cast<size_t>(out_rows), 0);
     for (size_t i = 0; i < ids.size(); ++i) {
       const int64_t s = ids[i];
       if (s < 0) continue;
       Combine<R, T>(o + s * inner, d + static_cast<int64_t>(i) * inner, inner);
-      if constexpr (R == Seg::kMean) ++counts[s];
+      ++counts[s];
     }
-    if constexpr (R == Seg::kMean) {
-      for (int64_t s = 0; s < out_rows; ++s) {
-        if (counts[s] == 0) continue;
+    for (int64_t s = 0; s < out_rows; ++s) {
+      if (counts[s] == 0) {
+        if (empty_is_zero) std::fill(o + s * inner, o + (s + 1) * inner, T(0));
+      } else if constexpr (R == Seg::kMean) {
         const T c = static_cast<T>(counts[s]);
         for (int64_t j = 0; j < inner; ++j) o[s * inner + j] /= c;
       }
@@ -100,13 +102,13 @@ absl::Status Reduce(KernelContext* ctx, const Tensor& data, const std::vector<in
 // Runs the reduction in float for half/bfloat16 inputs.
 template <Seg R>
 absl::Status ReduceAnyType(KernelContext* ctx, const Tensor& data0, const std::vector<int64_t>& ids,
-                           int64_t inner, const TensorShape& out_shape) {
+                           int64_t inner, bool empty_is_zero, const TensorShape& out_shape) {
   TFM_RETURN_IF_ERROR(array_util::CheckShape(ctx, out_shape));
   const DType dt = data0.dtype();
   const bool half = IsHalfLike(dt);
   Tensor data = half ? HalfLikeToFloat(data0) : data0;
   Tensor out = Tensor::Empty(data.dtype(), out_shape);
-  TFM_RETURN_IF_ERROR(Reduce<R>(ctx, data, ids, inner, &out));
+  TFM_RETURN_IF_ERROR(Reduce<R>(ctx, data, ids, inner, empty_is_zero, &out));
   ctx->set_output(0, half ? FloatToHalfLike(out, dt) : out);
   return absl::OkStatus();
 }
@@ -135,7 +137,8 @@ Result MakeSorted(const KernelInit& init) {
     TensorShape out_shape = data.shape();
     out_shape.set_dim(0, ids.empty() ? 0 : ids.back() + 1);
     const int64_t inner = array_util::Product(data.shape().dim_sizes(), 1, data.rank());
-    return ReduceAnyType<R>(ctx, data, ids, inner, out_shape);
+    // TF's sorted kernels fill empty segments with 0 (Prod: 1, its identity anyway).
+    return ReduceAnyType<R>(ctx, data, ids, inner, R != Seg::kProd, out_shape);
   });
 }
 
@@ -178,7 +181,7 @@ Result MakeUnsorted(const KernelInit& init) {
     const int64_t inner =
         array_util::Product(data.shape().dim_sizes(), static_cast<size_t>(seg.rank()),
                             static_cast<size_t>(data.rank()));
-    return ReduceAnyType<R>(ctx, data, ids, inner, out_shape);
+    return ReduceAnyType<R>(ctx, data, ids, inner, /*empty_is_zero=*/false, out_shape);
   });
 }
 

@@ -39,11 +39,12 @@ TEST(SegmentTest, GapsHoldTheIdentity) {
   ExpectTensorEq(RunOne("SegmentSum", {x, I({0, 2, 2})}), F({1, 0, 5}, {3}));
   ExpectTensorEq(RunOne("SegmentProd", {x, I({0, 2, 2})}), F({1, 1, 6}, {3}));
   ExpectTensorEq(RunOne("SegmentMean", {x, I({0, 2, 2})}), F({1, 0, 2.5f}, {3}));
-  // Empty Max/Min segments are the lowest/highest finite value, not -inf/+inf.
-  ExpectTensorEq(RunOne("SegmentMax", {x, I({0, 2, 2})}),
-                 F({1, std::numeric_limits<float>::lowest(), 3}, {3}));
-  ExpectTensorEq(RunOne("SegmentMin", {x, I({1, 1, 1})}),
-                 F({std::numeric_limits<float>::max(), 1}, {2}));
+  // TF's sorted kernels write 0 into empty Max/Min segments (the unsorted ones the
+  // lowest/highest value, see UnsortedSegmentTest).
+  ExpectTensorEq(RunOne("SegmentMax", {x, I({0, 2, 2})}), F({1, 0, 3}, {3}));
+  ExpectTensorEq(RunOne("SegmentMin", {x, I({1, 1, 1})}), F({0, 1}, {2}));
+  ExpectTensorEq(RunOne("SegmentMin", {Tensor::FromVector<int32_t>({-4, 9}), I({0, 2})}),
+                 Tensor::FromVector<int32_t>({-4, 0, 9}));
   ExpectTensorEq(RunOne("SegmentSum", {F({}, {0, 2}), I({})}), F({}, {0, 2}));
 }
 
