@@ -5,6 +5,8 @@
 // counts, empty tensors, negative and huge scalars) with and without plausible attrs.
 // Each run must return, OK or an error; a crash, hang or (under the sanitizers) a memory
 // error fails the test binary. Results are not checked here: the per-family tests do that.
+// SWEEP_TRACE=1 in the environment prints each case before running it (to find the one
+// that crashed).
 #include <cstdio>
 #include <cstdlib>
 #include <string>
