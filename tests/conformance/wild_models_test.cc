@@ -22,6 +22,7 @@
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
 #include "graph/freeze.h"
+#include "graph/function_graph.h"
 #include "graph/output_candidates.h"
 #include "graph/synthetic_inputs.h"
 #include "gtest/gtest.h"
