@@ -8,17 +8,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "graph/function_graph.h"
 #include "runtime/kernel.h"
 
 namespace tfmodel::runtime {
 namespace {
 
-// Names of the functions one node refers to: its op (a direct call) and every
+// Names of the library functions one node refers to: its op (a direct call) and every
 // function-valued attr (f, then_branch, else_branch, cond, body, branches, ...).
-void FunctionsOf(const tensorflow::NodeDef& n, const tensorflow::FunctionDefLibrary* library,
+void FunctionsOf(const tensorflow::NodeDef& n, const std::set<std::string>& library,
                  std::vector<std::string>* out) {
-  if (FindFunction(library, n.op())) out->push_back(n.op());
+  if (library.count(n.op())) out->push_back(n.op());
   for (const auto& [name, v] : n.attr()) {
     if (v.value_case() == tensorflow::AttrValue::kFunc) out->push_back(v.func().name());
     if (v.value_case() == tensorflow::AttrValue::kList) {
@@ -30,23 +29,10 @@ void FunctionsOf(const tensorflow::NodeDef& n, const tensorflow::FunctionDefLibr
 }  // namespace
 
 bool IsExecutorBuiltinOp(const std::string& op) {
-  static const std::set<std::string>* kOps = new std::set<std::string>{"Switch",
-                                                                       "RefSwitch",
-                                                                       "Merge",
-                                                                       "RefMerge",
-                                                                       "Enter",
-                                                                       "RefEnter",
-                                                                       "Exit",
-                                                                       "RefExit",
-                                                                       "NextIteration",
-                                                                       "RefNextIteration",
-                                                                       "LoopCond",
-                                                                       "ControlTrigger",
-                                                                       "_Arg",
-                                                                       "_Retval",
-                                                                       "Placeholder",
-                                                                       "PlaceholderV2",
-                                                                       "PlaceholderWithDefault"};
+  static const std::set<std::string>* kOps = new std::set<std::string>{
+      "Switch",   "RefSwitch",      "Merge",   "RefMerge",      "Enter",
+      "RefEnter", "Exit",           "RefExit", "NextIteration", "RefNextIteration",
+      "LoopCond", "ControlTrigger", "_Arg",    "_Retval"};
   return kOps->count(op) > 0;
 }
 
@@ -54,25 +40,32 @@ std::vector<MissingOp> FindMissingOps(const std::vector<const tensorflow::NodeDe
                                       const tensorflow::FunctionDefLibrary* library) {
   const KernelRegistry& registry = KernelRegistry::Global();
   std::vector<MissingOp> missing;
+  std::set<std::string> names;  // the library's function names
+  std::map<std::string, const tensorflow::FunctionDef*> functions;
+  if (library != nullptr) {
+    for (const auto& f : library->function()) {
+      names.insert(f.signature().name());
+      functions.emplace(f.signature().name(), &f);
+    }
+  }
   std::set<std::string> seen_functions;
   std::deque<std::string> queue;
   auto visit = [&](const tensorflow::NodeDef& n, const std::string& where) {
     std::vector<std::string> calls;
-    FunctionsOf(n, library, &calls);
+    FunctionsOf(n, names, &calls);
     bool is_call = !calls.empty() && calls.front() == n.op();
     if (!is_call && !IsExecutorBuiltinOp(n.op()) && !registry.Has(n.op())) {
       missing.push_back({n.op(), n.name(), where});
     }
     for (auto& f : calls) {
-      if (FindFunction(library, f) && seen_functions.insert(f).second) queue.push_back(f);
+      if (names.count(f) && seen_functions.insert(f).second) queue.push_back(f);
     }
   };
   for (const auto* n : nodes) visit(*n, "");
   while (!queue.empty()) {
     std::string name = queue.front();
     queue.pop_front();
-    const tensorflow::FunctionDef* f = FindFunction(library, name);
-    for (const auto& n : f->node_def()) visit(n, name);
+    for (const auto& n : functions.at(name)->node_def()) visit(n, name);
   }
   std::sort(missing.begin(), missing.end(), [](const MissingOp& a, const MissingOp& b) {
     return std::tie(a.op, a.function, a.node) < std::tie(b.op, b.function, b.node);

@@ -19,7 +19,7 @@ struct MissingOp {
   std::string function;  // "" for a node of the graph itself
 };
 
-// Ops the executor runs itself (TF1 control flow, placeholders), not through a kernel.
+// Ops the executor runs itself (TF1 control flow, function arguments), not through a kernel.
 bool IsExecutorBuiltinOp(const std::string& op);
 
 // Missing ops among `nodes` (pointers into a graph) and every library function they reach.
