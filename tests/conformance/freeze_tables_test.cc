@@ -5,6 +5,7 @@
 #include "graph/freeze_tables.h"
 
 #include <filesystem>
+#include <tuple>
 
 #include "absl/strings/str_cat.h"
 #include "core/file_util.h"
