@@ -212,16 +212,12 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
     for (size_t i = 0; i < a.items.size(); ++i) t.data<std::string>()[i] = std::move(a.items[i]);
     return t;
   }
-  if (d.item_size != 0 &&
-      static_cast<size_t>(shape.NumElements()) > (data.size() - body) / d.item_size) {
-    return NpyError(what,
-                    absl::StrCat("data has ", data.size() - body, " bytes, too few for shape ",
-                                 shape.ToString(), " of ", d.item_size, "-byte items"));
-  }
-  size_t need = static_cast<size_t>(shape.NumElements()) * d.item_size;
-  if (data.size() - body < need) {
-    return NpyError(what, absl::StrCat("data has ", data.size() - body, " bytes, shape ",
-                                       shape.ToString(), " needs ", need));
+  // Checked by division first so a huge header shape cannot overflow the byte count.
+  const size_t have = data.size() - body;
+  const auto n = static_cast<size_t>(shape.NumElements());
+  if (d.item_size != 0 && n > have / d.item_size) {
+    return NpyError(what, absl::StrCat("data has ", have, " bytes, shape ", shape.ToString(),
+                                       " needs ", n, " items of ", d.item_size, " bytes"));
   }
   Tensor t(d.dtype, shape);
   if (d.text == Descr::Text::kBytes) {
@@ -236,8 +232,8 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
                                    d.big_endian, &t.data<std::string>()[i]);
       if (!s.ok()) return NpyError(what, absl::StrCat("element ", i, ": ", s.message()));
     }
-  } else if (need) {
-    std::memcpy(t.raw_data(), data.data() + body, need);
+  } else if (n * d.item_size != 0) {
+    std::memcpy(t.raw_data(), data.data() + body, n * d.item_size);
   }
   return t;
 }

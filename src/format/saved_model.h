@@ -46,6 +46,9 @@ struct ModelArtifact {
   std::string variables_prefix;  // "" when the model has no variables
   std::vector<AssetFile> assets;
   std::string init_op;  // node name to run after restore, "" if none
+  // When there is no init op: the `table_initializer` collection's nodes (tf.Transform and
+  // other TF1 exports fill tables this way and expect tables_initializer() to be run).
+  std::vector<std::string> table_initializers;
   std::optional<tensorflow::FingerprintDef> fingerprint;
   std::vector<std::string> assets_extra;  // file names under assets.extra/
 };

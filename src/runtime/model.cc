@@ -463,23 +463,28 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
   std::string where = absl::StrCat("loading model '", dir, "'");
   TFM_RETURN_IF_ERROR(Annotate(model->CompileSignatures(), where));
   TFM_RETURN_IF_ERROR(Annotate(model->Restore(a.variables_prefix), where));
+  std::vector<std::pair<std::string, Tensor>> asset_feeds;
+  for (const auto& asset : a.assets) {
+    asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
+  }
   if (!a.init_op.empty()) {
-    std::vector<std::pair<std::string, Tensor>> asset_feeds;
-    for (const auto& asset : a.assets) {
-      asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
-    }
     TFM_RETURN_IF_ERROR(Annotate(model->RunTarget(asset_feeds, a.init_op, "the init op"), where));
+  }
+  for (const std::string& init : a.table_initializers) {
+    TFM_RETURN_IF_ERROR(
+        Annotate(model->RunTarget(asset_feeds, init, "a table_initializer collection node"), where));
   }
   return std::unique_ptr<Model>(std::move(model));
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadGraph(tensorflow::GraphDef graph,
                                                         const LoadOptions& options) {
-  // A frozen graph's lookup tables are filled by initializer nodes (freeze_tables.h) that
-  // nothing downstream depends on: run them all once now, as a SavedModel's init op is.
+  // A frozen graph's lookup tables are filled by initializers grouped under one NoOp named
+  // `init_all_tables` (what TF's tables_initializer() is named and what `tfmodel freeze`
+  // writes; freeze_tables.h). Run it once now, as a SavedModel's init op is run at load.
   std::vector<std::string> initializers;
   for (const auto& n : graph.node()) {
-    if (IsTableInitializerOp(n.op())) initializers.push_back(n.name());
+    if (n.name() == kTablesInitializerName) initializers.push_back(n.name());
   }
   tensorflow::MetaGraphDef meta;
   *meta.mutable_graph_def() = std::move(graph);

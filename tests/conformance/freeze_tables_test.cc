@@ -111,12 +111,12 @@ TEST(FreezeTables, AssetVocabularyTablesRunAfterFreezing) {
 
   // Through the binary: the table initializers run at load.
   r = RunCommand(absl::StrCat(bin, " run ", Quote(frozen),
-                              " --input_exprs \"words:0=['lake','palmer','moog','emerson']\"",
+                              " --input_exprs \"words:0=['lake','palmer','lake,8','emerson,7']\"",
                               " --fetch ids:0 --fetch lines:0"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("int64 [4] [8 9 -1 7]"), std::string::npos) << r.output;
-  // vocab_size 2 keeps the first two lines; line numbers + offset 100.
-  EXPECT_NE(r.output.find("int64 [4] [101 -1 -1 100]"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("int64 [4] [8 9 -1 -1]"), std::string::npos) << r.output;
+  // Whole lines are the keys; vocab_size 2 keeps the first two lines; line numbers + 100.
+  EXPECT_NE(r.output.find("int64 [4] [-1 -1 101 100]"), std::string::npos) << r.output;
 
   // Through the library.
   auto m = runtime::Model::LoadGraph(*g);

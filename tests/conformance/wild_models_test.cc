@@ -253,7 +253,7 @@ absl::Status CheckTrainingMeta(const std::string& meta_path, const std::string& 
   TFM_ASSIGN_OR_RETURN(auto fo, fm->Run(feeds, fetches));
   absl::StrAppend(notes, "; frozen prediction path ran with ", feeds.size(), " feeds");
   TFM_ASSIGN_OR_RETURN(auto model, runtime::Model::LoadMetaGraph(meta, prefix));
-  TFM_ASSIGN_OR_RETURN(auto step, model->Run({}, {"global_step:0"}));
+  TFM_ASSIGN_OR_RETURN(auto step, model->Run({}, {"global_step/Read/ReadVariableOp:0"}));
   if (step[0].dtype() != DType::kInt64 || step[0].NumElements() != 1 ||
       step[0].data<int64_t>()[0] != 1000) {
     return absl::InternalError(absl::StrCat("global_step: ", step[0].DebugString(10)));
