@@ -131,6 +131,8 @@ int ConvertMain(int argc, char** argv) {
     }
     FreezeOptions fo;
     for (const auto& o : opt.output_arrays) fo.output_nodes.push_back(ParseTensorName(o).node);
+    for (const auto& a : art->assets)
+      fo.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
     absl::StatusOr<tensorflow::GraphDef> frozen;
     if (!art->variables_prefix.empty()) {
       auto reader = CheckpointReader::Open(art->variables_prefix);
@@ -143,6 +145,21 @@ int ConvertMain(int argc, char** argv) {
     if (!frozen.ok()) return Fail(std::string(frozen.status().message()));
     graph = std::move(*frozen);
     source_bytes = static_cast<int64_t>(graph.ByteSizeLong());
+  }
+  // Lookup tables need their initializer run before the first lookup; the TFLite converter
+  // has no lowering for tables or their initializers, so refuse rather than write a model
+  // whose lookups fail.
+  std::vector<std::string> tables;
+  for (const auto& n : graph.node()) {
+    if (n.op().find("HashTable") != std::string::npos) {
+      tables.push_back(absl::StrCat(n.name(), " (", n.op(), ")"));
+    }
+  }
+  if (!tables.empty()) {
+    return Fail(absl::StrCat(
+        "the model uses lookup tables (", absl::StrJoin(tables, ", "),
+        "), which tfmodel convert cannot lower to TFLite yet; `tfmodel freeze` makes them "
+        "constant in a frozen GraphDef that tfmodel and TensorFlow run"));
   }
   runtime::TfLiteConvertReport report;
   auto bytes = runtime::ConvertGraphToTfLite(graph, opt, &report);

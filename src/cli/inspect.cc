@@ -22,6 +22,7 @@
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/output_candidates.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
 #include "runtime/kernel.h"
@@ -49,7 +50,7 @@ struct GraphSummary {
   int nodes = 0;
   std::map<std::string, int> ops;
   std::vector<const tensorflow::NodeDef*> placeholders;
-  std::vector<std::string> outputs;  // nodes nothing consumes
+  OutputRanking ranking;  // likely outputs, best first
   std::set<std::string> devices;
   std::vector<std::string> functions;
   int variables = 0;
@@ -57,21 +58,14 @@ struct GraphSummary {
 
 GraphSummary Summarize(const tensorflow::GraphDef& g) {
   GraphSummary s;
-  std::set<std::string> consumed;
   for (const auto& n : g.node()) {
     ++s.nodes;
     ++s.ops[n.op()];
     if (n.op() == "Placeholder" || n.op() == "PlaceholderWithDefault") s.placeholders.push_back(&n);
     if (n.op() == "VariableV2" || n.op() == "Variable" || n.op() == "VarHandleOp") ++s.variables;
     if (!n.device().empty()) s.devices.insert(n.device());
-    for (const auto& in : n.input()) consumed.insert(ParseTensorName(in).node);
   }
-  for (const auto& n : g.node()) {
-    if (!consumed.count(n.name()) && n.op() != "NoOp" && n.op() != "Assign" &&
-        !absl::StartsWith(n.name(), "save/")) {
-      s.outputs.push_back(n.name());
-    }
-  }
+  s.ranking = RankOutputCandidates(g);
   for (const auto& f : g.library().function()) s.functions.push_back(f.signature().name());
   return s;
 }
@@ -120,6 +114,29 @@ void PrintOps(const std::map<std::string, int>& ops, bool with_support) {
   }
 }
 
+void PrintOutputCandidates(const OutputRanking& r) {
+  std::vector<std::string> picks = DefaultFetches(r);
+  if (r.training_graph) {
+    std::printf(
+        "  training graph (gradients / optimizer / summary ops): the train op, summaries and "
+        "saver are not outputs\n");
+  }
+  std::printf("  likely outputs (what `tfmodel run --synthetic_inputs` fetches):\n");
+  for (const auto& p : picks) std::printf("    %s\n", p.c_str());
+  if (picks.empty()) std::printf("    (none found)\n");
+  size_t shown = 0;
+  if (r.candidates.size() > picks.size()) {
+    std::printf("  output candidates, best first (node, op: why):\n");
+    for (const auto& c : r.candidates) {
+      if (++shown > 12) {
+        std::printf("    ... %zu more (--json lists all)\n", r.candidates.size() - 12);
+        break;
+      }
+      std::printf("    %s (%s): %s\n", c.node.c_str(), c.op.c_str(), c.reason.c_str());
+    }
+  }
+}
+
 void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
   GraphSummary s = Summarize(g);
   std::printf("  nodes: %d, distinct ops: %zu, functions: %zu\n", s.nodes, s.ops.size(),
@@ -130,8 +147,7 @@ void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
                 ShapeAttr(*p).c_str(), p->op() == "PlaceholderWithDefault" ? " (has default)" : "");
   }
   if (s.placeholders.empty()) std::printf("    (none)\n");
-  std::printf("  likely outputs (consumed by no node):\n");
-  for (const auto& o : s.outputs) std::printf("    %s\n", o.c_str());
+  PrintOutputCandidates(s.ranking);
   if (s.variables) std::printf("  variable nodes: %d\n", s.variables);
   if (!s.devices.empty()) {
     std::printf("  devices named (ignored; tfmodel runs on CPU): %s\n",
@@ -178,7 +194,22 @@ void JsonGraph(JsonWriter& w, const tensorflow::GraphDef& g, bool with_support) 
   w.EndArray();
   w.Key("likely_outputs");
   w.StartArray();
-  for (const auto& o : s.outputs) w.String(o.c_str());
+  for (const auto& o : DefaultFetches(s.ranking)) w.String(ParseTensorName(o).node.c_str());
+  w.EndArray();
+  w.Key("output_candidates");
+  w.StartArray();
+  for (const auto& c : s.ranking.candidates) {
+    w.StartObject();
+    w.Key("node");
+    w.String(c.node.c_str());
+    w.Key("op");
+    w.String(c.op.c_str());
+    w.Key("score");
+    w.Int(c.score);
+    w.Key("reason");
+    w.String(c.reason.c_str());
+    w.EndObject();
+  }
   w.EndArray();
   w.Key("devices");
   w.StartArray();

@@ -2,6 +2,7 @@
 // plain graph, on .npy files or literals; print the outputs or save them as .npy.
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
@@ -17,6 +18,7 @@
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/output_candidates.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
 #include "runtime/tflite_model.h"
@@ -88,7 +90,7 @@ const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::st
 }  // namespace
 
 int RunMain(int argc, char** argv) {
-  std::string model_path, tag_set = "serve", signature = kDefaultServingSignatureKey, outdir,
+  std::string model_path, tag_set, signature = kDefaultServingSignatureKey, outdir,
                           checkpoint;
   std::vector<std::string> inputs, input_exprs, feeds, fetches, targets;
   bool overwrite = false, synthetic = false;
@@ -101,7 +103,8 @@ int RunMain(int argc, char** argv) {
                  "SavedModel folder, frozen .pb/.pbtxt, or .meta (+ --checkpoint)")
       ->required();
   app.add_option("--dir", model_path, "same as the positional argument (saved_model_cli's name)");
-  app.add_option("--tag_set", tag_set, "SavedModel tag set (comma separated)");
+  app.add_option("--tag_set", tag_set,
+                 "SavedModel tag set (comma separated); default serve, or the only one there is");
   app.add_option("--signature_def", signature, "signature key (SavedModel)");
   app.add_option("--inputs", inputs,
                  "'key=file.npy[;key2=...]' (signature input alias or tensor name)");
@@ -132,7 +135,15 @@ int RunMain(int argc, char** argv) {
     saved_model = false;
   }
   if (saved_model) {
-    auto m = runtime::Model::LoadSavedModel(model_path, SplitList(tag_set));
+    std::vector<std::string> tags = SplitList(tag_set);
+    if (tags.empty()) {
+      std::string note;
+      auto picked = DefaultTagSet(model_path, &note);
+      if (!picked.ok()) return Fail(std::string(picked.status().message()));
+      if (!note.empty()) std::fprintf(stderr, "tfmodel run: %s\n", note.c_str());
+      tags = std::move(*picked);
+    }
+    auto m = runtime::Model::LoadSavedModel(model_path, tags);
     if (!m.ok()) return Fail(std::string(m.status().message()));
     model = std::move(*m);
   } else if (absl::EndsWith(model_path, ".tflite")) {
@@ -222,7 +233,17 @@ int RunMain(int argc, char** argv) {
 
   // Plain graph: feeds and fetches by tensor name.
   if (fetches.empty() && targets.empty()) {
-    return Fail("this model has no signatures: name what to compute with --fetch TENSOR");
+    if (!synthetic) {
+      return Fail(
+          "this model has no signatures: name what to compute with --fetch TENSOR (`tfmodel "
+          "inspect` lists the likely outputs; --synthetic_inputs alone fetches them)");
+    }
+    fetches = DefaultFetches(RankOutputCandidates(model->meta_graph().graph_def()));
+    if (fetches.empty()) {
+      return Fail("no --fetch given and no likely output found: name one with --fetch TENSOR");
+    }
+    std::fprintf(stderr, "tfmodel run: no --fetch given; fetching the likely outputs %s\n",
+                 absl::StrJoin(fetches, ", ").c_str());
   }
   const auto& g = model->meta_graph().graph_def();
   std::vector<std::pair<std::string, Tensor>> feed_tensors;
@@ -249,21 +270,26 @@ int RunMain(int argc, char** argv) {
     if (int rc = add_feed(k, v, false)) return rc;
   }
   if (synthetic) {
-    for (const auto& n : g.node()) {
-      if (n.op() != "Placeholder") continue;
-      std::string name = n.name() + ":0";
-      bool fed = false;
-      for (const auto& [k, v] : feed_tensors) fed |= ParseTensorName(k).node == n.name();
-      if (fed) continue;
-      auto dt = n.attr().find("dtype");
-      auto sh = n.attr().find("shape");
-      PartialShape shape;
-      if (sh != n.attr().end()) shape = PartialShapeFromProto(sh->second.shape());
-      auto t = SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()),
-                               shape);
-      if (!t.ok())
-        return Fail(absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
-      feed_tensors.emplace_back(name, std::move(*t));
+    std::set<std::string> fed;
+    for (const auto& [k, v] : feed_tensors) fed.insert(k);
+    std::vector<std::string> roots = fetches;
+    for (const auto& t : targets) roots.push_back(t);
+    auto needed = RequiredFeeds(g, roots, fed);
+    if (!needed.ok()) return Fail(std::string(needed.status().message()));
+    std::string example;
+    for (const auto& spec : *needed) {
+      if (spec.dtype == DType::kString && example.empty()) {
+        auto ex = SyntheticExample(g);
+        if (ex.ok()) example = *ex;
+      }
+      auto t = SyntheticTensor(spec.dtype, spec.shape, example);
+      if (!t.ok()) return Fail(absl::StrCat("input '", spec.tensor, "': ", t.status().message()));
+      if (FindNode(g, ParseTensorName(spec.tensor).node)->op() != "Placeholder") {
+        std::fprintf(stderr, "tfmodel run: feeding %s (%s %s) in place of the input pipeline\n",
+                     spec.tensor.c_str(), DTypeName(spec.dtype).c_str(),
+                     t->shape().ToString().c_str());
+      }
+      feed_tensors.emplace_back(spec.tensor, std::move(*t));
     }
   }
   absl::StatusOr<std::vector<Tensor>> out;

@@ -279,7 +279,7 @@ int ServeMain(int argc, char** argv) {
          load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
       const std::string tflite = JoinPath(dir, "model.tflite");
       if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
-      return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
+      return serving::LoadServableModel(dir, tags_copy, load_options);
     };
   }
   if (o.model_config_file.empty() && o.model_base_path.empty()) {

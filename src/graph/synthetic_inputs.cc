@@ -159,4 +159,73 @@ absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape,
   return t;
 }
 
+absl::StatusOr<std::vector<FeedSpec>> RequiredFeeds(const tensorflow::GraphDef& graph,
+                                                    const std::vector<std::string>& fetches,
+                                                    const std::set<std::string>& fed) {
+  std::map<std::string, int> index;
+  for (int i = 0; i < graph.node_size(); ++i) index[graph.node(i).name()] = i;
+  std::set<std::string> fed_ids;
+  for (const auto& f : fed) fed_ids.insert(ParseTensorName(f).ToString());
+  std::vector<char> seen(graph.node_size(), 0);
+  std::set<std::pair<int, int>> iterator_outputs;  // (node index, output)
+  std::vector<int> stack;
+  for (const auto& f : fetches) {
+    TensorId id = ParseTensorName(f);
+    auto it = index.find(id.node);
+    if (it == index.end()) {
+      return absl::NotFoundError(absl::StrCat("fetch '", f, "': no node '", id.node, "'"));
+    }
+    if (fed_ids.count(id.ToString())) continue;
+    if (!seen[it->second]) stack.push_back(it->second), seen[it->second] = 1;
+  }
+  auto is_iterator = [](const std::string& op) {
+    return op == "IteratorGetNext" || op == "IteratorGetNextSync";
+  };
+  while (!stack.empty()) {
+    const auto& nd = graph.node(stack.back());
+    stack.pop_back();
+    for (const auto& in : nd.input()) {
+      TensorId id = ParseTensorName(in);
+      auto it = index.find(id.node);
+      if (it == index.end() || (id.index >= 0 && fed_ids.count(id.ToString()))) continue;
+      if (is_iterator(graph.node(it->second).op())) {
+        if (id.index >= 0) iterator_outputs.emplace(it->second, id.index);
+        continue;  // a control edge from an iterator needs no feed
+      }
+      if (!seen[it->second]) stack.push_back(it->second), seen[it->second] = 1;
+    }
+  }
+  std::vector<FeedSpec> out;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto& nd = graph.node(i);
+    if (seen[i] && nd.op() == "Placeholder" && !fed_ids.count(nd.name() + ":0")) {
+      FeedSpec f;
+      f.tensor = nd.name() + ":0";
+      auto dt = nd.attr().find("dtype");
+      f.dtype = dt == nd.attr().end() ? DType::kFloat : BaseDType(dt->second.type());
+      auto sh = nd.attr().find("shape");
+      if (sh != nd.attr().end()) f.shape = PartialShapeFromProto(sh->second.shape());
+      out.push_back(std::move(f));
+    }
+    if (!is_iterator(nd.op())) continue;
+    auto types = nd.attr().find("output_types");
+    auto shapes = nd.attr().find("output_shapes");
+    for (const auto& [node, k] : iterator_outputs) {
+      if (node != i) continue;
+      FeedSpec f;
+      f.tensor = absl::StrCat(nd.name(), ":", k);
+      if (types == nd.attr().end() || k >= types->second.list().type_size()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "node '", nd.name(), "' (", nd.op(), ") has no output_types entry for output ", k));
+      }
+      f.dtype = BaseDType(types->second.list().type(k));
+      if (shapes != nd.attr().end() && k < shapes->second.list().shape_size()) {
+        f.shape = PartialShapeFromProto(shapes->second.list().shape(k));
+      }
+      out.push_back(std::move(f));
+    }
+  }
+  return out;
+}
+
 }  // namespace tfmodel

@@ -4,7 +4,9 @@
 #ifndef TFMODEL_GRAPH_SYNTHETIC_INPUTS_H_
 #define TFMODEL_GRAPH_SYNTHETIC_INPUTS_H_
 
+#include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
@@ -20,6 +22,22 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph);
 // non-empty, else "a".
 absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape,
                                        const std::string& example = "");
+
+// A tensor a run must be fed.
+struct FeedSpec {
+  std::string tensor;  // "x:0"
+  DType dtype = DType::kInvalid;
+  PartialShape shape;
+};
+
+// The tensors computing `fetches` needs fed, in graph order: the Placeholders (not
+// PlaceholderWithDefault) it reads, and the outputs of IteratorGetNext nodes it reads —
+// TensorFlow lets any tensor be fed, and feeding an iterator's outputs cuts the input
+// pipeline (datasets, files) off the run. Tensors in `fed` (names "n:i") are already fed
+// and not looked through. Unknown fetch nodes are an error.
+absl::StatusOr<std::vector<FeedSpec>> RequiredFeeds(const tensorflow::GraphDef& graph,
+                                                    const std::vector<std::string>& fetches,
+                                                    const std::set<std::string>& fed = {});
 
 }  // namespace tfmodel
 

@@ -1,5 +1,6 @@
 #include "serving/manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -12,6 +13,7 @@
 #include "absl/time/time.h"
 #include "core/file_util.h"
 #include "core/status.h"
+#include "format/saved_model.h"
 #include "serving/source.h"
 #include "tensorflow_serving/apis/prediction_log.pb.h"
 
@@ -38,6 +40,32 @@ std::string ServableRequestText(const tensorflow::serving::ModelSpec& spec) {
   return absl::StrCat("Latest(", spec.name(), ")");
 }
 
+absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
+    const std::string& dir, const std::vector<std::string>& tags,
+    const runtime::LoadOptions& load_options) {
+  auto model = runtime::Model::LoadSavedModel(dir, tags, load_options);
+  if (model.ok() || model.status().code() != absl::StatusCode::kNotFound ||
+      !IsSavedModelDir(dir)) {
+    return model;
+  }
+  auto sm = ReadSavedModelProto(dir);
+  if (!sm.ok()) return model;
+  std::vector<std::string> want = tags, sets, flags;
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  for (const auto& mg : sm->meta_graphs()) {
+    std::vector<std::string> t(mg.meta_info_def().tags().begin(), mg.meta_info_def().tags().end());
+    std::sort(t.begin(), t.end());
+    if (t == want) return model;  // the tag set exists: the error is something else
+    sets.push_back(TagSetString(t));
+    flags.push_back(absl::StrCat("--saved_model_tags=", absl::StrJoin(t, ",")));
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
+      " (the tags tfmodel serve loads, set by --saved_model_tags); it has ",
+      absl::StrJoin(sets, ", "), ": serve one with ", absl::StrJoin(flags, " or ")));
+}
+
 namespace {
 uint64_t NextManagerId() {
   static std::atomic<uint64_t> next{1};
@@ -51,7 +79,7 @@ ServableManager::ServableManager(ManagerOptions options)
     auto tags = options_.saved_model_tags;
     auto load_options = options_.load_options;
     options_.loader = [tags, load_options](const std::string& dir) {
-      return runtime::Model::LoadSavedModel(dir, tags, load_options);
+      return LoadServableModel(dir, tags, load_options);
     };
   }
 }

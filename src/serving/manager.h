@@ -31,6 +31,12 @@ namespace tfmodel::serving {
 using ModelLoader =
     std::function<absl::StatusOr<std::unique_ptr<runtime::Model>>(const std::string& dir)>;
 
+// Model::LoadSavedModel for serving: when the folder has no MetaGraphDef with `tags`, the
+// error names the tag sets it does have and the --saved_model_tags flag that picks one.
+absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
+    const std::string& dir, const std::vector<std::string>& tags,
+    const runtime::LoadOptions& load_options);
+
 struct ManagerOptions {
   // Seconds between base-path polls; 0 = poll once at (re)configuration; < 0 = same.
   int64_t file_system_poll_wait_seconds = 1;
