@@ -1,11 +1,14 @@
 #include "serving/server.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "google/protobuf/text_format.h"
@@ -29,13 +32,22 @@ absl::Status ReadTextProto(const std::string& path, const char* type_name, Proto
 
 }  // namespace
 
-Server::~Server() { Shutdown(); }
+Server::~Server() {
+  Shutdown();
+  if (config_poll_thread_.joinable()) config_poll_thread_.join();
+}
 
 absl::Status Server::ReloadConfig(const tensorflow::serving::ModelServerConfig& config) {
   return manager_->ReloadConfig(config);
 }
 
 void Server::PollConfigFile() {
+  PollConfigFileUntilShutdown();
+  absl::MutexLock l(&mu_);
+  config_poll_running_ = false;
+}
+
+void Server::PollConfigFileUntilShutdown() {
   while (true) {
     {
       absl::MutexLock l(&mu_);
@@ -133,8 +145,18 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
                  static_cast<long long>(bo->max_enqueued_batches),
                  static_cast<long long>(bo->num_batch_threads));
   }
-  manager_ = std::make_unique<ServableManager>(mo);
-  TFM_RETURN_IF_ERROR(ReloadConfig(config));
+  {
+    absl::MutexLock l(&mu_);
+    if (shutdown_) return absl::CancelledError("Shutdown requested before the models loaded");
+    manager_ = std::make_unique<ServableManager>(mo);
+  }
+  absl::Status loaded = ReloadConfig(config);
+  if (shutdown_requested()) {
+    return absl::CancelledError("Shutdown requested while the models were loading");
+  }
+  // A model that failed to load explains more than a label naming its version.
+  TFM_RETURN_IF_ERROR(manager_->InitialLoadStatus());
+  TFM_RETURN_IF_ERROR(loaded);
   manager_->StartPolling();
 
   // gRPC.
@@ -218,6 +240,10 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
   }
 
   if (!options_.model_config_file.empty() && options_.model_config_file_poll_wait_seconds > 0) {
+    {
+      absl::MutexLock l(&mu_);
+      config_poll_running_ = true;
+    }
     config_poll_thread_ = std::thread([this] { PollConfigFile(); });
   }
   return absl::OkStatus();
@@ -229,16 +255,34 @@ void Server::WaitForTermination() {
   mu_.Await(absl::Condition(&done));
 }
 
-void Server::Shutdown() {
+void Server::RequestShutdown() {
+  absl::MutexLock l(&mu_);
+  shutdown_ = true;
+  if (manager_) manager_->RequestStop();
+}
+
+bool Server::shutdown_requested() const {
+  absl::MutexLock l(&mu_);
+  return shutdown_;
+}
+
+bool Server::Shutdown(absl::Duration drain_deadline, absl::Duration max_wait_for_loads) {
+  RequestShutdown();
   {
     absl::MutexLock l(&mu_);
-    if (shutdown_) return;
-    shutdown_ = true;
+    if (torn_down_) return true;
+    torn_down_ = true;
+  }
+  if (http_) http_->Shutdown();
+  if (grpc_) grpc_->Shutdown(absl::ToChronoTime(absl::Now() + drain_deadline));
+  const absl::Time give_up = absl::Now() + max_wait_for_loads;
+  {
+    absl::MutexLock l(&mu_);
+    auto ended = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !config_poll_running_; };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&ended), give_up)) return false;
   }
   if (config_poll_thread_.joinable()) config_poll_thread_.join();
-  if (http_) http_->Shutdown();
-  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  if (manager_) manager_->Stop();
+  return manager_ ? manager_->Stop(std::max(absl::ZeroDuration(), give_up - absl::Now())) : true;
 }
 
 }  // namespace tfmodel::serving
