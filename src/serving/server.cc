@@ -78,6 +78,70 @@ void Server::PollConfigFileUntilShutdown() {
   }
 }
 
+absl::Status Server::StartGrpc() {
+  prediction_service_ = std::make_unique<PredictionServiceImpl>(manager_.get(), &metrics_);
+  model_service_ = std::make_unique<ModelServiceImpl>(
+      manager_.get(),
+      [this](const tensorflow::serving::ModelServerConfig& c) { return ReloadConfig(c); });
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!options_.ssl_config_file.empty()) {
+    tensorflow::serving::SSLConfig ssl;
+    TFM_RETURN_IF_ERROR(
+        ReadTextProto(options_.ssl_config_file, "tensorflow.serving.SSLConfig", &ssl));
+    grpc::SslServerCredentialsOptions so(
+        ssl.client_verify() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    so.pem_key_cert_pairs.push_back({ssl.server_key(), ssl.server_cert()});
+    so.pem_root_certs = ssl.custom_ca();
+    creds = grpc::SslServerCredentials(so);
+  }
+  if (options_.grpc_port != 0) {
+    builder.AddListeningPort(absl::StrCat("0.0.0.0:", options_.grpc_port), creds, &grpc_port_);
+  }
+  if (!options_.grpc_socket_path.empty()) {
+    builder.AddListeningPort("unix:" + options_.grpc_socket_path, creds);
+  }
+  builder.RegisterService(prediction_service_.get());
+  builder.RegisterService(model_service_.get());
+  builder.SetMaxMessageSize(INT_MAX);
+  if (options_.grpc_max_threads > 0) {
+    grpc::ResourceQuota quota;
+    quota.SetMaxThreads(options_.grpc_max_threads);
+    builder.SetResourceQuota(quota);
+  }
+  if (!options_.grpc_channel_arguments.empty()) {
+    for (absl::string_view kv : absl::StrSplit(options_.grpc_channel_arguments, ',')) {
+      std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      if (parts.size() != 2 || parts[0].empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Bad --grpc_channel_arguments entry '", kv, "' (want key=value)"));
+      }
+      int value;
+      if (absl::SimpleAtoi(parts[1], &value)) {
+        builder.AddChannelArgument(parts[0], value);
+      } else {
+        builder.AddChannelArgument(parts[0], parts[1]);
+      }
+    }
+  }
+  grpc_ = builder.BuildAndStart();
+  if (!grpc_) {
+    return absl::UnavailableError(absl::StrCat(
+        "Failed to start gRPC server on port ", options_.grpc_port,
+        options_.grpc_socket_path.empty() ? "" : " / unix:", options_.grpc_socket_path));
+  }
+  if (options_.grpc_port != 0) {
+    std::fprintf(stderr, "Running gRPC ModelServer at 0.0.0.0:%d ...\n", grpc_port_);
+  }
+  if (!options_.grpc_socket_path.empty()) {
+    std::fprintf(stderr, "Running gRPC ModelServer at UNIX socket %s ...\n",
+                 options_.grpc_socket_path.c_str());
+  }
+
+  return absl::OkStatus();
+}
+
 absl::Status Server::BuildAndStart(const ServerOptions& options) {
   options_ = options;
   if (options_.grpc_port != 0 && options_.grpc_port == options_.rest_api_port) {
@@ -159,67 +223,8 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
   TFM_RETURN_IF_ERROR(loaded);
   manager_->StartPolling();
 
-  // gRPC.
   if (options_.grpc_port != 0 || !options_.grpc_socket_path.empty()) {
-    prediction_service_ = std::make_unique<PredictionServiceImpl>(manager_.get(), &metrics_);
-    model_service_ = std::make_unique<ModelServiceImpl>(
-        manager_.get(),
-        [this](const tensorflow::serving::ModelServerConfig& c) { return ReloadConfig(c); });
-    grpc::ServerBuilder builder;
-    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-    if (!options_.ssl_config_file.empty()) {
-      tensorflow::serving::SSLConfig ssl;
-      TFM_RETURN_IF_ERROR(
-          ReadTextProto(options_.ssl_config_file, "tensorflow.serving.SSLConfig", &ssl));
-      grpc::SslServerCredentialsOptions so(
-          ssl.client_verify() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-      so.pem_key_cert_pairs.push_back({ssl.server_key(), ssl.server_cert()});
-      so.pem_root_certs = ssl.custom_ca();
-      creds = grpc::SslServerCredentials(so);
-    }
-    if (options_.grpc_port != 0) {
-      builder.AddListeningPort(absl::StrCat("0.0.0.0:", options_.grpc_port), creds, &grpc_port_);
-    }
-    if (!options_.grpc_socket_path.empty()) {
-      builder.AddListeningPort("unix:" + options_.grpc_socket_path, creds);
-    }
-    builder.RegisterService(prediction_service_.get());
-    builder.RegisterService(model_service_.get());
-    builder.SetMaxMessageSize(INT_MAX);
-    if (options_.grpc_max_threads > 0) {
-      grpc::ResourceQuota quota;
-      quota.SetMaxThreads(options_.grpc_max_threads);
-      builder.SetResourceQuota(quota);
-    }
-    if (!options_.grpc_channel_arguments.empty()) {
-      for (absl::string_view kv : absl::StrSplit(options_.grpc_channel_arguments, ',')) {
-        std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-        if (parts.size() != 2 || parts[0].empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("Bad --grpc_channel_arguments entry '", kv, "' (want key=value)"));
-        }
-        int value;
-        if (absl::SimpleAtoi(parts[1], &value)) {
-          builder.AddChannelArgument(parts[0], value);
-        } else {
-          builder.AddChannelArgument(parts[0], parts[1]);
-        }
-      }
-    }
-    grpc_ = builder.BuildAndStart();
-    if (!grpc_) {
-      return absl::UnavailableError(absl::StrCat(
-          "Failed to start gRPC server on port ", options_.grpc_port,
-          options_.grpc_socket_path.empty() ? "" : " / unix:", options_.grpc_socket_path));
-    }
-    if (options_.grpc_port != 0) {
-      std::fprintf(stderr, "Running gRPC ModelServer at 0.0.0.0:%d ...\n", grpc_port_);
-    }
-    if (!options_.grpc_socket_path.empty()) {
-      std::fprintf(stderr, "Running gRPC ModelServer at UNIX socket %s ...\n",
-                   options_.grpc_socket_path.c_str());
-    }
+    TFM_RETURN_IF_ERROR(StartGrpc());
   }
 
   // REST.

@@ -75,6 +75,8 @@ class Server {
 
  private:
   absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
+  // The gRPC listeners (TCP and/or UNIX socket), PredictionService and ModelService.
+  absl::Status StartGrpc();
   void PollConfigFile();
   void PollConfigFileUntilShutdown();
 
