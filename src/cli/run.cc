@@ -47,6 +47,19 @@ absl::Status SplitAssignments(const std::vector<std::string>& flags, const char*
   return absl::OkStatus();
 }
 
+absl::StatusOr<Tensor> LoadNpyOrLiteral(const std::string& value, DType dtype, bool file) {
+  if (file) {
+    std::string path = value;
+    // saved_model_cli allows file.npz[var]; only .npy is supported here.
+    if (absl::EndsWith(path, "]") || absl::EndsWith(path, ".npz")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", value, "': only .npy files are supported"));
+    }
+    return ReadNpy(path);
+  }
+  return ParseTensorLiteral(value, dtype);
+}
+
 // '@path': the file's raw bytes as a string scalar (a WAV file for DecodeWav, an encoded
 // image for DecodeJpeg, a serialized tf.Example, ...).
 bool IsRawBytesValue(const std::string& value) { return value.size() > 1 && value[0] == '@'; }
@@ -64,16 +77,13 @@ absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool fil
     if (!bytes.ok()) return bytes.status();
     return Tensor::StringScalar(std::move(*bytes));
   }
-  if (file) {
-    std::string path = value;
-    // saved_model_cli allows file.npz[var]; only .npy is supported here.
-    if (absl::EndsWith(path, "]") || absl::EndsWith(path, ".npz")) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("'", value, "': only .npy files are supported"));
-    }
-    return ReadNpy(path);
+  auto result = LoadNpyOrLiteral(value, dtype, file);
+  if (!result.ok() && FileExists(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(result.status().message(),
+                                                   " (to feed the raw bytes of file '", value,
+                                                   "' as a string, write '@", value, "')"));
   }
-  return ParseTensorLiteral(value, dtype);
+  return result;
 }
 
 std::string SafeFileName(const std::string& tensor) {

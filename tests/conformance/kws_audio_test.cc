@@ -228,14 +228,18 @@ TEST(KwsCliTest, RunFeedsWavFileBytesAndSynthesizesWav) {
   ASSERT_TRUE(WriteStringToFile(wav, WavBytes(Signal(kRate))).ok());
   const std::string bin = testing::Quote(testing::TfmodelBinary());
   auto r = testing::RunCommand(bin + " run " + testing::Quote(pb) + " --feed " +
-                               testing::Quote("wav_data:0=@" + wav) +
-                               " --fetch labels_softmax:0");
+                               testing::Quote("wav_data:0=@" + wav) + " --fetch labels_softmax:0");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("labels_softmax:0"));
   r = testing::RunCommand(bin + " run " + testing::Quote(pb) +
                           " --synthetic_inputs --fetch labels_softmax:0");
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, ::testing::HasSubstr("[1,12]"));
+  // Without '@' the path is read as a literal; the error says how to feed the bytes.
+  r = testing::RunCommand(bin + " run " + testing::Quote(pb) + " --feed " +
+                          testing::Quote("wav_data:0=" + wav) + " --fetch labels_softmax:0");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, ::testing::HasSubstr("write '@" + wav + "'"));
   r = testing::RunCommand(bin + " run " + testing::Quote(pb) + " --feed " +
                           testing::Quote("wav_data:0=@" + wav + ".missing") +
                           " --fetch labels_softmax:0");

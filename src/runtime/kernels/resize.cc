@@ -1,6 +1,6 @@
 // ResizeBilinear, ResizeBicubic, ResizeArea (output float) and ResizeNearestNeighbor
 // (output dtype of images), with align_corners and half_pixel_centers following TF's
-// image_resizer_state.h formulas. Bicubic and area sampling live in resize_cubic_area.cc.
+// image_resizer_state.h formulas. Bicubic and area sampling live in resize_cubic_area.h.
 #include <cmath>
 #include <cstring>
 
@@ -102,7 +102,7 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeResize(const KernelInit& init) {
   const bool bicubic = init.op() == "ResizeBicubic";
   const bool area = init.op() == "ResizeArea";
   if (area && half_pixel) {
-    // ResizeArea has no half_pixel_centers attr; its sampling is already centred.
+    // TF's ResizeArea has no half_pixel_centers attr (its footprints are already centred).
     return init.Error("ResizeArea has no half_pixel_centers attr");
   }
   return MakeKernel([=](KernelContext* ctx) -> absl::Status {
