@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeCombinedNms(const KernelInit& init
                                                 static_cast<int64_t>(per_class) * g.classes);
     const int64_t per_batch = pad_per_class ? std::min<int64_t>(total, max_total) : total;
     // The outputs are always [batch, per_batch, ...]: refuse sizes no memory can hold.
-    if (g.batch * per_batch > (int64_t{1} << 28)) {
+    if (g.batch > (int64_t{1} << 28) || g.batch * per_batch > (int64_t{1} << 28)) {
       return ctx->Error(absl::StrCat("max_total_size ", total, " x batch ", g.batch,
                                      " gives outputs too large to allocate"));
     }
