@@ -49,7 +49,7 @@ absl::Status SplitAssignments(const std::vector<std::string>& flags, const char*
   return absl::OkStatus();
 }
 
-absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool file) {
+absl::StatusOr<Tensor> LoadNpyOrLiteral(const std::string& value, DType dtype, bool file) {
   if (file) {
     std::string path = value;
     // saved_model_cli allows file.npz[var]; only .npy is supported here.
@@ -60,6 +60,32 @@ absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool fil
     return ReadNpy(path);
   }
   return ParseTensorLiteral(value, dtype);
+}
+
+// '@path': the file's raw bytes as a string scalar (a WAV file for DecodeWav, an encoded
+// image for DecodeJpeg, a serialized tf.Example, ...).
+bool IsRawBytesValue(const std::string& value) { return value.size() > 1 && value[0] == '@'; }
+
+absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool file) {
+  if (IsRawBytesValue(value)) {
+    if (dtype != DType::kInvalid && dtype != DType::kString) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", value,
+                       "' feeds a file's raw bytes as a string scalar, but this "
+                       "input is ",
+                       DTypeName(dtype)));
+    }
+    auto bytes = ReadFileToString(value.substr(1));
+    if (!bytes.ok()) return bytes.status();
+    return Tensor::StringScalar(std::move(*bytes));
+  }
+  auto result = LoadNpyOrLiteral(value, dtype, file);
+  if (!result.ok() && FileExists(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(result.status().message(),
+                                                   " (to feed the raw bytes of file '", value,
+                                                   "' as a string, write '@", value, "')"));
+  }
+  return result;
 }
 
 std::string SafeFileName(const std::string& tensor) {
@@ -107,9 +133,12 @@ int RunMain(int argc, char** argv) {
                  "SavedModel tag set (comma separated); default serve, or the only one there is");
   app.add_option("--signature_def", signature, "signature key (SavedModel)");
   app.add_option("--inputs", inputs,
-                 "'key=file.npy[;key2=...]' (signature input alias or tensor name)");
+                 "'key=file.npy[;key2=...]' (signature input alias or tensor name); "
+                 "'key=@file' feeds the file's raw bytes as a string scalar");
   app.add_option("--input_exprs", input_exprs, "'key=[1.0,2.0]' literal values");
-  app.add_option("--feed", feeds, "plain graphs: 'X:0=file.npy' or 'keep_prob:0=1.0' (repeatable)");
+  app.add_option("--feed", feeds,
+                 "plain graphs: 'X:0=file.npy', 'keep_prob:0=1.0' or 'wav_data:0=@file.wav' "
+                 "(raw bytes as a string scalar) (repeatable)");
   app.add_option("--fetch", fetches, "plain graphs: tensor to fetch, e.g. output:0 (repeatable)");
   app.add_option("--target", targets, "node to run for its effect (repeatable)");
   app.add_option("--checkpoint", checkpoint, "checkpoint prefix for a .meta graph");
@@ -211,13 +240,19 @@ int RunMain(int argc, char** argv) {
     }
     if (synthetic) {
       std::string example;
+      const auto& graph = model->meta_graph().graph_def();
       for (const auto& [k, spec] : sig.inputs) {
         if (in.count(k)) continue;
         if (spec.dtype == DType::kString && example.empty()) {
-          auto ex = SyntheticExample(model->meta_graph().graph_def());
+          auto ex = SyntheticExample(graph);
           if (ex.ok()) example = *ex;
         }
-        auto t = SyntheticTensor(spec.dtype, spec.shape, example);
+        std::string value = example;
+        if (spec.dtype == DType::kString) {
+          auto wav = SyntheticWav(graph, spec.tensor_name);
+          if (wav.ok()) value = *wav;
+        }
+        auto t = SyntheticTensor(spec.dtype, spec.shape, value);
         if (!t.ok()) return Fail(absl::StrCat("input '", k, "': ", t.status().message()));
         in[k] = std::move(*t);
       }
@@ -260,7 +295,7 @@ int RunMain(int argc, char** argv) {
     return 0;
   };
   for (const auto& [k, v] : feed_pairs) {
-    bool file = absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz");
+    bool file = !IsRawBytesValue(v) && (absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz"));
     if (int rc = add_feed(k, v, file)) return rc;
   }
   for (const auto& [k, v] : files) {
@@ -278,11 +313,22 @@ int RunMain(int argc, char** argv) {
     if (!needed.ok()) return Fail(std::string(needed.status().message()));
     std::string example;
     for (const auto& spec : *needed) {
-      if (spec.dtype == DType::kString && example.empty()) {
-        auto ex = SyntheticExample(g);
-        if (ex.ok()) example = *ex;
+      std::string value;
+      if (spec.dtype == DType::kString) {
+        // A DecodeWav input gets a WAV file; other strings a tf.Example when the graph
+        // parses them.
+        auto wav = SyntheticWav(g, spec.tensor);
+        if (wav.ok()) {
+          value = *wav;
+        } else {
+          if (example.empty()) {
+            auto ex = SyntheticExample(g);
+            if (ex.ok()) example = *ex;
+          }
+          value = example;
+        }
       }
-      auto t = SyntheticTensor(spec.dtype, spec.shape, example);
+      auto t = SyntheticTensor(spec.dtype, spec.shape, value);
       if (!t.ok()) return Fail(absl::StrCat("input '", spec.tensor, "': ", t.status().message()));
       if (FindNode(g, ParseTensorName(spec.tensor).node)->op() != "Placeholder") {
         std::fprintf(stderr, "tfmodel run: feeding %s (%s %s) in place of the input pipeline\n",

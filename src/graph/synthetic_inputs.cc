@@ -1,11 +1,14 @@
 #include "graph/synthetic_inputs.h"
 
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "format/wav.h"
 #include "tensorflow/core/example/example.pb.h"
 
 namespace tfmodel {
@@ -121,6 +124,47 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) 
   if (!found)
     return absl::NotFoundError("the graph has no ParseExample node to read feature names from");
   return ex.SerializeAsString();
+}
+
+absl::StatusOr<std::string> SyntheticWav(const tensorflow::GraphDef& graph,
+                                         const std::string& tensor) {
+  // Names that carry the same value as `tensor`: itself and Identity nodes downstream.
+  std::set<TensorId> same{ParseTensorName(tensor)};
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const auto& n : graph.node()) {
+      if (n.op() == "Identity" && n.input_size() > 0 && same.count(ParseTensorName(n.input(0))) &&
+          same.insert(TensorId{n.name(), 0}).second) {
+        grew = true;
+      }
+    }
+  }
+  for (const auto& n : graph.node()) {
+    if (n.op() != "DecodeWav" || n.input_size() < 1) continue;
+    if (!same.count(ParseTensorName(n.input(0)))) continue;
+    int64_t frames = 16000, channels = 1;
+    auto s = n.attr().find("desired_samples");
+    if (s != n.attr().end() && s->second.i() > 0) frames = s->second.i();
+    auto c = n.attr().find("desired_channels");
+    if (c != n.attr().end() && c->second.i() > 0) channels = c->second.i();
+    if (frames > (int64_t{1} << 26) || channels > 64) {
+      return absl::InvalidArgumentError(absl::StrCat("DecodeWav node '", n.name(),
+                                                     "' asks for too many samples to "
+                                                     "synthesize: ",
+                                                     frames, " x ", channels));
+    }
+    const double pi = std::acos(-1.0);
+    std::vector<float> audio(static_cast<size_t>(frames * channels));
+    for (int64_t i = 0; i < frames; ++i) {
+      const double t = static_cast<double>(i) / 16000.0;
+      for (int64_t k = 0; k < channels; ++k) {
+        audio[i * channels + k] = static_cast<float>(0.4 * std::sin(2 * pi * 440 * t) +
+                                                     0.2 * std::sin(2 * pi * 1234 * t + k));
+      }
+    }
+    return EncodeWav16(audio.data(), frames, channels, 16000);
+  }
+  return absl::NotFoundError(absl::StrCat("'", tensor, "' does not feed a DecodeWav node"));
 }
 
 absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape,
