@@ -116,8 +116,7 @@ const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::st
 }  // namespace
 
 int RunMain(int argc, char** argv) {
-  std::string model_path, tag_set, signature = kDefaultServingSignatureKey, outdir,
-                          checkpoint;
+  std::string model_path, tag_set, signature = kDefaultServingSignatureKey, outdir, checkpoint;
   std::vector<std::string> inputs, input_exprs, feeds, fetches, targets;
   bool overwrite = false, synthetic = false;
   int iterations = 1;
@@ -239,20 +238,10 @@ int RunMain(int argc, char** argv) {
       if (int rc = add(k, v, false)) return rc;
     }
     if (synthetic) {
-      std::string example;
       const auto& graph = model->meta_graph().graph_def();
       for (const auto& [k, spec] : sig.inputs) {
         if (in.count(k)) continue;
-        if (spec.dtype == DType::kString && example.empty()) {
-          auto ex = SyntheticExample(graph);
-          if (ex.ok()) example = *ex;
-        }
-        std::string value = example;
-        if (spec.dtype == DType::kString) {
-          auto wav = SyntheticWav(graph, spec.tensor_name);
-          if (wav.ok()) value = *wav;
-        }
-        auto t = SyntheticTensor(spec.dtype, spec.shape, value);
+        auto t = SyntheticInput(graph, spec.tensor_name, spec.dtype, spec.shape);
         if (!t.ok()) return Fail(absl::StrCat("input '", k, "': ", t.status().message()));
         in[k] = std::move(*t);
       }
@@ -311,24 +300,8 @@ int RunMain(int argc, char** argv) {
     for (const auto& t : targets) roots.push_back(t);
     auto needed = RequiredFeeds(g, roots, fed);
     if (!needed.ok()) return Fail(std::string(needed.status().message()));
-    std::string example;
     for (const auto& spec : *needed) {
-      std::string value;
-      if (spec.dtype == DType::kString) {
-        // A DecodeWav input gets a WAV file; other strings a tf.Example when the graph
-        // parses them.
-        auto wav = SyntheticWav(g, spec.tensor);
-        if (wav.ok()) {
-          value = *wav;
-        } else {
-          if (example.empty()) {
-            auto ex = SyntheticExample(g);
-            if (ex.ok()) example = *ex;
-          }
-          value = example;
-        }
-      }
-      auto t = SyntheticTensor(spec.dtype, spec.shape, value);
+      auto t = SyntheticInput(g, spec.tensor, spec.dtype, spec.shape);
       if (!t.ok()) return Fail(absl::StrCat("input '", spec.tensor, "': ", t.status().message()));
       if (FindNode(g, ParseTensorName(spec.tensor).node)->op() != "Placeholder") {
         std::fprintf(stderr, "tfmodel run: feeding %s (%s %s) in place of the input pipeline\n",

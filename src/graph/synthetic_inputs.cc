@@ -272,4 +272,17 @@ absl::StatusOr<std::vector<FeedSpec>> RequiredFeeds(const tensorflow::GraphDef& 
   return out;
 }
 
+absl::StatusOr<Tensor> SyntheticInput(const tensorflow::GraphDef& graph, const std::string& tensor,
+                                      DType dtype, const PartialShape& shape) {
+  std::string value;
+  if (dtype == DType::kString) {
+    if (auto wav = SyntheticWav(graph, tensor); wav.ok()) {
+      value = *std::move(wav);
+    } else if (auto ex = SyntheticExample(graph); ex.ok()) {
+      value = *std::move(ex);
+    }
+  }
+  return SyntheticTensor(dtype, shape, value);
+}
+
 }  // namespace tfmodel

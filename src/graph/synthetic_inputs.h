@@ -31,6 +31,12 @@ absl::StatusOr<std::string> SyntheticWav(const tensorflow::GraphDef& graph,
 absl::StatusOr<Tensor> SyntheticTensor(DType dtype, const PartialShape& shape,
                                        const std::string& example = "");
 
+// The synthetic value for graph input `tensor`: SyntheticTensor of its dtype and shape; a
+// string input gets a WAV file when it feeds DecodeWav, else a tf.Example when the graph
+// parses Examples. What `tfmodel run --synthetic_inputs` feeds, in one place.
+absl::StatusOr<Tensor> SyntheticInput(const tensorflow::GraphDef& graph, const std::string& tensor,
+                                      DType dtype, const PartialShape& shape);
+
 // A tensor a run must be fed.
 struct FeedSpec {
   std::string tensor;  // "x:0"

@@ -54,10 +54,10 @@ const std::map<std::string, Expectation>& Expectations() {
       {"coral-tf2-mobilenet-v2-int8-ptq", {Kind::kPending, kTfLite, true}},
       {"cppflow-multi-io-keras", {Kind::kRuns}},
       {"hello-tf-c-api-graph", {Kind::kRuns}},
-      {"kws-crnn-s-frozen", {Kind::kPending, kAudio}},
-      {"kws-dscnn-s-frozen", {Kind::kPending, kAudio}},
-      {"kws-gru-s-frozen", {Kind::kPending, kAudio}},
-      {"kws-lstm-s-frozen", {Kind::kPending, kAudio}},
+      {"kws-crnn-s-frozen", {Kind::kRuns}},
+      {"kws-dscnn-s-frozen", {Kind::kRuns}},
+      {"kws-gru-s-frozen", {Kind::kRuns}},
+      {"kws-lstm-s-frozen", {Kind::kRuns}},
       {"micro-dtln-noise-suppression", {Kind::kPending, kTfLite}},
       {"micro-mnist-lstm-float", {Kind::kPending, kTfLite}},
       {"micro-mnist-lstm-int8", {Kind::kPending, kTfLite}},
@@ -139,13 +139,9 @@ absl::Status CompareTensors(const Tensor& a, const Tensor& b, const std::string&
 absl::StatusOr<std::map<std::string, Tensor>> SignatureInputs(const runtime::Model& model,
                                                               const runtime::Signature& sig) {
   std::map<std::string, Tensor> in;
-  std::string example;
   for (const auto& [alias, spec] : sig.inputs) {
-    if (spec.dtype == DType::kString && example.empty()) {
-      auto ex = SyntheticExample(model.meta_graph().graph_def());
-      if (ex.ok()) example = *ex;
-    }
-    TFM_ASSIGN_OR_RETURN(in[alias], SyntheticTensor(spec.dtype, spec.shape, example));
+    TFM_ASSIGN_OR_RETURN(in[alias], SyntheticInput(model.meta_graph().graph_def(), spec.tensor_name,
+                                                   spec.dtype, spec.shape));
   }
   return in;
 }
@@ -209,13 +205,8 @@ absl::StatusOr<std::vector<std::pair<std::string, Tensor>>> GraphFeeds(
     const tensorflow::GraphDef& g, const std::vector<std::string>& fetches) {
   TFM_ASSIGN_OR_RETURN(auto specs, RequiredFeeds(g, fetches));
   std::vector<std::pair<std::string, Tensor>> feeds;
-  std::string example;
   for (const auto& s : specs) {
-    if (s.dtype == DType::kString && example.empty()) {
-      auto ex = SyntheticExample(g);
-      if (ex.ok()) example = *ex;
-    }
-    TFM_ASSIGN_OR_RETURN(Tensor t, SyntheticTensor(s.dtype, s.shape, example));
+    TFM_ASSIGN_OR_RETURN(Tensor t, SyntheticInput(g, s.tensor, s.dtype, s.shape));
     feeds.emplace_back(s.tensor, std::move(t));
   }
   return feeds;
