@@ -19,7 +19,7 @@
 #include "format/tensor_proto.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
-#include "runtime/tflite_model.h"
+#include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -136,7 +136,7 @@ int RunMain(int argc, char** argv) {
     if (!m.ok()) return Fail(std::string(m.status().message()));
     model = std::move(*m);
   } else if (absl::EndsWith(model_path, ".tflite")) {
-    auto m = runtime::LoadTfLiteModel(model_path);
+    auto m = tflite::LoadTfLiteModel(model_path);
     if (!m.ok()) return Fail(std::string(m.status().message()));
     model = std::move(*m);
   } else if (absl::EndsWith(model_path, ".meta")) {

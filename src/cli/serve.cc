@@ -16,8 +16,8 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "core/file_util.h"
-#include "runtime/tflite_model.h"
 #include "serving/server.h"
+#include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -277,8 +277,8 @@ int ServeMain(int argc, char** argv) {
     o.manager.loader =
         [tags_copy,
          load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
-      const std::string tflite = JoinPath(dir, "model.tflite");
-      if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
+      const std::string tflite_path = JoinPath(dir, "model.tflite");
+      if (FileExists(tflite_path)) return tflite::LoadTfLiteModel(tflite_path, load_options);
       return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
     };
   }

@@ -14,8 +14,8 @@
 // Signatures come from the model's signature_defs, else TF Serving's
 // "signature_defs_metadata" entry, else one "serving_default" signature whose aliases are
 // the subgraph's input/output tensor names (without ":0").
-#ifndef TFMODEL_RUNTIME_TFLITE_MODEL_H_
-#define TFMODEL_RUNTIME_TFLITE_MODEL_H_
+#ifndef TFMODEL_TFLITE_MODEL_H_
+#define TFMODEL_TFLITE_MODEL_H_
 
 #include <memory>
 #include <string>
@@ -27,7 +27,10 @@ namespace tfmodel {
 class TfLiteFile;
 }
 
-namespace tfmodel::runtime {
+namespace tfmodel::tflite {
+
+using runtime::LoadOptions;
+using runtime::Model;
 
 absl::StatusOr<std::unique_ptr<Model>> LoadTfLiteModel(const std::string& path,
                                                        const LoadOptions& options = {});
@@ -41,6 +44,6 @@ void QuantizeMultiplier(double real_multiplier, int32_t* quantized, int* shift);
 int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized, int shift);
 }  // namespace tflite_math
 
-}  // namespace tfmodel::runtime
+}  // namespace tfmodel::tflite
 
-#endif  // TFMODEL_RUNTIME_TFLITE_MODEL_H_
+#endif  // TFMODEL_TFLITE_MODEL_H_

@@ -1,4 +1,4 @@
-#include "runtime/tflite_model.h"
+#include "tflite/model.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,11 +16,11 @@
 #include "flatbuffers/flexbuffers.h"
 #include "format/tflite.h"
 #include "runtime/kernel.h"
-#include "runtime/tflite_elementwise.h"
 #include "tensorflow/core/framework/node_def.pb.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
+#include "tflite/elementwise.h"
 
-namespace tfmodel::runtime {
+namespace tfmodel::tflite {
 
 namespace tflite_math {
 
@@ -82,6 +82,13 @@ int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized, int shift) {
 namespace {
 
 namespace fb = ::tfmodel::tflite_fb;
+using runtime::KernelContext;
+using runtime::KernelFactory;
+using runtime::KernelInit;
+using runtime::KernelRegistry;
+using runtime::OpKernel;
+using runtime::Signature;
+using runtime::TensorSpec;
 using tflite_math::MultiplyByQuantizedMultiplier;
 using tflite_math::QuantizeMultiplier;
 
@@ -1641,4 +1648,4 @@ absl::StatusOr<std::unique_ptr<Model>> LoadTfLiteModel(const std::string& path,
   return LoadTfLiteModel(std::move(file), options);
 }
 
-}  // namespace tfmodel::runtime
+}  // namespace tfmodel::tflite

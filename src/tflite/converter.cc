@@ -1,4 +1,4 @@
-#include "runtime/tflite_converter.h"
+#include "tflite/converter.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,12 +17,14 @@
 #include "format/tflite.h"
 #include "runtime/kernel.h"
 #include "runtime/model.h"
-#include "runtime/tflite_elementwise.h"
+#include "tflite/elementwise.h"
 
-namespace tfmodel::runtime {
+namespace tfmodel::tflite {
 namespace {
 
 namespace fb = ::tfmodel::tflite_fb;
+using runtime::KernelRegistry;
+using runtime::Model;
 using B = fb::BuiltinOperator;
 using Act = fb::ActivationFunctionType;
 
@@ -1165,4 +1167,4 @@ absl::StatusOr<std::string> ConvertGraphToTfLite(const tensorflow::GraphDef& gra
   return c.Convert();
 }
 
-}  // namespace tfmodel::runtime
+}  // namespace tfmodel::tflite
