@@ -19,6 +19,8 @@
 #include "test_util.h"
 #include "tflite/converter.h"
 #include "tflite/model.h"
+#include "tflite/quant_math.h"
+#include "tflite_test_util.h"
 
 namespace tfmodel {
 namespace {
@@ -505,88 +507,7 @@ namespace {
 
 namespace fb = ::tfmodel::tflite_fb;
 
-// A one-subgraph model built with the generated object API.
-class ModelBuilder {
- public:
-  ModelBuilder() {
-    m_.version = 3;
-    m_.buffers.push_back(std::make_unique<fb::BufferT>());
-    m_.subgraphs.push_back(std::make_unique<fb::SubGraphT>());
-  }
-  template <typename T>
-  int Tensor(const std::string& name, fb::TensorType type, std::vector<int32_t> shape,
-             std::vector<float> scale = {}, std::vector<int64_t> zp = {}, int qdim = 0,
-             const std::vector<T>& data = {}) {
-    auto t = std::make_unique<fb::TensorT>();
-    t->name = name;
-    t->type = type;
-    t->shape = shape;
-    if (!scale.empty()) {
-      t->quantization = std::make_unique<fb::QuantizationParametersT>();
-      t->quantization->scale = scale;
-      t->quantization->zero_point = zp;
-      t->quantization->quantized_dimension = qdim;
-    }
-    if (!data.empty()) {
-      auto b = std::make_unique<fb::BufferT>();
-      const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-      b->data.assign(p, p + data.size() * sizeof(T));
-      m_.buffers.push_back(std::move(b));
-      t->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
-    }
-    sg().tensors.push_back(std::move(t));
-    return static_cast<int>(sg().tensors.size()) - 1;
-  }
-  void Op(fb::BuiltinOperator code, std::vector<int32_t> in, std::vector<int32_t> out,
-          fb::BuiltinOptionsUnion options = {}) {
-    auto c = std::make_unique<fb::OperatorCodeT>();
-    c->builtin_code = code;
-    c->deprecated_builtin_code = static_cast<int8_t>(code);
-    m_.operator_codes.push_back(std::move(c));
-    auto op = std::make_unique<fb::OperatorT>();
-    op->opcode_index = static_cast<uint32_t>(m_.operator_codes.size() - 1);
-    op->inputs = in;
-    op->outputs = out;
-    op->builtin_options = std::move(options);
-    sg().operators.push_back(std::move(op));
-  }
-  void SetCustom(const std::string& code, std::vector<uint8_t> options) {
-    m_.operator_codes.back()->custom_code = code;
-    sg().operators.back()->custom_options = std::move(options);
-  }
-  static void ExpectLoadError(ModelBuilder* b, std::vector<int32_t> inputs,
-                              std::vector<int32_t> outputs, const std::string& text) {
-    auto& g = b->sg();
-    g.inputs = inputs;
-    g.outputs = outputs;
-    flatbuffers::FlatBufferBuilder fbb;
-    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &b->m_));
-    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
-    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
-    ASSERT_TRUE(f.ok()) << f.status();
-    auto m = tflite::LoadTfLiteModel(std::move(*f));
-    ASSERT_FALSE(m.ok());
-    EXPECT_THAT(m.status().message(), HasSubstr(text));
-    EXPECT_THAT(m.status().message(), HasSubstr("built.tflite"));
-  }
-  std::unique_ptr<runtime::Model> Build(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
-    sg().inputs = inputs;
-    sg().outputs = outputs;
-    flatbuffers::FlatBufferBuilder fbb;
-    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &m_));
-    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
-    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
-    EXPECT_TRUE(f.ok()) << f.status();
-    if (!f.ok()) return nullptr;
-    auto m = tflite::LoadTfLiteModel(std::move(*f));
-    EXPECT_TRUE(m.ok()) << m.status();
-    return m.ok() ? std::move(*m) : nullptr;
-  }
-
- private:
-  fb::SubGraphT& sg() { return *m_.subgraphs[0]; }
-  fb::ModelT m_;
-};
+using ModelBuilder = testing::TfLiteModelBuilder;
 
 using TT = fb::TensorType;
 
@@ -597,7 +518,7 @@ TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
     int y = b.Tensor<float>("y", TT::FLOAT32, {1});
     b.Op(fb::BuiltinOperator::CUSTOM, {x}, {y});
     b.SetCustom("FlexWhatever", {0xff, 0x13, 0x77, 0x01, 0x02});
-    ModelBuilder::ExpectLoadError(&b, {x}, {y}, "FlexWhatever");
+    b.ExpectLoadError({x}, {y}, "FlexWhatever");
   }
   {
     ModelBuilder b;
@@ -607,33 +528,33 @@ TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
     b.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x}, {y});
     b.Op(fb::BuiltinOperator::HARD_SWISH, {y}, {z});
     // Every unsupported operator is listed.
-    ModelBuilder::ExpectLoadError(&b, {x}, {z}, "operator 0 (RESIZE_BILINEAR)");
+    b.ExpectLoadError({x}, {z}, "operator 0 (RESIZE_BILINEAR)");
     ModelBuilder b2;
     int x2 = b2.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
     int y2 = b2.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
     int z2 = b2.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
     b2.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x2}, {y2});
     b2.Op(fb::BuiltinOperator::HARD_SWISH, {y2}, {z2});
-    ModelBuilder::ExpectLoadError(&b2, {x2}, {z2}, "operator 1 (HARD_SWISH)");
+    b2.ExpectLoadError({x2}, {z2}, "operator 1 (HARD_SWISH)");
   }
 }
 
 TEST(TfLiteQuantizedTest, FixedPointHelpers) {
   int32_t q;
   int shift;
-  tflite::tflite_math::QuantizeMultiplier(0.5, &q, &shift);
+  tflite::QuantizeMultiplier(0.5, &q, &shift);
   EXPECT_EQ(q, 1 << 30);
   EXPECT_EQ(shift, 0);
-  tflite::tflite_math::QuantizeMultiplier(0.25, &q, &shift);
+  tflite::QuantizeMultiplier(0.25, &q, &shift);
   EXPECT_EQ(q, 1 << 30);
   EXPECT_EQ(shift, -1);
-  tflite::tflite_math::QuantizeMultiplier(3.0, &q, &shift);
+  tflite::QuantizeMultiplier(3.0, &q, &shift);
   EXPECT_EQ(q, 3 << 29);
   EXPECT_EQ(shift, 2);
-  EXPECT_EQ(tflite::tflite_math::MultiplyByQuantizedMultiplier(100, 1 << 30, 0), 50);
-  EXPECT_EQ(tflite::tflite_math::MultiplyByQuantizedMultiplier(3, 1 << 30, 0), 2);      // 1.5 -> 2
-  EXPECT_EQ(tflite::tflite_math::MultiplyByQuantizedMultiplier(-22, 1 << 30, -1), -6);  // -5.5
-  EXPECT_EQ(tflite::tflite_math::MultiplyByQuantizedMultiplier(7, 3 << 29, 2), 21);
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(100, 1 << 30, 0), 50);
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(3, 1 << 30, 0), 2);      // 1.5 -> 2
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(-22, 1 << 30, -1), -6);  // -5.5
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(7, 3 << 29, 2), 21);
 }
 
 TEST(TfLiteQuantizedTest, QuantizeFullyConnectedPerChannelDequantize) {
