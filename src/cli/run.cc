@@ -12,11 +12,14 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "core/file_util.h"
+#include "core/status.h"
 #include "format/checkpoint.h"
+#include "format/detect.h"
 #include "format/literal.h"
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "format/tflite.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
 #include "tflite/model.h"
@@ -78,6 +81,55 @@ int Emit(const std::string& key, const Tensor& t, const std::string& outdir, boo
   return 0;
 }
 
+// A model loaded from a path of any kind (format/detect.h decides by content).
+struct LoadedModel {
+  std::unique_ptr<runtime::Model> model;
+  const tflite::TfLiteModel* tflite = nullptr;  // set for TFLite models
+};
+
+absl::StatusOr<LoadedModel> LoadModel(const std::string& path, const std::string& tag_set,
+                                      const std::string& checkpoint) {
+  TFM_ASSIGN_OR_RETURN(DetectedFormat d, DetectModelFormat(path));
+  LoadedModel m;
+  switch (d.format) {
+    case ModelFormat::kSavedModelDir:
+    case ModelFormat::kSessionBundleDir:
+    case ModelFormat::kSavedModel: {
+      const std::string dir = d.format == ModelFormat::kSavedModel ? Dirname(d.path) : d.path;
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadSavedModel(dir, SplitList(tag_set)));
+      return m;
+    }
+    case ModelFormat::kTfLite: {
+      TFM_ASSIGN_OR_RETURN(auto file, TfLiteFile::Read(d.path));
+      TFM_ASSIGN_OR_RETURN(auto lite, tflite::TfLiteModel::Load(std::move(file)));
+      m.tflite = lite.get();
+      m.model = std::move(lite);
+      return m;
+    }
+    case ModelFormat::kMetaGraphDef: {
+      TFM_ASSIGN_OR_RETURN(auto mg, ReadMetaGraphDef(d.path));
+      std::string prefix;
+      if (!checkpoint.empty()) {
+        TFM_ASSIGN_OR_RETURN(prefix, ResolveCheckpointPrefix(checkpoint));
+      }
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadMetaGraph(std::move(mg), prefix));
+      return m;
+    }
+    case ModelFormat::kGraphDef: {
+      TFM_ASSIGN_OR_RETURN(auto g, ReadGraphDef(d.path));
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadGraph(std::move(g)));
+      return m;
+    }
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      d.format == ModelFormat::kUnknown
+          ? absl::StrCat("'", path, "' is not a model tfmodel can run: ", d.reason)
+          : absl::StrCat("'", path, "' is a ", ModelFormatName(d.format),
+                         ", not a model tfmodel can run (", d.reason, ")"));
+}
+
 const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::string& name) {
   for (const auto& n : g.node()) {
     if (n.name() == name) return &n;
@@ -94,11 +146,13 @@ int RunMain(int argc, char** argv) {
   bool overwrite = false, synthetic = false;
   int iterations = 1;
   CLI::App app{
-      "Run a SavedModel signature, or tensors of a GraphDef / MetaGraphDef, on .npy files "
-      "or literals.",
+      "Run a SavedModel signature, a TFLite model, or tensors of a GraphDef / MetaGraphDef, on "
+      ".npy files or literals. The model's kind is recognized by content, whatever it is "
+      "named.",
       "tfmodel run"};
   app.add_option("model", model_path,
-                 "SavedModel folder, frozen .pb/.pbtxt, or .meta (+ --checkpoint)")
+                 "SavedModel folder, TFLite model, GraphDef (binary or text), or "
+                 "MetaGraphDef (+ --checkpoint)")
       ->required();
   app.add_option("--dir", model_path, "same as the positional argument (saved_model_cli's name)");
   app.add_option("--tag_set", tag_set, "SavedModel tag set (comma separated)");
@@ -123,41 +177,10 @@ int RunMain(int argc, char** argv) {
     std::error_code ec;
     fs::create_directories(outdir, ec);
   }
-  std::unique_ptr<runtime::Model> model;
-  bool saved_model = IsDirectory(model_path);
-  // A version folder holding only model.tflite runs the TFLite model.
-  if (saved_model && !IsSavedModelDir(model_path) &&
-      FileExists(JoinPath(model_path, "model.tflite"))) {
-    model_path = JoinPath(model_path, "model.tflite");
-    saved_model = false;
-  }
-  if (saved_model) {
-    auto m = runtime::Model::LoadSavedModel(model_path, SplitList(tag_set));
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else if (absl::EndsWith(model_path, ".tflite")) {
-    auto m = tflite::LoadTfLiteModel(model_path);
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else if (absl::EndsWith(model_path, ".meta")) {
-    auto mg = ReadMetaGraphDef(model_path);
-    if (!mg.ok()) return Fail(std::string(mg.status().message()));
-    std::string prefix;
-    if (!checkpoint.empty()) {
-      auto r = ResolveCheckpointPrefix(checkpoint);
-      if (!r.ok()) return Fail(std::string(r.status().message()));
-      prefix = *r;
-    }
-    auto m = runtime::Model::LoadMetaGraph(std::move(*mg), prefix);
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else {
-    auto g = ReadGraphDef(model_path);
-    if (!g.ok()) return Fail(std::string(g.status().message()));
-    auto m = runtime::Model::LoadGraph(std::move(*g));
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  }
+  auto loaded = LoadModel(model_path, tag_set, checkpoint);
+  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+  std::unique_ptr<runtime::Model> model = std::move(loaded->model);
+  const tflite::TfLiteModel* tflite_model = loaded->tflite;
 
   std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;
   for (auto [flags, what, out] :
@@ -200,13 +223,22 @@ int RunMain(int argc, char** argv) {
     }
     if (synthetic) {
       std::string example;
+      // TFLite inputs without a shape_signature have an unknown signature shape (they may be
+      // resized); synthesize them with the shape the file declares.
+      std::map<std::string, PartialShape> declared;
+      if (tflite_model) {
+        auto shapes = tflite_model->DeclaredInputShapes(signature);
+        if (shapes.ok()) declared = std::move(*shapes);
+      }
       for (const auto& [k, spec] : sig.inputs) {
         if (in.count(k)) continue;
         if (spec.dtype == DType::kString && example.empty()) {
           auto ex = SyntheticExample(model->meta_graph().graph_def());
           if (ex.ok()) example = *ex;
         }
-        auto t = SyntheticTensor(spec.dtype, spec.shape, example);
+        PartialShape shape = spec.shape;
+        if (shape.unknown_rank() && declared.count(k)) shape = declared.at(k);
+        auto t = SyntheticTensor(spec.dtype, shape, example);
         if (!t.ok()) return Fail(absl::StrCat("input '", k, "': ", t.status().message()));
         in[k] = std::move(*t);
       }
@@ -239,7 +271,8 @@ int RunMain(int argc, char** argv) {
     return 0;
   };
   for (const auto& [k, v] : feed_pairs) {
-    bool file = absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz");
+    // A value naming an existing file is a file (then read as .npy, by content).
+    bool file = (FileExists(v) && !IsDirectory(v)) || absl::EndsWith(v, ".npy");
     if (int rc = add_feed(k, v, file)) return rc;
   }
   for (const auto& [k, v] : files) {

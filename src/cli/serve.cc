@@ -16,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
 #include "core/file_util.h"
+#include "format/detect.h"
 #include "serving/server.h"
 #include "tflite/model.h"
 
@@ -277,8 +278,8 @@ int ServeMain(int argc, char** argv) {
     o.manager.loader =
         [tags_copy,
          load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
-      const std::string tflite_path = JoinPath(dir, "model.tflite");
-      if (FileExists(tflite_path)) return tflite::LoadTfLiteModel(tflite_path, load_options);
+      const std::string tflite_path = TfLiteModelInFolder(dir);
+      if (!tflite_path.empty()) return tflite::LoadTfLiteModel(tflite_path, load_options);
       return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
     };
   }

@@ -238,6 +238,73 @@ TEST(TfLiteCliTest, InspectAndRun) {
   EXPECT_THAT(r.output, HasSubstr("cut.tflite: TFLite flatbuffer failed verification"));
 }
 
+// Issue #13: the kind of model is recognized by content. A TFLite file named `.lite` (TF
+// 1.x's TOCO name) or with no extension is inspected and run as TFLite.
+TEST(TfLiteCliTest, RecognizedByContentWhateverTheName) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string src =
+      Testdata("wild/mobilenet-v1-025-float-metadata/mobilenet_v1_0.25_224_1_metadata_1.tflite");
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(src));
+  for (const char* name : {"mobilenet.lite", "mobilenet"}) {
+    const std::string path = JoinPath(TempDir(), name);
+    TFM_ASSERT_OK(WriteStringToFile(path, bytes));
+    auto r = RunCommand(TfmodelBinary() + " inspect " + Quote(path));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("TFLite model " + path));
+    r = RunCommand(TfmodelBinary() + " run " + Quote(path) + " --synthetic_inputs");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    // The 1001-class softmax output.
+    EXPECT_THAT(r.output, HasSubstr("Result for output key MobilenetV1/Predictions/Reshape_1"));
+    EXPECT_THAT(r.output, HasSubstr("float [1,1001]"));
+  }
+  // A frozen GraphDef named .tflite is a GraphDef.
+  const std::string pb = JoinPath(TempDir(), "frozen.tflite");
+  TFM_ASSERT_OK_AND_ASSIGN(std::string graph,
+                           ReadFileToString(Testdata("tf2onnx/regression/graphdef/frozen.pb")));
+  TFM_ASSERT_OK(WriteStringToFile(pb, graph));
+  auto r = RunCommand(TfmodelBinary() + " inspect " + Quote(pb));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("GraphDef: " + pb));
+  const std::string junk = JoinPath(TempDir(), "junk.tflite");
+  TFM_ASSERT_OK(WriteStringToFile(junk, std::string("\x01\x02junk", 6)));
+  r = RunCommand(TfmodelBinary() + " run " + Quote(junk));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("is not a model tfmodel can run"));
+}
+
+// --synthetic_inputs on TFLite inputs: the declared shape when there is no shape_signature
+// (older converters), -1 in a shape_signature as 1, uint8/int8 of the declared type.
+TEST(TfLiteCliTest, SyntheticInputsUseTheDeclaredShapeAndType) {
+  TFM_REQUIRE_TESTDATA();
+  struct Case {
+    const char* rel;
+    const char* want;
+  } cases[] = {
+      // shape [1,256] int32, no shape_signature.
+      {"wild/movie-review-nl-classifier-metadata/movie_review.tflite", "float [1,2]"},
+      // int8 [1,640].
+      {"wild/tiny-ad-autoencoder-int8/ad01_int8.tflite", "int8 [1,640]"},
+  };
+  for (const Case& c : cases) {
+    auto r = RunCommand(TfmodelBinary() + " run " + Quote(Testdata(c.rel)) + " --synthetic_inputs");
+    EXPECT_EQ(r.exit_code, 0) << c.rel << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.want)) << c.rel;
+  }
+  // Models whose inputs are now right but which stop later at a quantized kernel tfmodel
+  // lacks (uint8 AVERAGE_POOL_2D, int8 SOFTMAX): the inputs no longer fail. The TOCO uint8
+  // MobileNet declares [1,128,128,3] without a shape_signature; the wake-word model has
+  // shape_signature [-1,30,1,40].
+  for (const char* rel : {"wild/coral-mobilenet-v1-025-uint8/mobilenet_v1_0.25_128_quant.tflite",
+                          "wild/tiny-streaming-wakeword/str_ww_ref_model.tflite"}) {
+    auto r = RunCommand(TfmodelBinary() + " run " + Quote(Testdata(rel)) + " --synthetic_inputs");
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("4-D"))) << rel;
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("shape signature"))) << rel;
+    EXPECT_THAT(r.output, ::testing::AnyOf(HasSubstr("Result for output key"),
+                                           HasSubstr("(AVERAGE_POOL_2D)"), HasSubstr("(SOFTMAX)")))
+        << rel;
+  }
+}
+
 }  // namespace
 }  // namespace tfmodel
 
