@@ -130,11 +130,61 @@ absl::StatusOr<LoadedModel> LoadModel(const std::string& path, const std::string
                          ", not a model tfmodel can run (", d.reason, ")"));
 }
 
+// Fills the signature inputs not in `in` with synthetic values. TFLite inputs without a
+// shape_signature have an unknown signature shape (they may be resized): they get the shape
+// the file declares.
+absl::Status AddSyntheticInputs(const LoadedModel& m, const std::string& key,
+                                const runtime::Signature& sig, std::map<std::string, Tensor>* in) {
+  std::map<std::string, PartialShape> declared;
+  if (m.tflite) {
+    auto shapes = m.tflite->DeclaredInputShapes(key);
+    if (shapes.ok()) declared = std::move(*shapes);
+  }
+  std::string example;
+  for (const auto& [k, spec] : sig.inputs) {
+    if (in->count(k)) continue;
+    if (spec.dtype == DType::kString && example.empty()) {
+      auto ex = SyntheticExample(m.model->meta_graph().graph_def());
+      if (ex.ok()) example = *ex;
+    }
+    PartialShape shape = spec.shape;
+    if (shape.unknown_rank() && declared.count(k)) shape = declared.at(k);
+    auto t = SyntheticTensor(spec.dtype, shape, example);
+    if (!t.ok())
+      return absl::InvalidArgumentError(absl::StrCat("input '", k, "': ", t.status().message()));
+    (*in)[k] = std::move(*t);
+  }
+  return absl::OkStatus();
+}
+
 const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::string& name) {
   for (const auto& n : g.node()) {
     if (n.name() == name) return &n;
   }
   return nullptr;
+}
+
+// Feeds every placeholder of `g` not in `feeds` with a synthetic value.
+absl::Status AddSyntheticFeeds(const tensorflow::GraphDef& g,
+                               std::vector<std::pair<std::string, Tensor>>* feeds) {
+  for (const auto& n : g.node()) {
+    if (n.op() != "Placeholder") continue;
+    bool fed = false;
+    for (const auto& [k, v] : *feeds) fed |= ParseTensorName(k).node == n.name();
+    if (fed) continue;
+    auto dt = n.attr().find("dtype");
+    auto sh = n.attr().find("shape");
+    PartialShape shape;
+    if (sh != n.attr().end()) shape = PartialShapeFromProto(sh->second.shape());
+    auto t =
+        SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()), shape);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
+    }
+    feeds->emplace_back(n.name() + ":0", std::move(*t));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -179,8 +229,8 @@ int RunMain(int argc, char** argv) {
   }
   auto loaded = LoadModel(model_path, tag_set, checkpoint);
   if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
-  std::unique_ptr<runtime::Model> model = std::move(loaded->model);
-  const tflite::TfLiteModel* tflite_model = loaded->tflite;
+  const LoadedModel& loaded_model = *loaded;
+  runtime::Model* model = loaded_model.model.get();
 
   std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;
   for (auto [flags, what, out] :
@@ -222,26 +272,8 @@ int RunMain(int argc, char** argv) {
       if (int rc = add(k, v, false)) return rc;
     }
     if (synthetic) {
-      std::string example;
-      // TFLite inputs without a shape_signature have an unknown signature shape (they may be
-      // resized); synthesize them with the shape the file declares.
-      std::map<std::string, PartialShape> declared;
-      if (tflite_model) {
-        auto shapes = tflite_model->DeclaredInputShapes(signature);
-        if (shapes.ok()) declared = std::move(*shapes);
-      }
-      for (const auto& [k, spec] : sig.inputs) {
-        if (in.count(k)) continue;
-        if (spec.dtype == DType::kString && example.empty()) {
-          auto ex = SyntheticExample(model->meta_graph().graph_def());
-          if (ex.ok()) example = *ex;
-        }
-        PartialShape shape = spec.shape;
-        if (shape.unknown_rank() && declared.count(k)) shape = declared.at(k);
-        auto t = SyntheticTensor(spec.dtype, shape, example);
-        if (!t.ok()) return Fail(absl::StrCat("input '", k, "': ", t.status().message()));
-        in[k] = std::move(*t);
-      }
+      absl::Status st = AddSyntheticInputs(loaded_model, signature, sig, &in);
+      if (!st.ok()) return Fail(std::string(st.message()));
     }
     absl::StatusOr<std::map<std::string, Tensor>> out;
     for (int i = 0; i < std::max(1, iterations); ++i) out = model->RunSignature(signature, in);
@@ -282,22 +314,8 @@ int RunMain(int argc, char** argv) {
     if (int rc = add_feed(k, v, false)) return rc;
   }
   if (synthetic) {
-    for (const auto& n : g.node()) {
-      if (n.op() != "Placeholder") continue;
-      std::string name = n.name() + ":0";
-      bool fed = false;
-      for (const auto& [k, v] : feed_tensors) fed |= ParseTensorName(k).node == n.name();
-      if (fed) continue;
-      auto dt = n.attr().find("dtype");
-      auto sh = n.attr().find("shape");
-      PartialShape shape;
-      if (sh != n.attr().end()) shape = PartialShapeFromProto(sh->second.shape());
-      auto t = SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()),
-                               shape);
-      if (!t.ok())
-        return Fail(absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
-      feed_tensors.emplace_back(name, std::move(*t));
-    }
+    absl::Status st = AddSyntheticFeeds(g, &feed_tensors);
+    if (!st.ok()) return Fail(std::string(st.message()));
   }
   absl::StatusOr<std::vector<Tensor>> out;
   for (int i = 0; i < std::max(1, iterations); ++i)
