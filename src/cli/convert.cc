@@ -16,7 +16,7 @@
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
 #include "graph/freeze.h"
-#include "runtime/tflite_converter.h"
+#include "tflite/converter.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -91,7 +91,7 @@ int ConvertMain(int argc, char** argv) {
   if (graph_file.empty() == saved_model_dir.empty()) {
     return Fail("give exactly one of --graph_def_file (--input_graph) and --saved_model_dir");
   }
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.allow_custom_ops = allow_custom;
   opt.quantize_weights = quantize;
   auto shapes = ParseShapes(input_shapes);
@@ -161,8 +161,8 @@ int ConvertMain(int argc, char** argv) {
         "), which tfmodel convert cannot lower to TFLite yet; `tfmodel freeze` makes them "
         "constant in a frozen GraphDef that tfmodel and TensorFlow run"));
   }
-  runtime::TfLiteConvertReport report;
-  auto bytes = runtime::ConvertGraphToTfLite(graph, opt, &report);
+  tflite::TfLiteConvertReport report;
+  auto bytes = tflite::ConvertGraphToTfLite(graph, opt, &report);
   if (!bytes.ok()) return Fail(std::string(bytes.status().message()));
   auto s = WriteStringToFile(output_file, *bytes);
   if (!s.ok()) return Fail(std::string(s.message()));

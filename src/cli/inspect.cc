@@ -19,6 +19,7 @@
 #include "core/status.h"
 #include "format/checkpoint.h"
 #include "format/checkpoint_compare.h"
+#include "format/detect.h"
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
@@ -521,8 +522,7 @@ int InspectCheckpoint(const std::string& path, const Options& opt) {
 
 // --- GraphDef / MetaGraphDef -------------------------------------------------------------
 
-int InspectGraphFile(const std::string& path, const Options& opt) {
-  bool meta = absl::EndsWith(path, ".meta");
+int InspectGraphFile(const std::string& path, bool meta, const Options& opt) {
   tensorflow::MetaGraphDef mg;
   if (meta) {
     auto m = ReadMetaGraphDef(path);
@@ -635,14 +635,46 @@ std::string CompareVersionVariables(const std::pair<int64_t, std::string>& a,
   return out;
 }
 
+// A model base path: list versions, compare neighbours' variables, describe the newest.
+int InspectBasePath(const std::string& p, const Options& opt) {
+  std::vector<std::pair<int64_t, std::string>> versions;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(p, ec)) {
+    if (IsVersionFolder(e.path())) {
+      int64_t v = 0;
+      (void)absl::SimpleAtoi(e.path().filename().string(), &v);
+      versions.emplace_back(v, e.path().string());
+    }
+  }
+  std::sort(versions.begin(), versions.end());
+  if (!opt.json) {
+    std::vector<std::string> vs;
+    for (const auto& [v, path] : versions) vs.push_back(absl::StrCat(v));
+    std::printf("Model base path %s: versions %s; showing the latest\n", p.c_str(),
+                absl::StrJoin(vs, ", ").c_str());
+    for (size_t i = 1; i < versions.size(); ++i) {
+      std::printf("%s\n", CompareVersionVariables(versions[i - 1], versions[i]).c_str());
+    }
+    std::printf("\n");
+  }
+  const std::string& latest = versions.back().second;
+  if (!IsSavedModelDir(latest)) {
+    if (std::string lite = TfLiteModelInFolder(latest); !lite.empty()) {
+      return InspectTfLite(lite, opt.json);
+    }
+  }
+  return InspectSavedModel(latest, opt);
+}
+
 }  // namespace
 
 int InspectMain(int argc, char** argv) {
   Options opt;
   CLI::App app{
       "Describe a SavedModel folder, a model base path (numeric version folders), a "
-      "GraphDef (.pb/.pbtxt), a MetaGraphDef (.meta), a checkpoint (prefix, .index or a "
-      "folder with a `checkpoint` file) or a .npy file.",
+      "GraphDef or MetaGraphDef (binary or text), a checkpoint (prefix, .index or a folder "
+      "with a `checkpoint` file), a TFLite model or a .npy file. The kind is recognized by "
+      "content, whatever the file is named.",
       "tfmodel inspect"};
   app.add_option("path", opt.path, "artifact to describe")->required();
   app.add_flag("--json", opt.json, "print JSON for tools");
@@ -658,67 +690,37 @@ int InspectMain(int argc, char** argv) {
     return app.exit(e);
   }
   if (!tag_set.empty()) opt.tags = absl::StrSplit(tag_set, ',');
-  const std::string& p = opt.path;
-  if (fs::is_directory(p)) {
-    if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta")))
-      return InspectSavedModel(p, opt);
-    if (FileExists(JoinPath(p, "checkpoint"))) return InspectCheckpoint(p, opt);
-    // A version folder holding only a TFLite model (served with --prefer_tflite_model).
-    if (FileExists(JoinPath(p, "model.tflite")))
-      return InspectTfLite(JoinPath(p, "model.tflite"), opt.json);
-    // A model base path: list versions and describe the newest.
-    std::vector<std::pair<int64_t, std::string>> versions;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(p, ec)) {
-      if (IsVersionFolder(e.path())) {
-        int64_t v = 0;
-        (void)absl::SimpleAtoi(e.path().filename().string(), &v);
-        versions.emplace_back(v, e.path().string());
-      }
-    }
-    if (versions.empty()) {
-      std::fprintf(stderr,
-                   "tfmodel inspect: '%s' is a folder with no saved_model.pb, export.meta, "
-                   "checkpoint file or numeric version folders\n",
-                   p.c_str());
-      return 1;
-    }
-    std::sort(versions.begin(), versions.end());
-    if (!opt.json) {
-      std::vector<std::string> vs;
-      for (const auto& [v, path] : versions) vs.push_back(absl::StrCat(v));
-      std::printf("Model base path %s: versions %s; showing the latest\n", p.c_str(),
-                  absl::StrJoin(vs, ", ").c_str());
-      for (size_t i = 1; i < versions.size(); ++i) {
-        std::printf("%s\n", CompareVersionVariables(versions[i - 1], versions[i]).c_str());
-      }
-      std::printf("\n");
-    }
-    const std::string& latest = versions.back().second;
-    if (!IsSavedModelDir(latest) && FileExists(JoinPath(latest, "model.tflite"))) {
-      return InspectTfLite(JoinPath(latest, "model.tflite"), opt.json);
-    }
-    return InspectSavedModel(latest, opt);
-  }
-  if (absl::EndsWith(p, ".index") || FileExists(p + ".index")) return InspectCheckpoint(p, opt);
-  if (absl::EndsWith(p, ".npy")) return InspectNpy(p, opt);
-  if (absl::EndsWith(p, ".tflite")) {
-    return InspectTfLite(p, opt.json);
-  }
-  if (!FileExists(p)) {
-    // Maybe a V1 checkpoint pattern or file.
-    if (p.find('?') != std::string::npos) return InspectCheckpoint(p, opt);
-    std::fprintf(stderr, "tfmodel inspect: '%s' does not exist\n", p.c_str());
+  auto detected = DetectModelFormat(opt.path);
+  if (!detected.ok()) {
+    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(detected.status().message()).c_str());
     return 1;
   }
-  if (absl::EndsWith(p, ".pb") || absl::EndsWith(p, ".pbtxt") || absl::EndsWith(p, ".meta") ||
-      absl::EndsWith(p, ".graphdef")) {
-    return InspectGraphFile(p, opt);
+  const DetectedFormat& d = *detected;
+  switch (d.format) {
+    case ModelFormat::kSavedModelDir:
+    case ModelFormat::kSessionBundleDir:
+      return InspectSavedModel(d.path, opt);
+    case ModelFormat::kSavedModel:
+      return InspectSavedModel(Dirname(d.path), opt);
+    case ModelFormat::kCheckpointDir:
+    case ModelFormat::kCheckpoint:
+      return InspectCheckpoint(d.path, opt);
+    case ModelFormat::kModelBasePath:
+      return InspectBasePath(d.path, opt);
+    case ModelFormat::kTfLite:
+      return InspectTfLite(d.path, opt.json);
+    case ModelFormat::kGraphDef:
+    case ModelFormat::kMetaGraphDef:
+      return InspectGraphFile(d.path, d.format == ModelFormat::kMetaGraphDef, opt);
+    case ModelFormat::kNpy:
+      return InspectNpy(d.path, opt);
+    case ModelFormat::kNpz:
+    case ModelFormat::kUnknown:
+      break;
   }
-  // Unknown extension: a V1 checkpoint file, or a graph.
-  auto reader = CheckpointReader::Open(p);
-  if (reader.ok()) return InspectCheckpoint(p, opt);
-  return InspectGraphFile(p, opt);
+  std::fprintf(stderr, "tfmodel inspect: '%s' is not an artifact tfmodel can describe: %s\n",
+               opt.path.c_str(), d.reason.c_str());
+  return 1;
 }
 
 }  // namespace tfmodel::cli

@@ -21,8 +21,9 @@
 #include "absl/time/time.h"
 #include "cli/commands.h"
 #include "core/file_util.h"
-#include "runtime/tflite_model.h"
+#include "format/detect.h"
 #include "serving/server.h"
+#include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -357,8 +358,8 @@ int ServeMain(int argc, char** argv) {
     o.manager.loader =
         [tags_copy,
          load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
-      const std::string tflite = JoinPath(dir, "model.tflite");
-      if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
+      const std::string tflite_path = TfLiteModelInFolder(dir);
+      if (!tflite_path.empty()) return tflite::LoadTfLiteModel(tflite_path, load_options);
       return serving::LoadServableModel(dir, tags_copy, load_options);
     };
   }

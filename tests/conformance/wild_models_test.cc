@@ -22,14 +22,15 @@
 #include "absl/strings/str_split.h"
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
+#include "format/tflite.h"
 #include "graph/freeze.h"
 #include "graph/function_graph.h"
 #include "graph/output_candidates.h"
 #include "graph/synthetic_inputs.h"
 #include "gtest/gtest.h"
 #include "runtime/model.h"
-#include "runtime/tflite_model.h"
 #include "test_util.h"
+#include "tflite/model.h"
 
 namespace tfmodel {
 namespace {
@@ -154,10 +155,17 @@ const runtime::Signature* DefaultSignature(const runtime::Model& model) {
 }
 
 absl::Status CheckTfLite(const std::string& path, std::string* notes) {
-  TFM_ASSIGN_OR_RETURN(auto model, runtime::LoadTfLiteModel(path));
+  TFM_ASSIGN_OR_RETURN(auto file, TfLiteFile::Read(path));
+  TFM_ASSIGN_OR_RETURN(auto model, tflite::TfLiteModel::Load(std::move(file)));
   const runtime::Signature* sig = DefaultSignature(*model);
   if (sig == nullptr) return absl::NotFoundError("no signature");
-  TFM_ASSIGN_OR_RETURN(auto in, SignatureInputs(*model, *sig));
+  // As `tfmodel run --synthetic_inputs`: inputs with no shape_signature get the declared shape.
+  TFM_ASSIGN_OR_RETURN(auto declared, model->DeclaredInputShapes(sig->key));
+  runtime::Signature shaped = *sig;
+  for (auto& [alias, spec] : shaped.inputs) {
+    if (spec.shape.unknown_rank() && declared.count(alias)) spec.shape = declared.at(alias);
+  }
+  TFM_ASSIGN_OR_RETURN(auto in, SignatureInputs(*model, shaped));
   TFM_ASSIGN_OR_RETURN(auto out, model->RunSignature(sig->key, in));
   absl::StrAppend(notes, "ran signature '", sig->key, "' -> ", out.size(), " outputs");
   return absl::OkStatus();
