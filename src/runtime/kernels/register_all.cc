@@ -34,6 +34,10 @@ void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
 void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
 void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 
+// list_ops.cc, list_bulk_ops.cc
+void RegisterTensorListKernels(KernelRegistry& r);
+void RegisterTensorListBulkKernels(KernelRegistry& r);
+
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
   RegisterStateKernels(r);
@@ -63,6 +67,8 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSparseKernels(r);
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
+  RegisterTensorListKernels(r);
+  RegisterTensorListBulkKernels(r);
 }
 
 }  // namespace tfmodel::runtime

@@ -1,0 +1,409 @@
+// Keras-shaped recurrent graphs built with the graph builder: a StatelessWhile loop over
+// TensorLists (TensorListFromTensor over the time-major input, GetItem -> matmuls -> SetItem
+// in the body, TensorListStack after), compared with the LSTM equations computed directly.
+// Also: lists passed through If, Keras' CPU/GPU implementation pairs, and GPU-only branches.
+#include <cmath>
+#include <random>
+
+#include "gmock/gmock.h"
+#include "graph/graph_builder.h"
+#include "gtest/gtest.h"
+#include "kernel_test_util.h"
+#include "runtime/model.h"
+#include "test_util.h"
+
+namespace tfmodel::runtime {
+namespace {
+
+using testing::AttrB;
+using testing::AttrI;
+using testing::AttrIList;
+using testing::AttrS;
+using testing::AttrType;
+using testing::AttrTypeList;
+using testing::ExpectTensorEq;
+using ::testing::HasSubstr;
+
+// Adds nodes to a FunctionDef, returning "node:out_arg:0" names.
+class FnBuilder {
+ public:
+  FnBuilder(tensorflow::GraphDef* g, const std::string& name)
+      : f_(g->mutable_library()->add_function()) {
+    f_->mutable_signature()->set_name(name);
+  }
+  std::string Arg(const std::string& name, DType t) {
+    auto* a = f_->mutable_signature()->add_input_arg();
+    a->set_name(name);
+    a->set_type(static_cast<tensorflow::DataType>(t));
+    return name;
+  }
+  void Ret(const std::string& name, DType t, const std::string& value) {
+    auto* a = f_->mutable_signature()->add_output_arg();
+    a->set_name(name);
+    a->set_type(static_cast<tensorflow::DataType>(t));
+    (*f_->mutable_ret())[name] = value;
+  }
+  std::string Op(const std::string& name, const std::string& op, const std::vector<std::string>& in,
+                 const AttrMap& attrs = {}, const std::string& out = "output", int index = 0) {
+    auto* n = f_->add_node_def();
+    n->set_name(name);
+    n->set_op(op);
+    for (const auto& i : in) n->add_input(i);
+    for (const auto& [k, v] : attrs) (*n->mutable_attr())[k] = v;
+    return absl::StrCat(name, ":", out, ":", index);
+  }
+  std::string Const(const std::string& name, const Tensor& t) {
+    return Op(name, "Const", {}, {{"value", AttrTensor(t)}, {"dtype", AttrType(t.dtype())}});
+  }
+  tensorflow::FunctionDef* fdef() { return f_; }
+
+ private:
+  tensorflow::FunctionDef* f_;
+};
+
+AttrMap T(DType d = DType::kFloat) { return {{"T", AttrType(d)}}; }
+AttrMap Elem(DType d = DType::kFloat) {
+  return {{"element_dtype", AttrType(d)}, {"shape_type", AttrType(DType::kInt32)}};
+}
+Tensor I32s(std::vector<int32_t> v) { return Tensor::FromVector<int32_t>(v); }
+
+struct LstmSpec {
+  int64_t batch = 2, time = 4, in = 3, units = 5;
+  bool masked = false;
+  bool go_backwards = false;
+};
+
+struct LstmWeights {
+  std::vector<float> kernel, recurrent, bias;  // [in,4u], [u,4u], [4u]; gates i, f, c, o
+};
+
+LstmWeights RandomWeights(const LstmSpec& s, unsigned seed) {
+  std::mt19937 gen(seed);
+  std::uniform_real_distribution<float> d(-0.6f, 0.6f);
+  LstmWeights w;
+  for (int64_t i = 0; i < s.in * 4 * s.units; ++i) w.kernel.push_back(d(gen));
+  for (int64_t i = 0; i < s.units * 4 * s.units; ++i) w.recurrent.push_back(d(gen));
+  for (int64_t i = 0; i < 4 * s.units; ++i) w.bias.push_back(d(gen));
+  return w;
+}
+
+// The loop body Keras' standard_lstm writes: read step i of the input list, gates from two
+// matmuls and a bias, (masked: keep the previous state where the step is masked), write
+// the output at index i.
+void AddLstmBody(tensorflow::GraphDef* g, const LstmSpec& s) {
+  FnBuilder f(g, "lstm_body");
+  std::string i = f.Arg("i", DType::kInt32), n = f.Arg("n", DType::kInt32);
+  std::string out = f.Arg("out", DType::kVariant), h = f.Arg("h", DType::kFloat);
+  std::string c = f.Arg("c", DType::kFloat), inl = f.Arg("inl", DType::kVariant);
+  std::string w = f.Arg("w", DType::kFloat), r = f.Arg("r", DType::kFloat);
+  std::string b = f.Arg("b", DType::kFloat);
+  std::string ml = s.masked ? f.Arg("ml", DType::kVariant) : "";
+  std::string es = f.Const("es", I32s({-1, static_cast<int32_t>(s.in)}));
+  std::string x = f.Op("x", "TensorListGetItem", {inl, i, es}, Elem(), "item");
+  std::string z1 = f.Op("z1", "MatMul", {x, w}, T(), "product");
+  std::string z2 = f.Op("z2", "MatMul", {h, r}, T(), "product");
+  std::string z = f.Op("z", "AddV2", {z1, z2}, T(), "z");
+  std::string zb = f.Op("zb", "BiasAdd", {z, b}, T());
+  std::string axis = f.Const("axis", Tensor::Scalar<int32_t>(1));
+  AttrMap split = T();
+  split["num_split"] = AttrI(4);
+  f.Op("split", "Split", {axis, zb}, split);
+  std::string ig = f.Op("ig", "Sigmoid", {"split:output:0"}, T(), "y");
+  std::string fg = f.Op("fg", "Sigmoid", {"split:output:1"}, T(), "y");
+  std::string cc = f.Op("cc", "Tanh", {"split:output:2"}, T(), "y");
+  std::string og = f.Op("og", "Sigmoid", {"split:output:3"}, T(), "y");
+  std::string cn =
+      f.Op("cn", "AddV2",
+           {f.Op("fc", "Mul", {fg, c}, T(), "z"), f.Op("ic", "Mul", {ig, cc}, T(), "z")}, T(), "z");
+  std::string hn = f.Op("hn", "Mul", {og, f.Op("tc", "Tanh", {cn}, T(), "y")}, T(), "z");
+  if (s.masked) {
+    std::string mes = f.Const("mes", I32s({-1}));
+    std::string m = f.Op("m", "TensorListGetItem", {ml, i, mes}, Elem(DType::kBool), "item");
+    std::string shape = f.Const("col", I32s({-1, 1}));
+    std::string mr = f.Op("mr", "Reshape", {m, shape}, T(DType::kBool));
+    std::string reps = f.Const("reps", I32s({1, static_cast<int32_t>(s.units)}));
+    std::string mt = f.Op("mt", "Tile", {mr, reps}, T(DType::kBool));
+    hn = f.Op("hsel", "SelectV2", {mt, hn, h}, T());
+    cn = f.Op("csel", "SelectV2", {mt, cn, c}, T());
+  }
+  std::string set = f.Op("set", "TensorListSetItem", {out, i, hn}, Elem(), "output_handle");
+  std::string inc =
+      f.Op("inc", "AddV2", {i, f.Const("one", Tensor::Scalar<int32_t>(1))}, T(DType::kInt32), "z");
+  f.Ret("i_next", DType::kInt32, inc);
+  f.Ret("n_out", DType::kInt32, n);
+  f.Ret("out_next", DType::kVariant, set);
+  f.Ret("h_next", DType::kFloat, hn);
+  f.Ret("c_next", DType::kFloat, cn);
+  f.Ret("inl_out", DType::kVariant, inl);
+  f.Ret("w_out", DType::kFloat, w);
+  f.Ret("r_out", DType::kFloat, r);
+  f.Ret("b_out", DType::kFloat, b);
+  if (s.masked) f.Ret("ml_out", DType::kVariant, ml);
+}
+
+void AddLstmCond(tensorflow::GraphDef* g, const LstmSpec& s) {
+  FnBuilder f(g, "lstm_cond");
+  std::string i = f.Arg("i", DType::kInt32), n = f.Arg("n", DType::kInt32);
+  for (const char* a : {"out", "h", "c", "inl", "w", "r", "b"}) {
+    f.Arg(a, std::string(a) == "out" || std::string(a) == "inl" ? DType::kVariant : DType::kFloat);
+  }
+  if (s.masked) f.Arg("ml", DType::kVariant);
+  f.Ret("ok", DType::kBool, f.Op("less", "Less", {i, n}, T(DType::kInt32), "z"));
+}
+
+// x [batch, time, in] (and mask [batch, time] bool) -> y [batch, time, units], h_final.
+tensorflow::GraphDef LstmGraph(const LstmSpec& s, const LstmWeights& wt) {
+  GraphBuilder gb;
+  std::string x = gb.Placeholder("x", DType::kFloat, PartialShape{-1, s.time, s.in});
+  std::string xt = gb.Op("xt", "Transpose", {x, gb.Const("perm", I32s({1, 0, 2}))}, T());
+  if (s.go_backwards) {
+    xt = gb.Op("xrev", "ReverseV2", {xt, gb.Const("rev_axis", I32s({0}))}, T());
+  }
+  std::string inl = gb.Op("inl", "TensorListFromTensor",
+                          {xt, gb.Const("in_es", I32s({-1, static_cast<int32_t>(s.in)}))}, Elem());
+  std::string out = gb.Op("out", "TensorListReserve",
+                          {gb.Const("out_es", I32s({-1, static_cast<int32_t>(s.units)})),
+                           gb.Const("steps", Tensor::Scalar<int32_t>(s.time))},
+                          Elem());
+  Tensor zeros(DType::kFloat, TensorShape{s.batch, s.units});
+  std::vector<std::string> in = {
+      gb.Const("i0", Tensor::Scalar<int32_t>(0)),
+      gb.Const("n", Tensor::Scalar<int32_t>(s.time)),
+      out,
+      gb.Const("h0", zeros),
+      gb.Const("c0", zeros),
+      inl,
+      gb.Const("w", Tensor::FromVector(wt.kernel, {s.in, 4 * s.units})),
+      gb.Const("r", Tensor::FromVector(wt.recurrent, {s.units, 4 * s.units})),
+      gb.Const("b", Tensor::FromVector(wt.bias, {4 * s.units}))};
+  std::vector<DType> types = {DType::kInt32, DType::kInt32, DType::kVariant,
+                              DType::kFloat, DType::kFloat, DType::kVariant,
+                              DType::kFloat, DType::kFloat, DType::kFloat};
+  if (s.masked) {
+    std::string mask = gb.Placeholder("mask", DType::kBool, PartialShape{-1, s.time});
+    std::string mt =
+        gb.Op("mt", "Transpose", {mask, gb.Const("mperm", I32s({1, 0}))}, T(DType::kBool));
+    if (s.go_backwards) {
+      mt = gb.Op("mrev", "ReverseV2", {mt, gb.Const("mrev_axis", I32s({0}))}, T(DType::kBool));
+    }
+    in.push_back(gb.Op("ml", "TensorListFromTensor", {mt, gb.Const("m_es", I32s({-1}))},
+                       Elem(DType::kBool)));
+    types.push_back(DType::kVariant);
+  }
+  gb.Op("while", "StatelessWhile", in,
+        {{"T", AttrTypeList(types)},
+         {"cond", AttrFunc("lstm_cond")},
+         {"body", AttrFunc("lstm_body")},
+         {"parallel_iterations", AttrI(32)}});
+  std::string stacked =
+      gb.Op("stack", "TensorListStack",
+            {"while:2", gb.Const("st_es", I32s({-1, static_cast<int32_t>(s.units)}))},
+            {{"element_dtype", AttrType(DType::kFloat)}, {"num_elements", AttrI(s.time)}});
+  gb.Op("y", "Transpose", {stacked, gb.Const("perm_back", I32s({1, 0, 2}))}, T());
+  tensorflow::GraphDef g = gb.graph();
+  AddLstmBody(&g, s);
+  AddLstmCond(&g, s);
+  return g;
+}
+
+double Sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
+
+// y[b][step][u] computed directly from the Keras LSTM equations.
+std::vector<double> ReferenceLstm(const LstmSpec& s, const LstmWeights& w,
+                                  const std::vector<float>& x, const std::vector<bool>& mask) {
+  const int64_t U = s.units;
+  std::vector<double> y(s.batch * s.time * U);
+  for (int64_t b = 0; b < s.batch; ++b) {
+    std::vector<double> h(U, 0), c(U, 0);
+    for (int64_t step = 0; step < s.time; ++step) {
+      const int64_t t = s.go_backwards ? s.time - 1 - step : step;
+      if (!s.masked || mask[b * s.time + t]) {
+        std::vector<double> z(4 * U);
+        for (int64_t j = 0; j < 4 * U; ++j) {
+          double acc = w.bias[j];
+          for (int64_t k = 0; k < s.in; ++k)
+            acc += x[(b * s.time + t) * s.in + k] * w.kernel[k * 4 * U + j];
+          for (int64_t k = 0; k < U; ++k) acc += h[k] * w.recurrent[k * 4 * U + j];
+          z[j] = acc;
+        }
+        for (int64_t u = 0; u < U; ++u) {
+          double ig = Sigmoid(z[u]), fg = Sigmoid(z[U + u]), cc = std::tanh(z[2 * U + u]);
+          double og = Sigmoid(z[3 * U + u]);
+          c[u] = fg * c[u] + ig * cc;
+          h[u] = og * std::tanh(c[u]);
+        }
+      }
+      for (int64_t u = 0; u < U; ++u) y[(b * s.time + step) * U + u] = h[u];
+    }
+  }
+  return y;
+}
+
+void CheckLstm(const LstmSpec& s) {
+  LstmWeights w = RandomWeights(s, 7);
+  std::vector<float> x;
+  std::mt19937 gen(11);
+  std::uniform_real_distribution<float> d(-1.f, 1.f);
+  for (int64_t i = 0; i < s.batch * s.time * s.in; ++i) x.push_back(d(gen));
+  // Row 0 keeps every step; row 1 masks steps 1 and 3 (and the last, when longer).
+  std::vector<bool> mask(s.batch * s.time, true);
+  Tensor mask_t(DType::kBool, TensorShape{s.batch, s.time});
+  for (int64_t i = 0; i < s.batch * s.time; ++i) {
+    mask[i] = !(i / s.time == 1 && (i % s.time) % 2 == 1);
+    mask_t.data<bool>()[i] = mask[i];
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadGraph(LstmGraph(s, w)));
+  std::vector<std::pair<std::string, Tensor>> feeds = {
+      {"x:0", Tensor::FromVector(x, {s.batch, s.time, s.in})}};
+  if (s.masked) feeds.emplace_back("mask:0", mask_t);
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, model->Run(feeds, {"y:0", "while:3"}));
+  std::vector<double> want = ReferenceLstm(s, w, x, mask);
+  ASSERT_EQ(out[0].shape().ToString(), TensorShape({s.batch, s.time, s.units}).ToString());
+  for (size_t i = 0; i < want.size(); ++i) {
+    EXPECT_NEAR(out[0].data<float>()[i], want[i], 1e-5) << "y element " << i;
+  }
+  // The final state is the last step's output.
+  for (int64_t b = 0; b < s.batch; ++b) {
+    for (int64_t u = 0; u < s.units; ++u) {
+      EXPECT_NEAR(out[1].data<float>()[b * s.units + u],
+                  want[(b * s.time + s.time - 1) * s.units + u], 1e-5);
+    }
+  }
+  // A second run on the same loaded model gives the same answer (fresh lists each run).
+  TFM_ASSERT_OK_AND_ASSIGN(auto again, model->Run(feeds, {"y:0"}));
+  ExpectTensorEq(again[0], out[0]);
+}
+
+TEST(ListRnn, LstmWhileLoopMatchesTheEquations) { CheckLstm({}); }
+
+TEST(ListRnn, MaskedLstmKeepsStateOnMaskedSteps) {
+  LstmSpec s;
+  s.masked = true;
+  CheckLstm(s);
+}
+
+TEST(ListRnn, GoBackwardsLstm) {
+  LstmSpec s;
+  s.go_backwards = true;
+  s.masked = true;
+  s.time = 5;
+  CheckLstm(s);
+}
+
+TEST(ListRnn, LongSequence) {
+  LstmSpec s;
+  s.batch = 1;
+  s.time = 300;
+  s.units = 3;
+  CheckLstm(s);
+}
+
+// A list passed into an If branch that sets an item: the caller's list is unchanged, the
+// branch's result carries the update, and the untaken branch leaves it as it was.
+TEST(ListRnn, ListsFlowThroughIf) {
+  GraphBuilder gb;
+  std::string l =
+      gb.Op("l", "TensorListReserve",
+            {gb.Const("es", I32s({2})), gb.Const("n", Tensor::Scalar<int32_t>(2))}, Elem());
+  std::string p = gb.Placeholder("p", DType::kBool, PartialShape{});
+  std::string v = gb.Const("v", Tensor::FromVector<float>({3, 4}));
+  gb.Op("if", "If", {p, l, v},
+        {{"Tcond", AttrType(DType::kBool)},
+         {"Tin", AttrTypeList({DType::kVariant, DType::kFloat})},
+         {"Tout", AttrTypeList({DType::kVariant})},
+         {"then_branch", AttrFunc("set_one")},
+         {"else_branch", AttrFunc("keep")}});
+  AttrMap stack = {{"element_dtype", AttrType(DType::kFloat)}};
+  gb.Op("after", "TensorListStack", {"if:0", gb.Const("es2", I32s({2}))}, stack);
+  gb.Op("before", "TensorListStack", {l, gb.Const("es3", I32s({2}))}, stack);
+  tensorflow::GraphDef g = gb.graph();
+  {
+    FnBuilder f(&g, "set_one");
+    std::string list = f.Arg("list", DType::kVariant), val = f.Arg("val", DType::kFloat);
+    std::string idx = f.Const("idx", Tensor::Scalar<int32_t>(1));
+    f.Ret("out", DType::kVariant,
+          f.Op("set", "TensorListSetItem", {list, idx, val}, Elem(), "output_handle"));
+  }
+  {
+    FnBuilder f(&g, "keep");
+    std::string list = f.Arg("list", DType::kVariant);
+    f.Arg("val", DType::kFloat);
+    f.Ret("out", DType::kVariant, f.Op("id", "Identity", {list}, T(DType::kVariant)));
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadGraph(g));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto yes, model->Run({{"p:0", Tensor::Scalar<bool>(true)}}, {"after:0", "before:0"}));
+  ExpectTensorEq(yes[0], Tensor::FromVector<float>({0, 0, 3, 4}, {2, 2}));
+  ExpectTensorEq(yes[1], Tensor::FromVector<float>({0, 0, 0, 0}, {2, 2}));
+  TFM_ASSERT_OK_AND_ASSIGN(auto no,
+                           model->Run({{"p:0", Tensor::Scalar<bool>(false)}}, {"after:0"}));
+  ExpectTensorEq(no[0], Tensor::FromVector<float>({0, 0, 0, 0}, {2, 2}));
+}
+
+// Keras saves LSTM/GRU layers as a pair of functions implementing one API: a CudnnRNN one
+// preferring the GPU and a While-loop one preferring the CPU. Calls run the CPU one, as
+// TensorFlow's implementation selector arranges on a CPU.
+void AddImplementation(tensorflow::GraphDef* g, const std::string& name, const std::string& device,
+                       const std::string& op) {
+  FnBuilder f(g, name);
+  std::string x = f.Arg("x", DType::kFloat);
+  std::string y = op == "Neg" ? f.Op("y", "Neg", {x}, T(), "y")
+                              : f.Op("y", op, {x}, {{"T", AttrType(DType::kFloat)}}, "output");
+  f.Ret("y", DType::kFloat, y);
+  (*f.fdef()->mutable_attr())["api_implements"] = AttrS("lstm_abc");
+  (*f.fdef()->mutable_attr())["api_preferred_device"] = AttrS(device);
+}
+
+TEST(ListRnn, CallsOfAGpuImplementationRunItsCpuTwin) {
+  GraphBuilder gb;
+  std::string x = gb.Placeholder("x", DType::kFloat, PartialShape{-1});
+  gb.Op("call", "StatefulPartitionedCall", {x},
+        {{"Tin", AttrTypeList({DType::kFloat})},
+         {"Tout", AttrTypeList({DType::kFloat})},
+         {"f", AttrFunc("lstm_gpu")}});
+  tensorflow::GraphDef g = gb.graph();
+  AddImplementation(&g, "lstm_gpu", "GPU", "CudnnRNNV3");
+  AddImplementation(&g, "lstm_cpu", "CPU", "Neg");
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadGraph(g));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out,
+                           model->Run({{"x:0", Tensor::FromVector<float>({1, -2})}}, {"call:0"}));
+  ExpectTensorEq(out[0], Tensor::FromVector<float>({-1, 2}));
+}
+
+// An If branch needing a GPU-only op loads; it fails, clearly, only when taken.
+TEST(ListRnn, GpuOnlyBranchesFailOnlyWhenTaken) {
+  GraphBuilder gb;
+  std::string p = gb.Placeholder("p", DType::kBool, PartialShape{});
+  std::string x = gb.Placeholder("x", DType::kFloat, PartialShape{-1});
+  gb.Op("if", "StatelessIf", {p, x},
+        {{"Tcond", AttrType(DType::kBool)},
+         {"Tin", AttrTypeList({DType::kFloat})},
+         {"Tout", AttrTypeList({DType::kFloat})},
+         {"then_branch", AttrFunc("cudnn")},
+         {"else_branch", AttrFunc("standard")}});
+  tensorflow::GraphDef g = gb.graph();
+  AddImplementation(&g, "cudnn", "", "CudnnRNNV3");
+  AddImplementation(&g, "standard", "", "Neg");
+  for (auto& f : *g.mutable_library()->mutable_function()) f.clear_attr();
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadGraph(g));
+  Tensor in = Tensor::FromVector<float>({5});
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out, model->Run({{"p:0", Tensor::Scalar<bool>(false)}, {"x:0", in}}, {"if:0"}));
+  ExpectTensorEq(out[0], Tensor::FromVector<float>({-5}));
+  auto gpu = model->Run({{"p:0", Tensor::Scalar<bool>(true)}, {"x:0", in}}, {"if:0"});
+  ASSERT_FALSE(gpu.ok());
+  EXPECT_THAT(gpu.status().message(),
+              HasSubstr("then_branch 'cudnn' cannot run on a CPU: it needs the GPU-only op(s) "
+                        "CudnnRNNV3"));
+  // Any other missing op is still reported when the plan is compiled, whichever branch runs.
+  for (auto& f : *g.mutable_library()->mutable_function()) {
+    if (f.signature().name() == "cudnn") f.mutable_node_def(0)->set_op("NotAnOp");
+  }
+  TFM_ASSERT_OK_AND_ASSIGN(auto bad_model, Model::LoadGraph(g));
+  auto bad = bad_model->Run({{"p:0", Tensor::Scalar<bool>(false)}, {"x:0", in}}, {"if:0"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(bad.status().message(), HasSubstr("unsupported ops: NotAnOp"));
+}
+
+}  // namespace
+}  // namespace tfmodel::runtime
