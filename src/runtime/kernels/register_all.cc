@@ -34,7 +34,8 @@ void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
 void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
 void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 
-// list_ops.cc, list_bulk_ops.cc
+// resource_variable_ops.cc, list_ops.cc, list_bulk_ops.cc
+void RegisterResourceVariableKernels(KernelRegistry& r);
 void RegisterTensorListKernels(KernelRegistry& r);
 void RegisterTensorListBulkKernels(KernelRegistry& r);
 
@@ -67,6 +68,7 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSparseKernels(r);
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
+  RegisterResourceVariableKernels(r);
   RegisterTensorListKernels(r);
   RegisterTensorListBulkKernels(r);
 }
