@@ -17,6 +17,7 @@
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/prune.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
 #include "runtime/tflite_model.h"
@@ -249,8 +250,15 @@ int RunMain(int argc, char** argv) {
     if (int rc = add_feed(k, v, false)) return rc;
   }
   if (synthetic) {
+    // Only the placeholders the fetches need: TF2 frozen graphs keep disconnected
+    // "unused_control_flow_input_*" variant placeholders that nothing reads.
+    std::vector<std::string> roots;
+    for (const auto& f : fetches) roots.push_back(ParseTensorName(f).node);
+    for (const auto& t : targets) roots.push_back(ParseTensorName(t).node);
+    auto needed = ReachableNodes(g, roots);
+    if (!needed.ok()) return Fail(std::string(needed.status().message()));
     for (const auto& n : g.node()) {
-      if (n.op() != "Placeholder") continue;
+      if (n.op() != "Placeholder" || !needed->count(n.name())) continue;
       std::string name = n.name() + ":0";
       bool fed = false;
       for (const auto& [k, v] : feed_tensors) fed |= ParseTensorName(k).node == n.name();
