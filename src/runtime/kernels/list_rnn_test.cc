@@ -298,6 +298,169 @@ TEST(ListRnn, LongSequence) {
   CheckLstm(s);
 }
 
+// Keras' standard_gru loop body (reset_after=True, the TF2 default): gates z, r, h from
+// one input matmul split in three and one recurrent matmul split by SplitV.
+void AddGruFunctions(tensorflow::GraphDef* g, int64_t in, int64_t units) {
+  FnBuilder f(g, "gru_body");
+  std::string i = f.Arg("i", DType::kInt32), n = f.Arg("n", DType::kInt32);
+  std::string out = f.Arg("out", DType::kVariant), h = f.Arg("h", DType::kFloat);
+  std::string inl = f.Arg("inl", DType::kVariant), k = f.Arg("k", DType::kFloat);
+  std::string rk = f.Arg("rk", DType::kFloat), ib = f.Arg("ib", DType::kFloat);
+  std::string rb = f.Arg("rb", DType::kFloat);
+  std::string x =
+      f.Op("x", "TensorListGetItem", {inl, i, f.Const("es", I32s({-1, static_cast<int32_t>(in)}))},
+           Elem(), "item");
+  std::string mx = f.Op("mx", "BiasAdd", {f.Op("xk", "MatMul", {x, k}, T(), "product"), ib}, T());
+  std::string mi = f.Op("mi", "BiasAdd", {f.Op("hk", "MatMul", {h, rk}, T(), "product"), rb}, T());
+  AttrMap split = T();
+  split["num_split"] = AttrI(3);
+  f.Op("sx", "Split", {f.Const("ax", Tensor::Scalar<int32_t>(1)), mx}, split);
+  AttrMap splitv = split;
+  splitv["Tlen"] = AttrType(DType::kInt32);
+  f.Op("sr", "SplitV",
+       {mi, f.Const("sizes", I32s({static_cast<int32_t>(units), static_cast<int32_t>(units), -1})),
+        f.Const("ax2", Tensor::Scalar<int32_t>(1))},
+       splitv);
+  std::string z = f.Op("z", "Sigmoid",
+                       {f.Op("az", "AddV2", {"sx:output:0", "sr:output:0"}, T(), "z")}, T(), "y");
+  std::string r = f.Op("r", "Sigmoid",
+                       {f.Op("ar", "AddV2", {"sx:output:1", "sr:output:1"}, T(), "z")}, T(), "y");
+  std::string hh =
+      f.Op("hh", "Tanh",
+           {f.Op("ah", "AddV2", {"sx:output:2", f.Op("rh", "Mul", {r, "sr:output:2"}, T(), "z")},
+                 T(), "z")},
+           T(), "y");
+  std::string one_minus_z =
+      f.Op("omz", "Sub", {f.Const("onef", Tensor::Scalar<float>(1)), z}, T(), "z");
+  std::string hn =
+      f.Op("hn", "AddV2",
+           {f.Op("zh", "Mul", {z, h}, T(), "z"), f.Op("zhh", "Mul", {one_minus_z, hh}, T(), "z")},
+           T(), "z");
+  std::string set = f.Op("set", "TensorListSetItem", {out, i, hn}, Elem(), "output_handle");
+  f.Ret(
+      "i_next", DType::kInt32,
+      f.Op("inc", "AddV2", {i, f.Const("one", Tensor::Scalar<int32_t>(1))}, T(DType::kInt32), "z"));
+  f.Ret("n_out", DType::kInt32, n);
+  f.Ret("out_next", DType::kVariant, set);
+  f.Ret("h_next", DType::kFloat, hn);
+  f.Ret("inl_out", DType::kVariant, inl);
+  f.Ret("k_out", DType::kFloat, k);
+  f.Ret("rk_out", DType::kFloat, rk);
+  f.Ret("ib_out", DType::kFloat, ib);
+  f.Ret("rb_out", DType::kFloat, rb);
+
+  FnBuilder c(g, "gru_cond");
+  std::string ci = c.Arg("i", DType::kInt32), cn = c.Arg("n", DType::kInt32);
+  c.Arg("out", DType::kVariant);
+  c.Arg("h", DType::kFloat);
+  c.Arg("inl", DType::kVariant);
+  for (const char* a : {"k", "rk", "ib", "rb"}) c.Arg(a, DType::kFloat);
+  c.Ret("ok", DType::kBool, c.Op("less", "Less", {ci, cn}, T(DType::kInt32), "z"));
+}
+
+struct GruWeights {
+  std::vector<float> k, rk, ib, rb;  // [in,3u], [u,3u], [3u], [3u]; gates z, r, h
+};
+
+// Bidirectional(GRU(units)) over x [batch, time, in]: the last forward state and the last
+// state of the loop over the reversed sequence, concatenated.
+tensorflow::GraphDef BidirectionalGruGraph(int64_t time, int64_t in, int64_t units,
+                                           const GruWeights& fw, const GruWeights& bw) {
+  GraphBuilder gb;
+  std::string x = gb.Placeholder("x", DType::kFloat, PartialShape{-1, time, in});
+  std::string xt = gb.Op("xt", "Transpose", {x, gb.Const("perm", I32s({1, 0, 2}))}, T());
+  std::string xr = gb.Op("xr", "ReverseV2", {xt, gb.Const("rev", I32s({0}))}, T());
+  std::string shape = gb.Op("shape", "Shape", {x}, {{"out_type", AttrType(DType::kInt32)}});
+  std::string batch = gb.Op(
+      "batch", "StridedSlice",
+      {shape, gb.Const("b0", I32s({0})), gb.Const("b1", I32s({1})), gb.Const("b2", I32s({1}))},
+      {{"T", AttrType(DType::kInt32)},
+       {"Index", AttrType(DType::kInt32)},
+       {"shrink_axis_mask", AttrI(1)}});
+  std::string dims = gb.Op("dims", "Pack", {batch, gb.Const("u", Tensor::Scalar<int32_t>(units))},
+                           {{"T", AttrType(DType::kInt32)}, {"N", AttrI(2)}});
+  std::string h0 = gb.Op("h0", "Fill", {dims, gb.Const("zero", Tensor::Scalar<float>(0))}, T());
+  auto loop = [&](const std::string& name, const std::string& seq, const GruWeights& w) {
+    std::string inl =
+        gb.Op(name + "_inl", "TensorListFromTensor",
+              {seq, gb.Const(name + "_ies", I32s({-1, static_cast<int32_t>(in)}))}, Elem());
+    std::string out = gb.Op(name + "_out", "TensorListReserve",
+                            {gb.Const(name + "_oes", I32s({-1, static_cast<int32_t>(units)})),
+                             gb.Const(name + "_n", Tensor::Scalar<int32_t>(time))},
+                            Elem());
+    gb.Op(name, "While",
+          {gb.Const(name + "_i0", Tensor::Scalar<int32_t>(0)), name + "_n", out, h0, inl,
+           gb.Const(name + "_k", Tensor::FromVector(w.k, {in, 3 * units})),
+           gb.Const(name + "_rk", Tensor::FromVector(w.rk, {units, 3 * units})),
+           gb.Const(name + "_ib", Tensor::FromVector(w.ib, {3 * units})),
+           gb.Const(name + "_rb", Tensor::FromVector(w.rb, {3 * units}))},
+          {{"T", AttrTypeList({DType::kInt32, DType::kInt32, DType::kVariant, DType::kFloat,
+                               DType::kVariant, DType::kFloat, DType::kFloat, DType::kFloat,
+                               DType::kFloat})},
+           {"cond", AttrFunc("gru_cond")},
+           {"body", AttrFunc("gru_body")}});
+    return name + ":3";
+  };
+  std::string fwd = loop("fwd", xt, fw);
+  std::string bwd = loop("bwd", xr, bw);
+  gb.Op("y", "ConcatV2", {fwd, bwd, gb.Const("axis", Tensor::Scalar<int32_t>(-1))},
+        {{"T", AttrType(DType::kFloat)}, {"N", AttrI(2)}, {"Tidx", AttrType(DType::kInt32)}});
+  tensorflow::GraphDef g = gb.graph();
+  AddGruFunctions(&g, in, units);
+  return g;
+}
+
+std::vector<double> ReferenceGru(const GruWeights& w, const std::vector<float>& x, int64_t b,
+                                 int64_t time, int64_t in, int64_t units, bool backwards) {
+  const int64_t U = units;
+  std::vector<double> h(U, 0);
+  for (int64_t step = 0; step < time; ++step) {
+    const int64_t t = backwards ? time - 1 - step : step;
+    std::vector<double> mx(3 * U), mi(3 * U);
+    for (int64_t j = 0; j < 3 * U; ++j) {
+      mx[j] = w.ib[j];
+      mi[j] = w.rb[j];
+      for (int64_t q = 0; q < in; ++q) mx[j] += x[(b * time + t) * in + q] * w.k[q * 3 * U + j];
+      for (int64_t q = 0; q < U; ++q) mi[j] += h[q] * w.rk[q * 3 * U + j];
+    }
+    std::vector<double> hn(U);
+    for (int64_t u = 0; u < U; ++u) {
+      double z = Sigmoid(mx[u] + mi[u]), r = Sigmoid(mx[U + u] + mi[U + u]);
+      double hh = std::tanh(mx[2 * U + u] + r * mi[2 * U + u]);
+      hn[u] = z * h[u] + (1 - z) * hh;
+    }
+    h = hn;
+  }
+  return h;
+}
+
+TEST(ListRnn, BidirectionalGruMatchesTheEquations) {
+  const int64_t batch = 3, time = 6, in = 2, units = 4;
+  std::mt19937 gen(5);
+  std::uniform_real_distribution<float> d(-0.7f, 0.7f);
+  auto fill = [&](int64_t n) {
+    std::vector<float> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(d(gen));
+    return v;
+  };
+  GruWeights fw{fill(in * 3 * units), fill(units * 3 * units), fill(3 * units), fill(3 * units)};
+  GruWeights bw{fill(in * 3 * units), fill(units * 3 * units), fill(3 * units), fill(3 * units)};
+  std::vector<float> x = fill(batch * time * in);
+  TFM_ASSERT_OK_AND_ASSIGN(auto model,
+                           Model::LoadGraph(BidirectionalGruGraph(time, in, units, fw, bw)));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out, model->Run({{"x:0", Tensor::FromVector(x, {batch, time, in})}}, {"y:0"}));
+  ASSERT_EQ(out[0].shape(), (TensorShape{batch, 2 * units}));
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<double> f = ReferenceGru(fw, x, b, time, in, units, false);
+    std::vector<double> r = ReferenceGru(bw, x, b, time, in, units, true);
+    for (int64_t u = 0; u < units; ++u) {
+      EXPECT_NEAR(out[0].data<float>()[b * 2 * units + u], f[u], 1e-5) << b << " fwd " << u;
+      EXPECT_NEAR(out[0].data<float>()[b * 2 * units + units + u], r[u], 1e-5) << b << " bwd " << u;
+    }
+  }
+}
+
 // A list passed into an If branch that sets an item: the caller's list is unchanged, the
 // branch's result carries the update, and the untaken branch leaves it as it was.
 TEST(ListRnn, ListsFlowThroughIf) {
