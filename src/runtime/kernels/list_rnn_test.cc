@@ -1,7 +1,8 @@
 // Keras-shaped recurrent graphs built with the graph builder: a StatelessWhile loop over
 // TensorLists (TensorListFromTensor over the time-major input, GetItem -> matmuls -> SetItem
 // in the body, TensorListStack after), compared with the LSTM equations computed directly.
-// Also: lists passed through If, Keras' CPU/GPU implementation pairs, and GPU-only branches.
+// Also: a masked Bidirectional SimpleRNN returning sequences, lists passed through If, Keras'
+// CPU/GPU implementation pairs, and GPU-only branches.
 #include <cmath>
 #include <random>
 
@@ -457,6 +458,199 @@ TEST(ListRnn, BidirectionalGruMatchesTheEquations) {
     for (int64_t u = 0; u < units; ++u) {
       EXPECT_NEAR(out[0].data<float>()[b * 2 * units + u], f[u], 1e-5) << b << " fwd " << u;
       EXPECT_NEAR(out[0].data<float>()[b * 2 * units + units + u], r[u], 1e-5) << b << " bwd " << u;
+    }
+  }
+}
+
+// Keras' SimpleRNN loop body with a mask list: o = tanh(x.K + b + h.R); where the step is
+// masked the state keeps its value and the output is zero (Bidirectional with
+// return_sequences sets zero_output_for_mask on both layers).
+void AddSimpleRnnFunctions(tensorflow::GraphDef* g, int64_t in, int64_t units) {
+  FnBuilder f(g, "srnn_body");
+  std::string i = f.Arg("i", DType::kInt32), n = f.Arg("n", DType::kInt32);
+  std::string out = f.Arg("out", DType::kVariant), h = f.Arg("h", DType::kFloat);
+  std::string inl = f.Arg("inl", DType::kVariant), ml = f.Arg("ml", DType::kVariant);
+  std::string k = f.Arg("k", DType::kFloat), rk = f.Arg("rk", DType::kFloat);
+  std::string b = f.Arg("b", DType::kFloat);
+  std::string x =
+      f.Op("x", "TensorListGetItem", {inl, i, f.Const("es", I32s({-1, static_cast<int32_t>(in)}))},
+           Elem(), "item");
+  std::string m = f.Op("m", "TensorListGetItem", {ml, i, f.Const("mes", I32s({-1}))},
+                       Elem(DType::kBool), "item");
+  std::string xk = f.Op("xb", "BiasAdd", {f.Op("xk", "MatMul", {x, k}, T(), "product"), b}, T());
+  std::string o =
+      f.Op("o", "Tanh",
+           {f.Op("sum", "AddV2", {xk, f.Op("hr", "MatMul", {h, rk}, T(), "product")}, T(), "z")},
+           T(), "y");
+  std::string mt = f.Op("mt", "Tile",
+                        {f.Op("mr", "Reshape", {m, f.Const("col", I32s({-1, 1}))}, T(DType::kBool)),
+                         f.Const("reps", I32s({1, static_cast<int32_t>(units)}))},
+                        T(DType::kBool));
+  std::string hn = f.Op("hn", "SelectV2", {mt, o, h}, T());
+  std::string on = f.Op("on", "SelectV2", {mt, o, f.Op("zeros", "ZerosLike", {o}, T(), "y")}, T());
+  f.Ret(
+      "i_next", DType::kInt32,
+      f.Op("inc", "AddV2", {i, f.Const("one", Tensor::Scalar<int32_t>(1))}, T(DType::kInt32), "z"));
+  f.Ret("n_out", DType::kInt32, n);
+  f.Ret("out_next", DType::kVariant,
+        f.Op("set", "TensorListSetItem", {out, i, on}, Elem(), "output_handle"));
+  f.Ret("h_next", DType::kFloat, hn);
+  f.Ret("inl_out", DType::kVariant, inl);
+  f.Ret("ml_out", DType::kVariant, ml);
+  f.Ret("k_out", DType::kFloat, k);
+  f.Ret("rk_out", DType::kFloat, rk);
+  f.Ret("b_out", DType::kFloat, b);
+
+  FnBuilder c(g, "srnn_cond");
+  std::string ci = c.Arg("i", DType::kInt32), cn = c.Arg("n", DType::kInt32);
+  c.Arg("out", DType::kVariant);
+  c.Arg("h", DType::kFloat);
+  c.Arg("inl", DType::kVariant);
+  c.Arg("ml", DType::kVariant);
+  for (const char* a : {"k", "rk", "b"}) c.Arg(a, DType::kFloat);
+  c.Ret("ok", DType::kBool, c.Op("less", "Less", {ci, cn}, T(DType::kInt32), "z"));
+}
+
+struct SimpleRnnWeights {
+  std::vector<float> k, rk, b;  // [in,u], [u,u], [u]
+};
+
+// Bidirectional(SimpleRNN(units, return_sequences=True)) over x [batch, time, in] with a
+// [batch, time] mask: y [batch, time, 2*units], the backward half reversed back to input
+// order; also each direction's final state.
+tensorflow::GraphDef BidirectionalSimpleRnnGraph(int64_t time, int64_t in, int64_t units,
+                                                 const SimpleRnnWeights& fw,
+                                                 const SimpleRnnWeights& bw) {
+  GraphBuilder gb;
+  std::string x = gb.Placeholder("x", DType::kFloat, PartialShape{-1, time, in});
+  std::string mask = gb.Placeholder("mask", DType::kBool, PartialShape{-1, time});
+  std::string xt = gb.Op("xt", "Transpose", {x, gb.Const("perm", I32s({1, 0, 2}))}, T());
+  std::string mt =
+      gb.Op("mt", "Transpose", {mask, gb.Const("mperm", I32s({1, 0}))}, T(DType::kBool));
+  std::string time_axis = gb.Const("rev", I32s({0}));
+  std::string xr = gb.Op("xr", "ReverseV2", {xt, time_axis}, T());
+  std::string mr = gb.Op("mrev", "ReverseV2", {mt, time_axis}, T(DType::kBool));
+  std::string h0 = gb.Op(
+      "h0", "Fill",
+      {gb.Op(
+           "dims", "Pack",
+           {gb.Op("batch", "StridedSlice",
+                  {gb.Op("shape", "Shape", {x}, {{"out_type", AttrType(DType::kInt32)}}),
+                   gb.Const("b0", I32s({0})), gb.Const("b1", I32s({1})), gb.Const("b2", I32s({1}))},
+                  {{"T", AttrType(DType::kInt32)},
+                   {"Index", AttrType(DType::kInt32)},
+                   {"shrink_axis_mask", AttrI(1)}}),
+            gb.Const("u", Tensor::Scalar<int32_t>(units))},
+           {{"T", AttrType(DType::kInt32)}, {"N", AttrI(2)}}),
+       gb.Const("zero", Tensor::Scalar<float>(0))},
+      T());
+  auto loop = [&](const std::string& name, const std::string& seq, const std::string& m,
+                  const SimpleRnnWeights& w) {
+    auto es = [&](const std::string& suffix, std::vector<int32_t> dims) {
+      return gb.Const(name + suffix, I32s(dims));
+    };
+    std::string inl = gb.Op(name + "_inl", "TensorListFromTensor",
+                            {seq, es("_ies", {-1, static_cast<int32_t>(in)})}, Elem());
+    std::string ml =
+        gb.Op(name + "_ml", "TensorListFromTensor", {m, es("_mes", {-1})}, Elem(DType::kBool));
+    std::string out = gb.Op(name + "_out", "TensorListReserve",
+                            {es("_oes", {-1, static_cast<int32_t>(units)}),
+                             gb.Const(name + "_n", Tensor::Scalar<int32_t>(time))},
+                            Elem());
+    gb.Op(name, "StatelessWhile",
+          {gb.Const(name + "_i0", Tensor::Scalar<int32_t>(0)), name + "_n", out, h0, inl, ml,
+           gb.Const(name + "_k", Tensor::FromVector(w.k, {in, units})),
+           gb.Const(name + "_rk", Tensor::FromVector(w.rk, {units, units})),
+           gb.Const(name + "_b", Tensor::FromVector(w.b, {units}))},
+          {{"T", AttrTypeList({DType::kInt32, DType::kInt32, DType::kVariant, DType::kFloat,
+                               DType::kVariant, DType::kVariant, DType::kFloat, DType::kFloat,
+                               DType::kFloat})},
+           {"cond", AttrFunc("srnn_cond")},
+           {"body", AttrFunc("srnn_body")}});
+    std::string stacked =
+        gb.Op(name + "_stack", "TensorListStack",
+              {name + ":2", es("_ses", {-1, static_cast<int32_t>(units)})},
+              {{"element_dtype", AttrType(DType::kFloat)}, {"num_elements", AttrI(time)}});
+    return gb.Op(name + "_y", "Transpose", {stacked, gb.Const(name + "_back", I32s({1, 0, 2}))},
+                 T());
+  };
+  std::string fwd = loop("fwd", xt, mt, fw);
+  std::string bwd =
+      gb.Op("bwd_rev", "ReverseV2", {loop("bwd", xr, mr, bw), gb.Const("rev1", I32s({1}))}, T());
+  gb.Op("y", "ConcatV2", {fwd, bwd, gb.Const("axis", Tensor::Scalar<int32_t>(-1))},
+        {{"T", AttrType(DType::kFloat)}, {"N", AttrI(2)}, {"Tidx", AttrType(DType::kInt32)}});
+  tensorflow::GraphDef g = gb.graph();
+  AddSimpleRnnFunctions(&g, in, units);
+  return g;
+}
+
+// One direction of the masked SimpleRNN for batch row b: outputs [time][units] in input
+// order (zero at masked steps) and the final state.
+std::pair<std::vector<double>, std::vector<double>> ReferenceSimpleRnn(
+    const SimpleRnnWeights& w, const std::vector<float>& x, const std::vector<bool>& mask,
+    int64_t b, int64_t time, int64_t in, int64_t units, bool backwards) {
+  std::vector<double> h(units, 0), y(time * units, 0);
+  for (int64_t step = 0; step < time; ++step) {
+    const int64_t t = backwards ? time - 1 - step : step;
+    if (!mask[b * time + t]) continue;
+    std::vector<double> o(units);
+    for (int64_t u = 0; u < units; ++u) {
+      double acc = w.b[u];
+      for (int64_t q = 0; q < in; ++q) acc += x[(b * time + t) * in + q] * w.k[q * units + u];
+      for (int64_t q = 0; q < units; ++q) acc += h[q] * w.rk[q * units + u];
+      o[u] = std::tanh(acc);
+      y[t * units + u] = o[u];
+    }
+    h = o;
+  }
+  return {y, h};
+}
+
+TEST(ListRnn, MaskedBidirectionalSimpleRnnReturnsSequences) {
+  const int64_t batch = 3, time = 5, in = 2, units = 3;
+  std::mt19937 gen(9);
+  std::uniform_real_distribution<float> d(-0.8f, 0.8f);
+  auto fill = [&](int64_t n) {
+    std::vector<float> v;
+    for (int64_t i = 0; i < n; ++i) v.push_back(d(gen));
+    return v;
+  };
+  SimpleRnnWeights fw{fill(in * units), fill(units * units), fill(units)};
+  SimpleRnnWeights bw{fill(in * units), fill(units * units), fill(units)};
+  std::vector<float> x = fill(batch * time * in);
+  // Row 0 unmasked; row 1 padded after 3 steps (post-padding); row 2 masks steps 0 and 2.
+  std::vector<bool> mask(batch * time, true);
+  Tensor mask_t(DType::kBool, TensorShape{batch, time});
+  for (int64_t t = 0; t < time; ++t) {
+    mask[1 * time + t] = t < 3;
+    mask[2 * time + t] = t != 0 && t != 2;
+  }
+  for (int64_t i = 0; i < batch * time; ++i) mask_t.data<bool>()[i] = mask[i];
+  TFM_ASSERT_OK_AND_ASSIGN(auto model,
+                           Model::LoadGraph(BidirectionalSimpleRnnGraph(time, in, units, fw, bw)));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out, model->Run({{"x:0", Tensor::FromVector(x, {batch, time, in})}, {"mask:0", mask_t}},
+                           {"y:0", "fwd:3", "bwd:3"}));
+  ASSERT_EQ(out[0].shape(), (TensorShape{batch, time, 2 * units}));
+  for (int64_t b = 0; b < batch; ++b) {
+    auto [fy, fh] = ReferenceSimpleRnn(fw, x, mask, b, time, in, units, false);
+    auto [by, bh] = ReferenceSimpleRnn(bw, x, mask, b, time, in, units, true);
+    for (int64_t t = 0; t < time; ++t) {
+      for (int64_t u = 0; u < units; ++u) {
+        const float* row = out[0].data<float>() + (b * time + t) * 2 * units;
+        EXPECT_NEAR(row[u], fy[t * units + u], 1e-5) << b << " fwd t" << t << " u" << u;
+        EXPECT_NEAR(row[units + u], by[t * units + u], 1e-5) << b << " bwd t" << t << " u" << u;
+      }
+    }
+    for (int64_t u = 0; u < units; ++u) {
+      EXPECT_NEAR(out[1].data<float>()[b * units + u], fh[u], 1e-5) << b << " fwd state";
+      EXPECT_NEAR(out[2].data<float>()[b * units + u], bh[u], 1e-5) << b << " bwd state";
+    }
+  }
+  // Masked steps give zero outputs in both halves: row 1 steps 3, 4 and row 2 steps 0, 2.
+  for (auto [b, t] : {std::pair<int64_t, int64_t>{1, 3}, {1, 4}, {2, 0}, {2, 2}}) {
+    for (int64_t u = 0; u < 2 * units; ++u) {
+      EXPECT_EQ(out[0].data<float>()[(b * time + t) * 2 * units + u], 0.f) << b << " t" << t;
     }
   }
 }
