@@ -10,6 +10,7 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "graph/attr_util.h"
+#include "graph/freeze_tables.h"
 #include "graph/function_graph.h"
 #include "graph/prune.h"
 
@@ -226,6 +227,9 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& inp
     }
   }
   for (auto& e : extra) *out.add_node() = std::move(e);
+  // Lookup tables: their initializers are off the outputs' path; make them constant.
+  TFM_RETURN_IF_ERROR(
+      FreezeTableInitializers(graph, options.asset_files, &out, &local.tables_frozen));
 
   // Tidy: colocation attrs naming dropped nodes, devices.
   std::set<std::string> final_names;

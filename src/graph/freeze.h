@@ -4,6 +4,7 @@
 #ifndef TFMODEL_GRAPH_FREEZE_H_
 #define TFMODEL_GRAPH_FREEZE_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,9 @@ struct FreezeOptions {
   bool clear_devices = true;
   // Inline PartitionedCall / StatefulPartitionedCall (TF2 graphs) before freezing.
   bool inline_functions = true;
+  // Asset tensors ("Const_3:0") -> the files they stand for, for lookup tables initialized
+  // from vocabulary files (see freeze_tables.h).
+  std::map<std::string, std::string> asset_files;
 };
 
 struct FreezeReport {
@@ -28,6 +32,7 @@ struct FreezeReport {
   std::vector<std::string> variables_converted;
   int64_t bytes_converted = 0;
   int calls_inlined = 0;
+  std::vector<std::string> tables_frozen;  // lookup tables given constant initializers
 };
 
 // Which checkpoint key holds each variable node's value. Read from the saver's restore

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/freeze_tables.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "runtime/executor.h"
@@ -244,15 +245,22 @@ class ModelImpl : public Model {
       Signature sig;
       sig.key = key;
       sig.method_name = def.method_name();
+      // A signature with sparse / composite tensors cannot be run through RunSignature; it
+      // is left out (RunSignature names why) and the model stays usable by tensor names.
+      absl::Status composite;
       for (const auto& [alias, info] : def.inputs()) {
-        TFM_ASSIGN_OR_RETURN(
-            sig.inputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'")));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"));
+        if (!spec.ok()) composite.Update(spec.status());
+        if (spec.ok()) sig.inputs[alias] = *spec;
       }
       for (const auto& [alias, info] : def.outputs()) {
-        TFM_ASSIGN_OR_RETURN(
-            sig.outputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'")));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"));
+        if (!spec.ok()) composite.Update(spec.status());
+        if (spec.ok()) sig.outputs[alias] = *spec;
+      }
+      if (!composite.ok()) {
+        unusable_signatures_[key] = composite;
+        continue;
       }
       std::vector<std::string> feeds, fetches;
       for (const auto& [a, s] : sig.inputs) feeds.push_back(s.tensor_name);
@@ -297,6 +305,8 @@ class ModelImpl : public Model {
       const std::vector<std::string>& output_filter) override {
     auto sit = signatures_.find(key);
     if (sit == signatures_.end()) {
+      auto u = unusable_signatures_.find(key);
+      if (u != unusable_signatures_.end()) return u->second;
       return absl::NotFoundError(
           absl::StrCat("signature '", key, "' not found; available: ", Quoted(Keys(signatures_))));
     }
@@ -423,6 +433,7 @@ class ModelImpl : public Model {
 
   tensorflow::MetaGraphDef meta_;
   std::map<std::string, Signature> signatures_;
+  std::map<std::string, absl::Status> unusable_signatures_;  // composite tensors
   // Per signature, compiled at load: the plan feeding every input (in alias order) and
   // fetching every output, and the output aliases in that order.
   struct SignaturePlan {
@@ -452,21 +463,39 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
   std::string where = absl::StrCat("loading model '", dir, "'");
   TFM_RETURN_IF_ERROR(Annotate(model->CompileSignatures(), where));
   TFM_RETURN_IF_ERROR(Annotate(model->Restore(a.variables_prefix), where));
+  std::vector<std::pair<std::string, Tensor>> asset_feeds;
+  for (const auto& asset : a.assets) {
+    asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
+  }
   if (!a.init_op.empty()) {
-    std::vector<std::pair<std::string, Tensor>> asset_feeds;
-    for (const auto& asset : a.assets) {
-      asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
-    }
     TFM_RETURN_IF_ERROR(Annotate(model->RunTarget(asset_feeds, a.init_op, "the init op"), where));
+  }
+  for (const std::string& init : a.table_initializers) {
+    TFM_RETURN_IF_ERROR(
+        Annotate(model->RunTarget(asset_feeds, init, "a table_initializer collection node"), where));
   }
   return std::unique_ptr<Model>(std::move(model));
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadGraph(tensorflow::GraphDef graph,
                                                         const LoadOptions& options) {
+  // A frozen graph's lookup tables are filled by initializers grouped under one NoOp named
+  // `init_all_tables` (what TF's tables_initializer() is named and what `tfmodel freeze`
+  // writes; freeze_tables.h). Run it once now, as a SavedModel's init op is run at load.
+  std::vector<std::string> initializers;
+  for (const auto& n : graph.node()) {
+    if (n.name() == kTablesInitializerName) initializers.push_back(n.name());
+  }
   tensorflow::MetaGraphDef meta;
   *meta.mutable_graph_def() = std::move(graph);
-  return std::unique_ptr<Model>(std::make_unique<ModelImpl>(std::move(meta), options));
+  auto model = std::make_unique<ModelImpl>(std::move(meta), options);
+  if (!initializers.empty()) {
+    auto r = model->Run({}, {}, initializers);
+    if (!r.ok()) {
+      return Annotate(r.status(), "loading the graph: running its lookup table initializers");
+    }
+  }
+  return std::unique_ptr<Model>(std::move(model));
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadMetaGraph(tensorflow::MetaGraphDef meta_graph,

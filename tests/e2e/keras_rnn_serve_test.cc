@@ -6,7 +6,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "runtime/model.h"
-#include "server_process.h"
+#include "serve_e2e_util.h"
 #include "test_util.h"
 
 namespace tfmodel {

@@ -38,6 +38,12 @@ void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
 void RegisterResourceVariableKernels(KernelRegistry& r);
 void RegisterTensorListKernels(KernelRegistry& r);
 void RegisterTensorListBulkKernels(KernelRegistry& r);
+void RegisterAudioKernels(KernelRegistry& r);           // audio_ops.cc
+void RegisterNmsKernels(KernelRegistry& r);             // nms_ops.cc, combined_nms.cc
+void RegisterCropAndResizeKernels(KernelRegistry& r);   // crop_and_resize.cc
+void RegisterImageTransformKernels(KernelRegistry& r);  // image_transform.cc
+void RegisterColorKernels(KernelRegistry& r);           // color_ops.cc
+void RegisterImageEncodeKernels(KernelRegistry& r);     // image_encode.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -71,6 +77,12 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterResourceVariableKernels(r);
   RegisterTensorListKernels(r);
   RegisterTensorListBulkKernels(r);
+  RegisterAudioKernels(r);
+  RegisterNmsKernels(r);
+  RegisterCropAndResizeKernels(r);
+  RegisterImageTransformKernels(r);
+  RegisterColorKernels(r);
+  RegisterImageEncodeKernels(r);
 }
 
 }  // namespace tfmodel::runtime

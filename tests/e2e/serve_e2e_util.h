@@ -1,17 +1,19 @@
-// Shared by the end-to-end tests: starting the real `tfmodel serve` binary on free
-// loopback ports and talking HTTP/1.1 to it with a tiny blocking client.
-#ifndef TFMODEL_TESTS_E2E_SERVER_PROCESS_H_
-#define TFMODEL_TESTS_E2E_SERVER_PROCESS_H_
+// Helpers for the end-to-end tests of `tfmodel serve`: a tiny blocking HTTP client, the
+// server binary as a child process, config files.
+#ifndef TFMODEL_TESTS_E2E_SERVE_E2E_UTIL_H_
+#define TFMODEL_TESTS_E2E_SERVE_E2E_UTIL_H_
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -46,8 +48,9 @@ struct HttpResult {
 };
 
 // One request on a fresh connection ("Connection: close"); status 0 on socket failure.
+// `extra_headers`: more header lines, each ending in "\r\n".
 inline HttpResult Http(int port, const std::string& method, const std::string& path,
-                       const std::string& body = "") {
+                       const std::string& body = "", const std::string& extra_headers = "") {
   HttpResult r;
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -60,7 +63,7 @@ inline HttpResult Http(int port, const std::string& method, const std::string& p
   }
   std::string req = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: localhost\r\n",
                                  "Connection: close\r\nContent-Type: application/json\r\n",
-                                 "Content-Length: ", body.size(), "\r\n\r\n", body);
+                                 extra_headers, "Content-Length: ", body.size(), "\r\n\r\n", body);
   size_t sent = 0;
   while (sent < req.size()) {
     ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
@@ -94,16 +97,18 @@ class ServerProcess {
  public:
   ~ServerProcess() { Stop(); }
 
-  // Starts `tfmodel serve` with the given flags plus ports; waits until `ready_path`
-  // answers 200 (or the process exits). Returns false when it never became ready.
-  bool Start(std::vector<std::string> flags, const std::string& ready_path) {
+  // Starts `tfmodel serve` with the given flags plus ports (and --max_num_load_retries=0
+  // unless the flags set it) without waiting for anything.
+  void Launch(std::vector<std::string> flags) {
     grpc_port = FreePort();
     rest_port = FreePort();
     log_path = JoinPath(testing::TempDir(), absl::StrCat("server_", rest_port, ".log"));
     flags.push_back(absl::StrCat("--port=", grpc_port));
     flags.push_back(absl::StrCat("--rest_api_port=", rest_port));
+    bool retries_set = false;
+    for (const auto& f : flags) retries_set |= f.rfind("--max_num_load_retries", 0) == 0;
     // Fail fast on load errors instead of TF Serving's minute-long retry interval.
-    flags.push_back("--max_num_load_retries=0");
+    if (!retries_set) flags.push_back("--max_num_load_retries=0");
     std::vector<std::string> args = {TFMODEL_BINARY, "serve"};
     args.insert(args.end(), flags.begin(), flags.end());
     pid = fork();
@@ -117,13 +122,14 @@ class ServerProcess {
       execv(argv[0], argv.data());
       _exit(127);
     }
+  }
+
+  // Launch, then wait until `ready_path` answers 200 with no version LOADING (or the
+  // process exits). Returns whether a version is AVAILABLE then.
+  bool Start(std::vector<std::string> flags, const std::string& ready_path) {
+    Launch(std::move(flags));
     for (int i = 0; i < 300; ++i) {
-      int st;
-      if (waitpid(pid, &st, WNOHANG) == pid) {
-        exit_status = st;
-        pid = -1;
-        return false;
-      }
+      if (Exited()) return false;
       // Ready once the model's versions have settled (loaded, or failed with an error).
       HttpResult r = Http(rest_port, "GET", ready_path);
       if (r.status == 200 && r.body.find("\"LOADING\"") == std::string::npos) {
@@ -131,6 +137,36 @@ class ServerProcess {
         return r.body.find("\"AVAILABLE\"") != std::string::npos;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return false;
+  }
+
+  // Whether the process has exited (then exit_status holds its wait status).
+  bool Exited() {
+    if (pid <= 0) return true;
+    int st;
+    if (waitpid(pid, &st, WNOHANG) != pid) return false;
+    exit_status = st;
+    pid = -1;
+    return true;
+  }
+
+  // Waits up to `seconds` for the process to exit by itself.
+  bool WaitExit(double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (Exited()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return Exited();
+  }
+
+  // Waits up to `seconds` until the log contains `text`.
+  bool WaitLog(const std::string& text, double seconds) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (std::chrono::steady_clock::now() < end) {
+      if (Log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
   }
@@ -173,6 +209,61 @@ class ServerProcess {
   std::string log_path;
 };
 
+inline std::string HalfPlusTwo() {
+  return testing::Testdata("tf_serving/saved_model_half_plus_two_cpu");
+}
+
+inline std::string WriteConfig(const std::string& text) {
+  const std::string path = JoinPath(testing::TempDir(), absl::StrCat("config_", rand(), ".txt"));
+  EXPECT_TRUE(WriteStringToFile(path, text).ok());
+  return path;
+}
+
+inline int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+inline void SendAll(int fd, const std::string& s) {
+  size_t sent = 0;
+  while (sent < s.size()) {
+    ssize_t n = send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<size_t>(n);
+  }
+}
+
+// Reads until the peer closes or `timeout_ms` passes; *closed tells which.
+inline std::string RecvUntilClosed(int fd, int timeout_ms, bool* closed) {
+  std::string out;
+  *closed = false;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n <= 0) {
+      *closed = true;
+      break;
+    }
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+inline double SecondsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+}
+
 }  // namespace tfmodel::e2e
 
-#endif  // TFMODEL_TESTS_E2E_SERVER_PROCESS_H_
+#endif  // TFMODEL_TESTS_E2E_SERVE_E2E_UTIL_H_
