@@ -23,6 +23,7 @@
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/function_graph.h"
 #include "graph/output_candidates.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
@@ -93,24 +94,51 @@ std::map<std::string, int> AllOps(const tensorflow::GraphDef& g) {
   return ops;
 }
 
-void PrintOps(const std::map<std::string, int>& ops, bool with_support) {
-  const auto& reg = runtime::KernelRegistry::Global();
-  std::vector<std::string> missing;
+// Ops the graph can run: its nodes' and those of the functions they reach (see
+// ReachableFunctions; gradient and unselected GPU functions are left out).
+std::set<std::string> UsedOps(const tensorflow::GraphDef& g) {
+  std::set<std::string> used;
+  for (const auto& n : g.node()) used.insert(n.op());
+  for (const auto& name : ReachableFunctions(&g.library(), g.node())) {
+    for (const auto& n : FindFunction(&g.library(), name)->node_def()) used.insert(n.op());
+  }
+  return used;
+}
+
+bool HasKernel(const tensorflow::GraphDef& g, const std::string& op) {
+  return runtime::KernelRegistry::Global().Has(op) || FindFunction(&g.library(), op) != nullptr;
+}
+
+void PrintOps(const tensorflow::GraphDef& g, const std::map<std::string, int>& ops,
+              bool with_support) {
+  std::vector<std::string> missing, unused;
+  const std::set<std::string> used = with_support ? UsedOps(g) : std::set<std::string>();
   for (const auto& [op, count] : ops) {
     if (with_support) {
-      bool ok = reg.Has(op);
-      if (!ok) missing.push_back(op);
-      std::printf("    %-32s x%-5d %s\n", op.c_str(), count, ok ? "supported" : "NOT SUPPORTED");
+      bool ok = HasKernel(g, op);
+      const char* what = "supported";
+      if (!ok && used.count(op)) {
+        missing.push_back(op);
+        what = "NOT SUPPORTED";
+      } else if (!ok) {
+        unused.push_back(op);
+        what = "no kernel; unused (only in functions nothing runs)";
+      }
+      std::printf("    %-32s x%-5d %s\n", op.c_str(), count, what);
     } else {
       std::printf("    %-32s x%d\n", op.c_str(), count);
     }
   }
   if (with_support) {
     if (missing.empty()) {
-      std::printf("  All %zu ops have kernels.\n", ops.size());
+      std::printf("  All %zu ops the graph runs have kernels.\n", ops.size() - unused.size());
     } else {
       std::printf("  %zu of %zu ops have no kernel: %s\n", missing.size(), ops.size(),
                   absl::StrJoin(missing, ", ").c_str());
+    }
+    if (!unused.empty()) {
+      std::printf("  Not needed (only in gradient or GPU-only functions nothing runs): %s\n",
+                  absl::StrJoin(unused, ", ").c_str());
     }
   }
 }
@@ -157,7 +185,7 @@ void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
   if (!s.functions.empty())
     std::printf("  functions: %s\n", absl::StrJoin(s.functions, ", ").c_str());
   std::printf("  ops%s:\n", opt.ops ? " (with kernel support)" : "");
-  PrintOps(opt.ops ? AllOps(g) : s.ops, opt.ops);
+  PrintOps(g, opt.ops ? AllOps(g) : s.ops, opt.ops);
 }
 
 void JsonGraph(JsonWriter& w, const tensorflow::GraphDef& g, bool with_support) {
@@ -166,6 +194,7 @@ void JsonGraph(JsonWriter& w, const tensorflow::GraphDef& g, bool with_support) 
   w.Int(s.nodes);
   w.Key("ops");
   w.StartObject();
+  const std::set<std::string> used = with_support ? UsedOps(g) : std::set<std::string>();
   for (const auto& [op, n] : with_support ? AllOps(g) : s.ops) {
     w.Key(op.c_str());
     if (with_support) {
@@ -173,7 +202,9 @@ void JsonGraph(JsonWriter& w, const tensorflow::GraphDef& g, bool with_support) 
       w.Key("count");
       w.Int(n);
       w.Key("supported");
-      w.Bool(runtime::KernelRegistry::Global().Has(op));
+      w.Bool(HasKernel(g, op));
+      w.Key("used");
+      w.Bool(used.count(op) > 0);
       w.EndObject();
     } else {
       w.Int(n);

@@ -182,27 +182,34 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& inp
     } else if (n.op() == "Identity" && reads_converted(n, &dtype)) {
       (*n.mutable_attr())["T"] = AttrType(dtype);
     } else if (n.op() == "ResourceGather" && reads_converted(n, &dtype)) {
+      // ResourceGather(batch_dims = b) gathers along axis b with b batch dimensions, so
+      // it is GatherV2(params, indices, axis = b, batch_dims = b). (TF's freeze_graph
+      // refuses b != 0; this rewrite is exact for every b >= 0.)
       int64_t batch_dims = 0;
       auto bd = n.attr().find("batch_dims");
       if (bd != n.attr().end()) batch_dims = bd->second.i();
-      if (batch_dims != 0) {
-        return absl::UnimplementedError(absl::StrCat(
-            "node '", n.name(), "' (ResourceGather) with batch_dims != 0 cannot be frozen"));
+      if (batch_dims < 0) {
+        return absl::UnimplementedError(
+            absl::StrCat("node '", n.name(), "' (ResourceGather) with negative batch_dims (",
+                         batch_dims, ") cannot be frozen: the indices' rank is not known here"));
       }
       auto tind = n.attr().find("Tindices");
       tensorflow::AttrValue tindices =
           tind != n.attr().end() ? tind->second : AttrType(DType::kInt32);
+      const bool axis64 = tindices.type() == tensorflow::DT_INT64;
       n.set_op("GatherV2");
       n.clear_attr();
       (*n.mutable_attr())["Tparams"] = AttrType(dtype);
       (*n.mutable_attr())["Tindices"] = tindices;
-      (*n.mutable_attr())["Taxis"] = AttrType(DType::kInt32);
-      (*n.mutable_attr())["batch_dims"] = AttrI(0);
+      (*n.mutable_attr())["Taxis"] = AttrType(axis64 ? DType::kInt64 : DType::kInt32);
+      (*n.mutable_attr())["batch_dims"] = AttrI(batch_dims);
       tensorflow::NodeDef axis;
       axis.set_name(n.name() + "/axis");
       axis.set_op("Const");
-      (*axis.mutable_attr())["dtype"] = AttrType(DType::kInt32);
-      (*axis.mutable_attr())["value"] = AttrTensor(Tensor::Scalar<int32_t>(0));
+      (*axis.mutable_attr())["dtype"] = AttrType(axis64 ? DType::kInt64 : DType::kInt32);
+      (*axis.mutable_attr())["value"] =
+          AttrTensor(axis64 ? Tensor::Scalar<int64_t>(batch_dims)
+                            : Tensor::Scalar<int32_t>(static_cast<int32_t>(batch_dims)));
       n.add_input(axis.name());
       // Keep data inputs before control inputs.
       auto* inputs = n.mutable_input();

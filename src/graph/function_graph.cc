@@ -58,6 +58,9 @@ const std::map<std::string, std::vector<ArgSpec>>& BuiltinOutputs() {
       {"StatelessWhile", {{"output", "T"}}},
       {"RestoreV2", {{"tensors", "dtypes"}}},
       {"BroadcastGradientArgs", {{"r0", ""}, {"r1", ""}}},
+      {"TensorListPopBack", {{"output_handle", ""}, {"tensor", ""}}},
+      {"TensorListConcat", {{"tensor", ""}, {"lengths", ""}}},
+      {"TensorListConcatV2", {{"tensor", ""}, {"lengths", ""}}},
       {"FusedBatchNorm",
        {{"y", ""},
         {"batch_mean", ""},
@@ -222,6 +225,74 @@ const tensorflow::FunctionDef* FindFunction(const tensorflow::FunctionDefLibrary
     if (f.signature().name() == name) return &f;
   }
   return nullptr;
+}
+
+namespace {
+
+// api_implements / api_preferred_device of a function, and whether it is an inference
+// function (forward/backward functions of a training graph pair up by attrs).
+struct ApiInfo {
+  std::string interface;
+  std::string device;
+  bool inference = true;
+};
+
+ApiInfo ApiInfoOf(const tensorflow::FunctionDef& f) {
+  ApiInfo info;
+  for (const auto& [k, v] : f.attr()) {
+    if (k == "api_implements") info.interface = v.s();
+    if (k == "api_preferred_device") info.device = v.s();
+    if (k == "forward_function_name" || k == "backward_function_name") info.inference = false;
+  }
+  return info;
+}
+
+}  // namespace
+
+std::string SelectCpuImplementation(const tensorflow::FunctionDefLibrary* library,
+                                    const std::string& name) {
+  const tensorflow::FunctionDef* f = FindFunction(library, name);
+  if (f == nullptr) return name;
+  ApiInfo info = ApiInfoOf(*f);
+  if (info.interface.empty() || !info.inference || info.device == "CPU") return name;
+  for (const auto& other : library->function()) {
+    if (other.signature().name() == name) continue;
+    ApiInfo o = ApiInfoOf(other);
+    if (o.inference && o.interface == info.interface && o.device == "CPU") {
+      return other.signature().name();
+    }
+  }
+  return name;
+}
+
+std::set<std::string> ReachableFunctions(
+    const tensorflow::FunctionDefLibrary* library,
+    const google::protobuf::RepeatedPtrField<tensorflow::NodeDef>& nodes) {
+  std::set<std::string> seen;
+  std::vector<const tensorflow::FunctionDef*> work;
+  auto visit = [&](const std::string& requested) {
+    const std::string name = SelectCpuImplementation(library, requested);
+    const tensorflow::FunctionDef* f = FindFunction(library, name);
+    if (f != nullptr && seen.insert(name).second) work.push_back(f);
+  };
+  auto scan = [&](const google::protobuf::RepeatedPtrField<tensorflow::NodeDef>& ns) {
+    for (const auto& n : ns) {
+      visit(n.op());
+      for (const auto& [k, v] : n.attr()) {
+        if (v.value_case() == AttrValue::kFunc) visit(v.func().name());
+        if (v.value_case() == AttrValue::kList) {
+          for (const auto& fn : v.list().func()) visit(fn.name());
+        }
+      }
+    }
+  };
+  scan(nodes);
+  while (!work.empty()) {
+    const tensorflow::FunctionDef* f = work.back();
+    work.pop_back();
+    scan(f->node_def());
+  }
+  return seen;
 }
 
 absl::StatusOr<FunctionGraph> FunctionToGraph(const tensorflow::FunctionDef& fdef,
@@ -399,6 +470,7 @@ absl::StatusOr<tensorflow::GraphDef> InlineFunctionCalls(const tensorflow::Graph
                                                        "): function calls nest more than 32 deep"));
       }
       any = true;
+      fname = SelectCpuImplementation(library, fname);
       const tensorflow::FunctionDef* fdef = FindFunction(library, fname);
       if (fdef == nullptr) {
         return absl::NotFoundError(absl::StrCat("node '", n.name(), "' (", n.op(), "): function '",

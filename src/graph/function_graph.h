@@ -8,6 +8,7 @@
 #define TFMODEL_GRAPH_FUNCTION_GRAPH_H_
 
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,23 @@ absl::StatusOr<FunctionGraph> FunctionToGraph(const tensorflow::FunctionDef& fde
 
 const tensorflow::FunctionDef* FindFunction(const tensorflow::FunctionDefLibrary* library,
                                             const std::string& name);
+
+// What TF's Grappler implementation selector runs on a CPU in place of function `name`:
+// Keras saves e.g. an LSTM layer as interchangeable functions sharing an `api_implements`
+// attr, one with `api_preferred_device` "GPU" (CudnnRNN) and one with "CPU" (a While loop).
+// When `name` is an inference function (no forward/backward pairing attrs) with such an
+// attr whose preferred device is not CPU, returns the library's equivalent inference
+// function that prefers the CPU; otherwise (or when there is none) returns `name`.
+std::string SelectCpuImplementation(const tensorflow::FunctionDefLibrary* library,
+                                    const std::string& name);
+
+// The library functions that `nodes` run: those they call (PartitionedCall `f`, an op
+// named after a function) or name in attrs (If branches, While cond/body, ...), and the
+// functions those run in turn, after SelectCpuImplementation. Functions only reachable
+// through gradients or an unselected GPU implementation are not included.
+std::set<std::string> ReachableFunctions(
+    const tensorflow::FunctionDefLibrary* library,
+    const google::protobuf::RepeatedPtrField<tensorflow::NodeDef>& nodes);
 
 // Keeps only the library functions that the graph's nodes (and those functions) reference.
 void PruneFunctionLibrary(tensorflow::GraphDef* graph);

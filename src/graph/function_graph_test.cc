@@ -193,5 +193,124 @@ TEST(InlineFunctionCalls, Errors) {
   EXPECT_THAT(s.message(), HasSubstr("function 'missing' is not in the graph's library"));
 }
 
+// Keras' LSTM pair: lstm_gpu (CudnnRNN, prefers the GPU) and lstm_cpu (a While loop, prefers
+// the CPU) implement one API. Inlining a call of either inlines the CPU one; forward/backward
+// functions of a training graph and functions without the attrs are left alone.
+constexpr char kImplementations[] = R"pb(
+  node {
+    name: "x"
+    op: "Placeholder"
+    attr {
+      key: "dtype"
+      value { type: DT_FLOAT }
+    }
+  }
+  node {
+    name: "call"
+    op: "PartitionedCall"
+    input: "x"
+    attr {
+      key: "f"
+      value { func { name: "lstm_gpu" } }
+    }
+  }
+  node {
+    name: "loop"
+    op: "StatelessIf"
+    input: "x"
+    input: "x"
+    attr {
+      key: "then_branch"
+      value { func { name: "plain" } }
+    }
+    attr {
+      key: "else_branch"
+      value { func { name: "plain" } }
+    }
+  }
+  library {
+    function {
+      signature {
+        name: "lstm_gpu"
+        input_arg { name: "a" type: DT_FLOAT }
+        output_arg { name: "y" type: DT_FLOAT }
+      }
+      node_def { name: "rnn" op: "CudnnRNNV3" input: "a" }
+      ret { key: "y" value: "rnn:output:0" }
+      attr {
+        key: "api_implements"
+        value { s: "lstm_1" }
+      }
+      attr {
+        key: "api_preferred_device"
+        value { s: "GPU" }
+      }
+    }
+    function {
+      signature {
+        name: "lstm_cpu"
+        input_arg { name: "a" type: DT_FLOAT }
+        output_arg { name: "y" type: DT_FLOAT }
+      }
+      node_def { name: "neg" op: "Neg" input: "a" }
+      ret { key: "y" value: "neg:y:0" }
+      attr {
+        key: "api_implements"
+        value { s: "lstm_1" }
+      }
+      attr {
+        key: "api_preferred_device"
+        value { s: "CPU" }
+      }
+    }
+    function {
+      signature {
+        name: "lstm_gpu_forward"
+        input_arg { name: "a" type: DT_FLOAT }
+        output_arg { name: "y" type: DT_FLOAT }
+      }
+      node_def { name: "rnn" op: "CudnnRNNV3" input: "a" }
+      ret { key: "y" value: "rnn:output:0" }
+      attr {
+        key: "api_implements"
+        value { s: "lstm_1" }
+      }
+      attr {
+        key: "api_preferred_device"
+        value { s: "GPU" }
+      }
+      attr {
+        key: "backward_function_name"
+        value { s: "lstm_gpu_backward" }
+      }
+    }
+    function {
+      signature {
+        name: "plain"
+        input_arg { name: "a" type: DT_FLOAT }
+        output_arg { name: "y" type: DT_FLOAT }
+      }
+      ret { key: "y" value: "a" }
+    }
+  }
+)pb";
+
+TEST(Implementations, CallsOfTheGpuVariantRunTheCpuVariant) {
+  tensorflow::GraphDef g = Parse(kImplementations);
+  EXPECT_EQ(SelectCpuImplementation(&g.library(), "lstm_gpu"), "lstm_cpu");
+  EXPECT_EQ(SelectCpuImplementation(&g.library(), "lstm_cpu"), "lstm_cpu");
+  EXPECT_EQ(SelectCpuImplementation(&g.library(), "lstm_gpu_forward"), "lstm_gpu_forward");
+  EXPECT_EQ(SelectCpuImplementation(&g.library(), "plain"), "plain");
+  EXPECT_EQ(SelectCpuImplementation(&g.library(), "missing"), "missing");
+  EXPECT_THAT(ReachableFunctions(&g.library(), g.node()),
+              UnorderedElementsAre("lstm_cpu", "plain"));
+  auto inlined = InlineFunctionCalls(g);
+  ASSERT_TRUE(inlined.ok()) << inlined.status();
+  auto nodes = ByName(*inlined);
+  ASSERT_EQ(nodes.count("call/neg"), 1u);
+  EXPECT_EQ(nodes["call/neg"]->op(), "Neg");
+  EXPECT_EQ(nodes.count("call/rnn"), 0u);
+}
+
 }  // namespace
 }  // namespace tfmodel

@@ -149,6 +149,9 @@ struct InputEdge {
   int slot;
   bool deref;    // a TF1 ref read as a value
   bool forward;  // this is the value's last use: the kernel may take its buffer
+  // A feed's last use: forwardable (and released after the item) when the caller donated
+  // its feeds (Executor::RunDonated), as function calls do with their arguments.
+  bool forward_donated = false;
 };
 
 struct Item {
@@ -156,10 +159,11 @@ struct Item {
   std::string op;
   Kind kind = Kind::kKernel;
   std::unique_ptr<OpKernel> kernel;
-  int in_begin = 0, in_count = 0;    // into Plan::inputs
-  int ctl_begin = 0, ctl_count = 0;  // into Plan::controls (item positions)
-  int out_slot = 0, num_out = 0;     // value slots [out_slot, out_slot + num_out)
-  int rel_begin = 0, rel_count = 0;  // into Plan::releases: slots dead after this item
+  int in_begin = 0, in_count = 0;              // into Plan::inputs
+  int ctl_begin = 0, ctl_count = 0;            // into Plan::controls (item positions)
+  int out_slot = 0, num_out = 0;               // value slots [out_slot, out_slot + num_out)
+  int rel_begin = 0, rel_count = 0;            // into Plan::releases: slots dead after this item
+  int feed_rel_begin = 0, feed_rel_count = 0;  // into Plan::feed_releases (donated feeds)
   // While loops.
   std::string frame_name;  // Enter
   bool is_constant = false;
@@ -174,6 +178,7 @@ struct Executor::Plan {
   std::vector<InputEdge> inputs;
   std::vector<int> controls;
   std::vector<int> releases;
+  std::vector<int> feed_releases;  // feed slots dead after an item, when feeds are donated
   std::vector<InputEdge> fetch_edges;
   std::vector<char> slot_is_ref;
   int num_slots = 0;
@@ -190,8 +195,11 @@ struct Executor::Plan {
   std::vector<int> num_data_inputs_pending;  // per item: data + control input count
   std::vector<int> root_items;               // items with no inputs
 
-  absl::Status RunStraight(const RunContext& ctx, absl::Span<const Tensor> feeds,
+  // `donated` (null or one tensor per feed) is moved from: feeds then behave like
+  // intermediate values (released and forwardable at their last use).
+  absl::Status RunStraight(const RunContext& ctx, absl::Span<const Tensor> feeds, Tensor* donated,
                            std::vector<Tensor>* outputs) const;
+  absl::Status CheckFeeds(absl::Span<const Tensor> feeds) const;
   absl::Status RunDataflow(const RunContext& ctx, absl::Span<const Tensor> feeds,
                            std::vector<Tensor>* outputs) const;
   absl::Status Deref(const Tensor& ref, Tensor* out, const Item* consumer) const;
@@ -530,9 +538,9 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
     // Last use of every slot (feeds and fetched slots are never released early).
     std::vector<int> last_use(num_slots, -1);
     std::vector<int> uses(num_slots, 0);
-    std::vector<char> pinned(num_slots, 0);
+    std::vector<char> pinned(num_slots, 0), fetched(num_slots, 0);
     for (size_t f = 0; f < feeds.size(); ++f) pinned[f] = 1;
-    for (const auto& e : plan->fetch_edges) pinned[e.slot] = 1;
+    for (const auto& e : plan->fetch_edges) pinned[e.slot] = fetched[e.slot] = 1;
     for (size_t p = 0; p < plan->items.size(); ++p) {
       const Item& item = plan->items[p];
       for (int k = 0; k < item.in_count; ++k) {
@@ -540,6 +548,11 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
         last_use[s] = static_cast<int>(p);
         ++uses[s];
       }
+    }
+    // Donated feeds die at their last use (unless fetched).
+    std::vector<std::vector<int>> feed_rel(plan->items.size());
+    for (size_t f = 0; f < feeds.size(); ++f) {
+      if (!fetched[f] && last_use[f] >= 0) feed_rel[last_use[f]].push_back(static_cast<int>(f));
     }
     std::vector<std::vector<int>> rel(plan->items.size());
     for (size_t p = 0; p < plan->items.size(); ++p) {
@@ -556,9 +569,14 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
       for (int k = 0; k < item.in_count; ++k) ++count_here[plan->inputs[item.in_begin + k].slot];
       for (int k = 0; k < item.in_count; ++k) {
         InputEdge& e = plan->inputs[item.in_begin + k];
-        e.forward = !pinned[e.slot] && !e.deref && last_use[e.slot] == static_cast<int>(p) &&
-                    count_here[e.slot] == 1;
+        const bool last =
+            !e.deref && last_use[e.slot] == static_cast<int>(p) && count_here[e.slot] == 1;
+        e.forward = !pinned[e.slot] && last;
+        e.forward_donated = e.slot < static_cast<int>(feeds.size()) && !fetched[e.slot] && last;
       }
+      item.feed_rel_begin = static_cast<int>(plan->feed_releases.size());
+      plan->feed_releases.insert(plan->feed_releases.end(), feed_rel[p].begin(), feed_rel[p].end());
+      item.feed_rel_count = static_cast<int>(feed_rel[p].size());
       item.rel_begin = static_cast<int>(plan->releases.size());
       plan->releases.insert(plan->releases.end(), rel[p].begin(), rel[p].end());
       item.rel_count = static_cast<int>(rel[p].size());
@@ -637,33 +655,48 @@ absl::Status Executor::Plan::Compute(const RunContext& ctx, const Item& item,
   return absl::OkStatus();
 }
 
-absl::Status Executor::Run(const RunContext& ctx, absl::Span<const Tensor> feeds,
-                           std::vector<Tensor>* outputs) const {
-  const Plan& p = *plan_;
-  if (feeds.size() != p.feed_names.size()) {
+absl::Status Executor::Plan::CheckFeeds(absl::Span<const Tensor> feeds) const {
+  if (feeds.size() != feed_names.size()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(p.Where(), "expected ", p.feed_names.size(), " feeds, got ", feeds.size()));
+        absl::StrCat(Where(), "expected ", feed_names.size(), " feeds, got ", feeds.size()));
   }
   for (size_t f = 0; f < feeds.size(); ++f) {
     if (!feeds[f].valid()) {
       return absl::InvalidArgumentError(
-          absl::StrCat(p.Where(), "feed '", p.feed_names[f], "' is not a valid tensor"));
+          absl::StrCat(Where(), "feed '", feed_names[f], "' is not a valid tensor"));
     }
-    if (p.feed_dtypes[f] != DType::kInvalid && feeds[f].dtype() != p.feed_dtypes[f]) {
+    if (feed_dtypes[f] != DType::kInvalid && feeds[f].dtype() != feed_dtypes[f]) {
       return absl::InvalidArgumentError(absl::StrCat(
-          p.Where(), "feed '", p.feed_names[f], "' has dtype ", DTypeName(feeds[f].dtype()),
-          " but the placeholder expects ", DTypeName(p.feed_dtypes[f])));
+          Where(), "feed '", feed_names[f], "' has dtype ", DTypeName(feeds[f].dtype()),
+          " but the placeholder expects ", DTypeName(feed_dtypes[f])));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Executor::Run(const RunContext& ctx, absl::Span<const Tensor> feeds,
+                           std::vector<Tensor>* outputs) const {
+  const Plan& p = *plan_;
+  TFM_RETURN_IF_ERROR(p.CheckFeeds(feeds));
   if (p.has_loops) return p.RunDataflow(ctx, feeds, outputs);
-  return p.RunStraight(ctx, feeds, outputs);
+  return p.RunStraight(ctx, feeds, nullptr, outputs);
+}
+
+absl::Status Executor::RunDonated(const RunContext& ctx, absl::Span<Tensor> feeds,
+                                  std::vector<Tensor>* outputs) const {
+  const Plan& p = *plan_;
+  TFM_RETURN_IF_ERROR(p.CheckFeeds(feeds));
+  if (p.has_loops) return p.RunDataflow(ctx, feeds, outputs);
+  return p.RunStraight(ctx, feeds, feeds.data(), outputs);
 }
 
 absl::Status Executor::Plan::RunStraight(const RunContext& ctx, absl::Span<const Tensor> feeds,
-                                         std::vector<Tensor>* outputs) const {
+                                         Tensor* donated, std::vector<Tensor>* outputs) const {
   // Small graphs keep their values on the stack.
   absl::InlinedVector<Tensor, 16> vals(num_slots);
-  for (size_t f = 0; f < feeds.size(); ++f) vals[f] = feeds[f];
+  for (size_t f = 0; f < feeds.size(); ++f) {
+    vals[f] = donated != nullptr ? std::move(donated[f]) : feeds[f];
+  }
   std::vector<char> dead_slot, dead_item;
   if (has_control_flow) {
     dead_slot.assign(num_slots, 0);
@@ -730,7 +763,8 @@ absl::Status Executor::Plan::RunStraight(const RunContext& ctx, absl::Span<const
           ++d;
         } else {
           in.push_back(&vals[e.slot]);
-          fwd.push_back(e.forward ? &vals[e.slot] : nullptr);
+          const bool can_forward = e.forward || (donated != nullptr && e.forward_donated);
+          fwd.push_back(can_forward ? &vals[e.slot] : nullptr);
         }
       }
       switch (item.kind) {
@@ -777,6 +811,11 @@ absl::Status Executor::Plan::RunStraight(const RunContext& ctx, absl::Span<const
       }
     }
     for (int r = 0; r < item.rel_count; ++r) vals[releases[item.rel_begin + r]] = Tensor();
+    if (donated != nullptr) {
+      for (int r = 0; r < item.feed_rel_count; ++r) {
+        vals[feed_releases[item.feed_rel_begin + r]] = Tensor();
+      }
+    }
   }
 
   outputs->clear();

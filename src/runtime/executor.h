@@ -64,6 +64,11 @@ class Executor {
   // `feeds` in the order given to Create; `outputs` receives one tensor per fetch.
   absl::Status Run(const RunContext& ctx, absl::Span<const Tensor> feeds,
                    std::vector<Tensor>* outputs) const;
+  // Like Run, but takes the feeds over (they are left moved-from): a feed is released at
+  // its last use and its kernel may reuse its buffer in place. Function calls pass their
+  // arguments this way, so a loop body can update a TensorList loop variable in place.
+  absl::Status RunDonated(const RunContext& ctx, absl::Span<Tensor> feeds,
+                          std::vector<Tensor>* outputs) const;
 
   const std::vector<std::string>& feed_names() const;
   const std::vector<std::string>& fetch_names() const;

@@ -3,6 +3,7 @@
 #include <set>
 #include <unordered_map>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "runtime/kernel.h"
@@ -19,12 +20,10 @@ class CallKernel : public OpKernel {
  public:
   explicit CallKernel(std::unique_ptr<CompiledFunction> f) : f_(std::move(f)) {}
   absl::Status Compute(KernelContext* ctx) const override {
-    absl::InlinedVector<Tensor, 8> args;
-    args.reserve(ctx->num_inputs());
-    for (int i = 0; i < ctx->num_inputs(); ++i) args.push_back(ctx->input(i));
+    std::vector<Tensor> args = TakeInputs(ctx, 0);
     RunContext rc = CallContextOf(*ctx);
     std::vector<Tensor> rets;
-    absl::Status s = f_->Call(rc, args, &rets);
+    absl::Status s = f_->CallDonated(rc, absl::MakeSpan(args), &rets);
     if (!s.ok()) return ctx->Error(s.message());
     for (size_t i = 0; i < rets.size(); ++i)
       ctx->set_output(static_cast<int>(i), std::move(rets[i]));
@@ -56,7 +55,10 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakePartitionedCall(const KernelInit& 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CompiledFunction>> CompiledFunction::Compile(
-    const tensorflow::FunctionDefLibrary* library, const std::string& name, const AttrMap& attrs) {
+    const tensorflow::FunctionDefLibrary* library, const std::string& requested,
+    const AttrMap& attrs) {
+  // A GPU-preferring implementation (e.g. Keras' CudnnRNN LSTM) runs as its CPU twin.
+  const std::string name = SelectCpuImplementation(library, requested);
   const tensorflow::FunctionDef* fdef = FindFunction(library, name);
   if (fdef == nullptr) {
     return absl::NotFoundError(absl::StrCat("function '", name, "' is not in the graph's library"));
@@ -91,6 +93,25 @@ absl::Status CompiledFunction::Call(const RunContext& ctx, absl::Span<const Tens
   return executor_->Run(ctx, args, rets);
 }
 
+absl::Status CompiledFunction::CallDonated(const RunContext& ctx, absl::Span<Tensor> args,
+                                           std::vector<Tensor>* rets) const {
+  if (args.size() != arg_types_.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "function '", name_, "' takes ", arg_types_.size(), " arguments, got ", args.size()));
+  }
+  return executor_->RunDonated(ctx, args, rets);
+}
+
+std::vector<Tensor> TakeInputs(KernelContext* ctx, int begin) {
+  std::vector<Tensor> args;
+  args.reserve(ctx->num_inputs() > begin ? ctx->num_inputs() - begin : 0);
+  for (int i = begin; i < ctx->num_inputs(); ++i) {
+    Tensor t = ctx->ForwardInput(i);
+    args.push_back(t.valid() ? std::move(t) : ctx->input(i));
+  }
+  return args;
+}
+
 absl::StatusOr<const CompiledFunction*> FunctionRuntime::Get(const std::string& name,
                                                              const AttrMap& attrs) {
   std::string key = name;
@@ -109,6 +130,25 @@ absl::StatusOr<const CompiledFunction*> FunctionRuntime::Get(const std::string& 
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFunctionCallKernel(const KernelInit& init) {
   return MakeCall(init, init.op(), init.node().attr());
 }
+
+std::set<std::string> OpsWithoutKernels(const tensorflow::FunctionDefLibrary* library,
+                                        const std::string& name) {
+  std::set<std::string> missing;
+  const tensorflow::FunctionDef* root =
+      FindFunction(library, SelectCpuImplementation(library, name));
+  if (root == nullptr) return missing;
+  std::set<std::string> functions = ReachableFunctions(library, root->node_def());
+  functions.insert(root->signature().name());
+  const KernelRegistry& registry = KernelRegistry::Global();
+  for (const auto& fname : functions) {
+    for (const auto& n : FindFunction(library, fname)->node_def()) {
+      if (FindFunction(library, n.op()) == nullptr && !registry.Has(n.op())) missing.insert(n.op());
+    }
+  }
+  return missing;
+}
+
+bool IsGpuOnlyOp(absl::string_view op) { return absl::StartsWith(op, "Cudnn"); }
 
 RunContext CallContextOf(const KernelContext& ctx) {
   return RunContext{ctx.resources(), ctx.functions(), ctx.device(), ctx.step_id()};

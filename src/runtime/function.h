@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ using ::tfmodel::RegisterOpDefs;
 // The run environment of a kernel's own call, for kernels that call functions.
 RunContext CallContextOf(const KernelContext& ctx);
 
+// The kernel's inputs [begin, num_inputs) as call arguments: each input is taken over
+// when no one else holds it (KernelContext::ForwardInput), else shared.
+std::vector<Tensor> TakeInputs(KernelContext* ctx, int begin);
+
 // A function compiled once into a plan.
 class CompiledFunction {
  public:
@@ -36,6 +41,10 @@ class CompiledFunction {
       const tensorflow::FunctionDefLibrary* library, const std::string& name, const AttrMap& attrs);
   absl::Status Call(const RunContext& ctx, absl::Span<const Tensor> args,
                     std::vector<Tensor>* rets) const;
+  // Takes the arguments over (see Executor::RunDonated): the body may then update an
+  // argument's buffer (e.g. a TensorList) in place when nothing else holds it.
+  absl::Status CallDonated(const RunContext& ctx, absl::Span<Tensor> args,
+                           std::vector<Tensor>* rets) const;
   const std::string& name() const { return name_; }
   int num_args() const { return static_cast<int>(arg_types_.size()); }
   int num_rets() const { return static_cast<int>(ret_types_.size()); }
@@ -59,6 +68,15 @@ class FunctionRuntime {
   std::mutex mu_;
   std::map<std::string, std::unique_ptr<CompiledFunction>> cache_;
 };
+
+// The ops without a kernel that calling library function `name` could run: its body's
+// and, recursively, those of the functions it calls or names in attrs (If branches, While
+// bodies, ...), after CPU implementation selection.
+std::set<std::string> OpsWithoutKernels(const tensorflow::FunctionDefLibrary* library,
+                                        const std::string& name);
+// Ops TensorFlow only has GPU kernels for (CudnnRNN*, ...): a branch needing them can never
+// run on a CPU, in TensorFlow either.
+bool IsGpuOnlyOp(absl::string_view op);
 
 // The kernel of a node whose op is a library function's name (a direct call).
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFunctionCallKernel(const KernelInit& init);

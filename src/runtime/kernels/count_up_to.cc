@@ -5,36 +5,13 @@
 #include <type_traits>
 
 #include "runtime/kernel.h"
+#include "runtime/kernels/var_util.h"
 #include "runtime/resource_mgr.h"
 
 namespace tfmodel::runtime {
 namespace {
 
 using Result = absl::StatusOr<std::unique_ptr<OpKernel>>;
-
-// The Var behind input 0: the executor passes TF1 refs and resource handles alike as a
-// DT_RESOURCE scalar naming the variable.
-absl::StatusOr<std::shared_ptr<Var>> InputVar(KernelContext* ctx) {
-  if (ctx->num_inputs() < 1) return ctx->Error("expected a variable input");
-  const Tensor& t = ctx->input(0);
-  if (t.dtype() != DType::kResource || t.NumElements() != 1) {
-    return ctx->Error(absl::StrCat("input 0 must be a variable, got ", DTypeName(t.dtype()), " ",
-                                   t.shape().ToString()));
-  }
-  const ResourceHandle& h = t.flat<ResourceHandle>()[0];
-  if (h.resource && (h.type_name == kVarTypeName || h.type_name == kRefTypeName)) {
-    return std::static_pointer_cast<Var>(h.resource);
-  }
-  if (ctx->resources() == nullptr) return ctx->Error("no resource manager");
-  auto v = ctx->resources()->Lookup<Var>(h.container, h.name, kVarTypeName);
-  if (!v.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "node '", ctx->node_name(), "' (", ctx->op(), "): Could not find variable ", h.name,
-        ". This could mean that the variable has been deleted. In TF1, it "
-        "can also mean the variable is uninitialized."));
-  }
-  return v;
-}
 
 template <typename T>
 absl::Status CountUp(KernelContext* ctx, Var* var, int64_t limit, DType want) {
@@ -72,7 +49,7 @@ Result MakeCountUpTo(const KernelInit& init) {
     return init.Error(absl::StrCat("T must be int32 or int64, got ", DTypeName(t)));
   }
   return MakeKernel([limit, t](KernelContext* ctx) -> absl::Status {
-    TFM_ASSIGN_OR_RETURN(auto var, InputVar(ctx));
+    TFM_ASSIGN_OR_RETURN(auto var, InputVar(ctx, 0));
     if (t == DType::kInt32) return CountUp<int32_t>(ctx, var.get(), limit, t);
     return CountUp<int64_t>(ctx, var.get(), limit, t);
   });

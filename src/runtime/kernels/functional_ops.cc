@@ -5,11 +5,14 @@
 // Truthiness follows TensorFlow's ToBool: a scalar is true when it differs from its
 // type's zero (a string when non-empty); a tensor of rank >= 1 is true when it has at
 // least one element.
+#include <algorithm>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "runtime/function.h"
 #include "runtime/kernel.h"
 
@@ -79,10 +82,45 @@ int NumOutputs(const KernelInit& init, absl::string_view type_list_attr) {
   return v->list().type_size();
 }
 
+// A branch of If / Case: compiled, or (when it needs GPU-only ops such as CudnnRNN, which
+// no CPU can run, TensorFlow included) an error reported only if the branch is taken.
+struct Branch {
+  std::unique_ptr<CompiledFunction> f;
+  std::string error;
+};
+
+// Compiles branch `v` (attr `role`); see Branch.
+absl::StatusOr<Branch> CompileBranch(const KernelInit& init, const AttrValue& v,
+                                     absl::string_view role, int num_rets) {
+  Branch b;
+  auto f = CompileFuncAttr(init, v, role);
+  if (f.ok()) {
+    TFM_RETURN_IF_ERROR(CheckArity(init, **f, init.num_inputs() - 1, num_rets, role));
+    b.f = std::move(*f);
+    return b;
+  }
+  if (v.value_case() != AttrValue::kFunc) return f.status();
+  std::set<std::string> missing = OpsWithoutKernels(init.library(), v.func().name());
+  if (missing.empty() || !std::all_of(missing.begin(), missing.end(), IsGpuOnlyOp)) {
+    return f.status();
+  }
+  b.error =
+      absl::StrCat(role, " '", v.func().name(), "' cannot run on a CPU: it needs the GPU-only ",
+                   "op(s) ", absl::StrJoin(missing, ", "));
+  return b;
+}
+
+absl::Status CheckSomeBranchRuns(const KernelInit& init, const std::vector<Branch>& branches) {
+  for (const auto& b : branches) {
+    if (b.f) return absl::OkStatus();
+  }
+  return init.Error(branches.front().error);
+}
+
 // Runs one of several compiled functions on inputs 1..n (input 0 selects).
 class BranchKernel : public OpKernel {
  public:
-  BranchKernel(std::vector<std::unique_ptr<CompiledFunction>> branches, bool is_case)
+  BranchKernel(std::vector<Branch> branches, bool is_case)
       : branches_(std::move(branches)), is_case_(is_case) {}
 
   absl::Status Compute(KernelContext* ctx) const override {
@@ -102,29 +140,31 @@ class BranchKernel : public OpKernel {
       if (!c.ok()) return ctx->Error(c.status().message());
       pick = *c ? 0 : 1;
     }
-    std::vector<Tensor> args;
-    args.reserve(ctx->num_inputs() - 1);
-    for (int i = 1; i < ctx->num_inputs(); ++i) args.push_back(ctx->input(i));
+    const Branch& branch = branches_[pick];
+    if (!branch.f) return ctx->Error(branch.error);
+    std::vector<Tensor> args = TakeInputs(ctx, 1);
     std::vector<Tensor> rets;
-    absl::Status s = branches_[pick]->Call(CallContextOf(*ctx), args, &rets);
+    absl::Status s = branch.f->CallDonated(CallContextOf(*ctx), absl::MakeSpan(args), &rets);
     if (!s.ok()) return ctx->Error(s.message());
     return SetOutputs(ctx, &rets);
   }
 
  private:
-  std::vector<std::unique_ptr<CompiledFunction>> branches_;
+  std::vector<Branch> branches_;
   bool is_case_;
 };
 
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeIf(const KernelInit& init) {
   if (init.num_inputs() < 1) return init.Error("needs a condition input");
   int nout = NumOutputs(init, "Tout");
-  std::vector<std::unique_ptr<CompiledFunction>> branches;
+  std::vector<Branch> branches;
   for (const char* attr : {"then_branch", "else_branch"}) {
-    TFM_ASSIGN_OR_RETURN(auto f, CompileFunc(init, attr));
-    TFM_RETURN_IF_ERROR(CheckArity(init, *f, init.num_inputs() - 1, nout, attr));
-    branches.push_back(std::move(f));
+    const AttrValue* v = init.FindAttr(attr);
+    if (v == nullptr) return init.Error(absl::StrCat("missing attr '", attr, "'"));
+    TFM_ASSIGN_OR_RETURN(Branch b, CompileBranch(init, *v, attr, nout));
+    branches.push_back(std::move(b));
   }
+  TFM_RETURN_IF_ERROR(CheckSomeBranchRuns(init, branches));
   return std::unique_ptr<OpKernel>(new BranchKernel(std::move(branches), /*is_case=*/false));
 }
 
@@ -135,15 +175,15 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeCase(const KernelInit& init) {
     return init.Error("attr 'branches' must list at least one function");
   }
   int nout = NumOutputs(init, "Tout");
-  std::vector<std::unique_ptr<CompiledFunction>> branches;
+  std::vector<Branch> branches;
   for (int i = 0; i < list->list().func_size(); ++i) {
     AttrValue one;
     *one.mutable_func() = list->list().func(i);
     std::string role = absl::StrCat("branches[", i, "]");
-    TFM_ASSIGN_OR_RETURN(auto f, CompileFuncAttr(init, one, role));
-    TFM_RETURN_IF_ERROR(CheckArity(init, *f, init.num_inputs() - 1, nout, role));
-    branches.push_back(std::move(f));
+    TFM_ASSIGN_OR_RETURN(Branch b, CompileBranch(init, one, role, nout));
+    branches.push_back(std::move(b));
   }
+  TFM_RETURN_IF_ERROR(CheckSomeBranchRuns(init, branches));
   return std::unique_ptr<OpKernel>(new BranchKernel(std::move(branches), /*is_case=*/true));
 }
 
@@ -153,9 +193,12 @@ class WhileKernel : public OpKernel {
       : cond_(std::move(cond)), body_(std::move(body)) {}
 
   absl::Status Compute(KernelContext* ctx) const override {
-    std::vector<Tensor> vars;
-    vars.reserve(ctx->num_inputs());
-    for (int i = 0; i < ctx->num_inputs(); ++i) vars.push_back(ctx->input(i));
+    // Loop variables are handed to each body call (see CompiledFunction::CallDonated), so
+    // a TensorList the loop owns is updated in place rather than copied every iteration.
+    std::vector<Tensor> vars = TakeInputs(ctx, 0);
+    std::vector<DType> types;
+    types.reserve(vars.size());
+    for (const Tensor& v : vars) types.push_back(v.dtype());
     RunContext rc = CallContextOf(*ctx);
     std::vector<Tensor> pred, next;
     for (int64_t iter = 0;; ++iter) {
@@ -171,16 +214,16 @@ class WhileKernel : public OpKernel {
         return ctx->Error(absl::StrCat("cond '", cond_->name(), "': ", c.status().message()));
       if (!*c) break;
       next.clear();
-      s = body_->Call(rc, vars, &next);
+      s = body_->CallDonated(rc, absl::MakeSpan(vars), &next);
       if (!s.ok()) return ctx->Error(absl::StrCat("iteration ", iter, ": ", s.message()));
-      if (next.size() != vars.size()) {
+      if (next.size() != types.size()) {
         return ctx->Error(absl::StrCat("body '", body_->name(), "' returned ", next.size(),
-                                       " values for ", vars.size(), " loop variables"));
+                                       " values for ", types.size(), " loop variables"));
       }
-      for (size_t i = 0; i < vars.size(); ++i) {
-        if (next[i].dtype() != vars[i].dtype()) {
+      for (size_t i = 0; i < types.size(); ++i) {
+        if (next[i].dtype() != types[i]) {
           return ctx->Error(absl::StrCat("body '", body_->name(), "' changed loop variable ", i,
-                                         " from ", DTypeName(vars[i].dtype()), " to ",
+                                         " from ", DTypeName(types[i]), " to ",
                                          DTypeName(next[i].dtype())));
         }
       }

@@ -1,6 +1,7 @@
 // Gather, GatherV2 (axis, batch_dims) and GatherNd. Indices are int32 or int64; an index
 // out of [0, dim) is an InvalidArgument naming its position, as in TF's CPU kernels.
 #include "runtime/kernels/array_util.h"
+#include "runtime/kernels/gather_util.h"
 #include "runtime/kernels/register_all.h"
 
 namespace tfmodel::runtime {
@@ -16,8 +17,31 @@ absl::Status NeedInputs(const KernelContext* ctx, int n) {
   return absl::OkStatus();
 }
 
-absl::Status GatherImpl(KernelContext* ctx, const Tensor& params, const Tensor& indices,
-                        int64_t axis_v, int64_t batch_dims) {
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeGatherV2(const KernelInit& init) {
+  int64_t batch_dims = 0;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("batch_dims", &batch_dims));
+  return MakeKernel([batch_dims](KernelContext* ctx) -> absl::Status {
+    TFM_RETURN_IF_ERROR(NeedInputs(ctx, 3));
+    TFM_ASSIGN_OR_RETURN(int64_t axis,
+                         array_util::ReadIntScalar(ctx, ctx->input(2), "axis", false));
+    return GatherCompute(ctx, ctx->input(0), ctx->input(1), axis, batch_dims);
+  });
+}
+
+absl::Status GatherV1Compute(KernelContext* ctx) {
+  TFM_RETURN_IF_ERROR(NeedInputs(ctx, 2));
+  return GatherCompute(ctx, ctx->input(0), ctx->input(1), 0, 0);
+}
+
+absl::Status GatherNdKernel(KernelContext* ctx) {
+  TFM_RETURN_IF_ERROR(NeedInputs(ctx, 2));
+  return GatherNdCompute(ctx, ctx->input(0), ctx->input(1));
+}
+
+}  // namespace
+
+absl::Status GatherCompute(KernelContext* ctx, const Tensor& params, const Tensor& indices,
+                           int64_t axis_v, int64_t batch_dims) {
   if (!array_util::IsIndexDType(indices.dtype())) {
     return ctx->Error(
         absl::StrCat("indices must be int32 or int64, got ", DTypeName(indices.dtype())));
@@ -94,26 +118,7 @@ absl::Status GatherImpl(KernelContext* ctx, const Tensor& params, const Tensor& 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<OpKernel>> MakeGatherV2(const KernelInit& init) {
-  int64_t batch_dims = 0;
-  TFM_RETURN_IF_ERROR(init.GetAttrOr("batch_dims", &batch_dims));
-  return MakeKernel([batch_dims](KernelContext* ctx) -> absl::Status {
-    TFM_RETURN_IF_ERROR(NeedInputs(ctx, 3));
-    TFM_ASSIGN_OR_RETURN(int64_t axis,
-                         array_util::ReadIntScalar(ctx, ctx->input(2), "axis", false));
-    return GatherImpl(ctx, ctx->input(0), ctx->input(1), axis, batch_dims);
-  });
-}
-
-absl::Status GatherV1Compute(KernelContext* ctx) {
-  TFM_RETURN_IF_ERROR(NeedInputs(ctx, 2));
-  return GatherImpl(ctx, ctx->input(0), ctx->input(1), 0, 0);
-}
-
-absl::Status GatherNdCompute(KernelContext* ctx) {
-  TFM_RETURN_IF_ERROR(NeedInputs(ctx, 2));
-  const Tensor& params = ctx->input(0);
-  const Tensor& indices = ctx->input(1);
+absl::Status GatherNdCompute(KernelContext* ctx, const Tensor& params, const Tensor& indices) {
   if (params.rank() < 1) return ctx->Error("params must be at least a vector");
   if (indices.rank() < 1) return ctx->Error("indices must be at least a vector");
   const int64_t k = indices.dim(indices.rank() - 1);
@@ -158,15 +163,13 @@ absl::Status GatherNdCompute(KernelContext* ctx) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
 void RegisterGatherKernels(KernelRegistry& r) {
   r.Register("Gather", [](const KernelInit&) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
     return MakeKernel(GatherV1Compute);
   });
   r.Register("GatherV2", MakeGatherV2);
   r.Register("GatherNd", [](const KernelInit&) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
-    return MakeKernel(GatherNdCompute);
+    return MakeKernel(GatherNdKernel);
   });
 }
 

@@ -61,6 +61,9 @@ void RegisterCropAndResizeKernels(KernelRegistry& r);   // crop_and_resize.cc
 void RegisterImageTransformKernels(KernelRegistry& r);  // image_transform.cc
 void RegisterColorKernels(KernelRegistry& r);           // color_ops.cc
 void RegisterImageEncodeKernels(KernelRegistry& r);     // image_encode.cc
+void RegisterResourceVariableKernels(KernelRegistry& r);
+void RegisterTensorListKernels(KernelRegistry& r);
+void RegisterTensorListBulkKernels(KernelRegistry& r);
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -119,6 +122,9 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterImageTransformKernels(r);
   RegisterColorKernels(r);
   RegisterImageEncodeKernels(r);
+  RegisterResourceVariableKernels(r);
+  RegisterTensorListKernels(r);
+  RegisterTensorListBulkKernels(r);
 }
 
 }  // namespace tfmodel::runtime

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include "runtime/kernel.h"
+#include "runtime/kernels/var_util.h"
 #include "runtime/resource_mgr.h"
 
 namespace tfmodel::runtime {
@@ -51,29 +52,6 @@ Tensor HandleTensor(const VarSpec& s, const char* type_name, std::shared_ptr<Var
   h.type_name = type_name;
   h.resource = std::move(var);
   return t;
-}
-
-// The Var behind input `i`: a TF1 ref or a TF2 resource handle.
-absl::StatusOr<std::shared_ptr<Var>> InputVar(KernelContext* ctx, int i, std::string* name) {
-  const Tensor& t = ctx->input(i);
-  if (t.dtype() != DType::kResource || t.NumElements() != 1) {
-    return ctx->Error(absl::StrCat("input ", i, " must be a variable (resource handle), got ",
-                                   DTypeName(t.dtype()), " ", t.shape().ToString()));
-  }
-  const ResourceHandle& h = t.flat<ResourceHandle>()[0];
-  if (name) *name = h.name;
-  if (h.resource && (h.type_name == kVarTypeName || h.type_name == kRefTypeName)) {
-    return std::static_pointer_cast<Var>(h.resource);
-  }
-  if (ctx->resources() == nullptr) return ctx->Error("no resource manager");
-  auto v = ctx->resources()->Lookup<Var>(h.container, h.name, kVarTypeName);
-  if (!v.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "node '", ctx->node_name(), "' (", ctx->op(), "): Could not find variable ", h.name,
-        ". This could mean that the variable has been deleted. In TF1, it can also mean the "
-        "variable is uninitialized."));
-  }
-  return v;
 }
 
 absl::Status CheckDType(KernelContext* ctx, const Var& v, DType got) {
@@ -273,12 +251,7 @@ Result MakeReadVariableOp(const KernelInit& init) {
     Tensor value;
     {
       std::lock_guard<std::mutex> l(var->mu);
-      if (!var->initialized) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "node '", ctx->node_name(), "' (", ctx->op(), "): Could not find variable ", name,
-            ". This could mean that the variable has been deleted. In TF1, it can also mean the "
-            "variable is uninitialized."));
-      }
+      if (!var->initialized) return VariableNotFound(ctx, name);
       value = var->tensor;
     }
     if (dtype != DType::kInvalid && value.dtype() != dtype) {
