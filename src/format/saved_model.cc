@@ -73,6 +73,14 @@ absl::StatusOr<std::string> FindInitOp(const std::string& dir, const tensorflow:
   return std::string();
 }
 
+std::vector<std::string> TableInitializers(const tensorflow::MetaGraphDef& mg) {
+  std::vector<std::string> out;
+  auto it = mg.collection_def().find(kTableInitializerCollection);
+  if (it == mg.collection_def().end()) return out;
+  for (const auto& n : it->second.node_list().value()) out.push_back(ParseTensorName(n).node);
+  return out;
+}
+
 absl::StatusOr<ModelArtifact> ReadSessionBundle(const std::string& dir) {
   ModelArtifact a;
   a.kind = ModelArtifact::Kind::kSessionBundle;
@@ -94,6 +102,7 @@ absl::StatusOr<ModelArtifact> ReadSessionBundle(const std::string& dir) {
   }
   TFM_RETURN_IF_ERROR(CollectAssets(dir, a.meta_graph, &a.assets));
   TFM_ASSIGN_OR_RETURN(a.init_op, FindInitOp(dir, a.meta_graph));
+  a.table_initializers = TableInitializers(a.meta_graph);
   return a;
 }
 
@@ -183,6 +192,7 @@ absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
   if (FileExists(index)) a.variables_prefix = JoinPath(dir, "variables/variables");
   TFM_RETURN_IF_ERROR(CollectAssets(dir, a.meta_graph, &a.assets));
   TFM_ASSIGN_OR_RETURN(a.init_op, FindInitOp(dir, a.meta_graph));
+  a.table_initializers = TableInitializers(a.meta_graph);
   std::string fp = JoinPath(dir, "fingerprint.pb");
   if (FileExists(fp)) {
     tensorflow::FingerprintDef f;

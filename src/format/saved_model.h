@@ -24,6 +24,7 @@ inline constexpr char kInitOpSignatureKey[] = "__saved_model_init_op";
 inline constexpr char kMainOpCollection[] = "saved_model_main_op";
 inline constexpr char kLegacyInitOpCollection[] = "legacy_init_op";
 inline constexpr char kAssetsCollection[] = "saved_model_assets";
+inline constexpr char kTableInitializerCollection[] = "table_initializer";
 inline constexpr char kPredictMethod[] = "tensorflow/serving/predict";
 inline constexpr char kClassifyMethod[] = "tensorflow/serving/classify";
 inline constexpr char kRegressMethod[] = "tensorflow/serving/regress";
@@ -46,6 +47,10 @@ struct ModelArtifact {
   std::string variables_prefix;  // "" when the model has no variables
   std::vector<AssetFile> assets;
   std::string init_op;  // node name to run after restore, "" if none
+  // Nodes of the "table_initializer" collection (tf.tables_initializer()'s list). A
+  // SavedModel without an init op but with such a collection (a tf.Transform
+  // transform_fn) needs them run at load, as tf.Transform and Estimators do on import.
+  std::vector<std::string> table_initializers;
   std::optional<tensorflow::FingerprintDef> fingerprint;
   std::vector<std::string> assets_extra;  // file names under assets.extra/
 };

@@ -12,6 +12,7 @@
 #include "runtime/executor.h"
 #include "runtime/function.h"
 #include "runtime/resource_mgr.h"
+#include "runtime/signature_feeds.h"
 #include "runtime/thread_pool.h"
 
 namespace tfmodel::runtime {
@@ -30,14 +31,28 @@ std::vector<std::string> Keys(const M& m) {
   return out;
 }
 
-absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info,
-                                        const std::string& what) {
-  if (info.encoding_case() != tensorflow::TensorInfo::kName) {
-    return absl::UnimplementedError(
-        absl::StrCat(what, " is a sparse or composite tensor, which is not supported"));
-  }
+// A signature TensorInfo: a named tensor, or (inputs only) a SparseTensor.
+absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info, const std::string& what,
+                                        bool allow_sparse) {
   TensorSpec s;
-  s.tensor_name = info.name();
+  if (info.encoding_case() == tensorflow::TensorInfo::kCooSparse && allow_sparse) {
+    const auto& coo = info.coo_sparse();
+    if (coo.values_tensor_name().empty() || coo.indices_tensor_name().empty() ||
+        coo.dense_shape_tensor_name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " is a SparseTensor with an unnamed component"));
+    }
+    s.tensor_name = coo.values_tensor_name();
+    s.sparse_indices_tensor = coo.indices_tensor_name();
+    s.sparse_dense_shape_tensor = coo.dense_shape_tensor_name();
+  } else if (info.encoding_case() != tensorflow::TensorInfo::kName) {
+    return absl::UnimplementedError(absl::StrCat(
+        what, " is a ",
+        info.encoding_case() == tensorflow::TensorInfo::kCooSparse ? "sparse" : "composite",
+        " tensor, which is not supported", allow_sparse ? "" : " as a signature output"));
+  } else {
+    s.tensor_name = info.name();
+  }
   s.dtype = DTypeIsValid(info.dtype()) ? BaseDType(info.dtype()) : DType::kInvalid;
   s.shape = info.has_tensor_shape() ? PartialShapeFromProto(info.tensor_shape()) : PartialShape();
   return s;
@@ -247,15 +262,14 @@ class ModelImpl : public Model {
       for (const auto& [alias, info] : def.inputs()) {
         TFM_ASSIGN_OR_RETURN(
             sig.inputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'")));
+            SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"), true));
       }
       for (const auto& [alias, info] : def.outputs()) {
         TFM_ASSIGN_OR_RETURN(
             sig.outputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'")));
+            SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"), false));
       }
-      std::vector<std::string> feeds, fetches;
-      for (const auto& [a, s] : sig.inputs) feeds.push_back(s.tensor_name);
+      std::vector<std::string> feeds = SignatureFeedNames(sig), fetches;
       for (const auto& [a, s] : sig.outputs) fetches.push_back(s.tensor_name);
       auto plan = GetPlan(feeds, fetches, {});
       if (!plan.ok()) return Annotate(plan.status(), absl::StrCat("signature '", key, "'"));
@@ -301,47 +315,8 @@ class ModelImpl : public Model {
           absl::StrCat("signature '", key, "' not found; available: ", Quoted(Keys(signatures_))));
     }
     const Signature& sig = sit->second;
-    // Both maps are sorted by alias: walk them together; the messages below are built only
-    // when the aliases differ.
-    bool same_aliases = inputs.size() == sig.inputs.size();
-    {
-      auto b = sig.inputs.begin();
-      for (auto a = inputs.begin(); same_aliases && a != inputs.end(); ++a, ++b) {
-        same_aliases = a->first == b->first;
-      }
-    }
-    if (!same_aliases) {
-      for (const auto& [alias, t] : inputs) {
-        if (!sig.inputs.count(alias)) {
-          auto close = ClosestNames(alias, Keys(sig.inputs));
-          return absl::InvalidArgumentError(
-              absl::StrCat("signature '", key, "' has no input '", alias, "'",
-                           close.empty() ? "" : absl::StrCat("; did you mean ", Quoted(close), "?"),
-                           " (inputs: ", Quoted(Keys(sig.inputs)), ")"));
-        }
-      }
-      for (const auto& [alias, spec] : sig.inputs) {
-        if (!inputs.count(alias)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("signature '", key, "': input '", alias, "' is missing"));
-        }
-      }
-    }
-    absl::InlinedVector<Tensor, 4> feeds;
-    feeds.reserve(sig.inputs.size());
-    auto in = inputs.begin();
-    for (const auto& [alias, spec] : sig.inputs) {
-      const Tensor& t = (in++)->second;
-      if (spec.dtype != DType::kInvalid && t.dtype() != spec.dtype) {
-        return absl::InvalidArgumentError(absl::StrCat("signature '", key, "': input '", alias,
-                                                       "' expects dtype ", DTypeName(spec.dtype),
-                                                       " but got ", DTypeName(t.dtype())));
-      }
-      // Shapes are not enforced: TF Serving feeds whatever shape the request has (it runs
-      // half_plus_two's [-1,1] and TF2's [1] signatures on [3] tensors), and the kernels
-      // check what they need. Only a shape that cannot hold any value is rejected.
-      feeds.push_back(t);
-    }
+    FeedList feeds;
+    TFM_RETURN_IF_ERROR(SignatureFeeds(key, sig, inputs, &feeds));
     std::vector<Tensor> outs;
     if (output_filter.empty()) {
       const SignaturePlan& sp = sig_plans_.at(key);
@@ -353,8 +328,7 @@ class ModelImpl : public Model {
       return result;
     }
     std::vector<std::string> aliases;
-    std::vector<std::string> in_names, out_names;
-    for (const auto& [a, s] : sig.inputs) in_names.push_back(s.tensor_name);
+    std::vector<std::string> in_names = SignatureFeedNames(sig), out_names;
     for (const auto& a : output_filter) {
       auto o = sig.outputs.find(a);
       if (o == sig.outputs.end()) {
@@ -452,12 +426,18 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
   std::string where = absl::StrCat("loading model '", dir, "'");
   TFM_RETURN_IF_ERROR(Annotate(model->CompileSignatures(), where));
   TFM_RETURN_IF_ERROR(Annotate(model->Restore(a.variables_prefix), where));
+  std::vector<std::pair<std::string, Tensor>> asset_feeds;
+  for (const auto& asset : a.assets) {
+    asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
+  }
   if (!a.init_op.empty()) {
-    std::vector<std::pair<std::string, Tensor>> asset_feeds;
-    for (const auto& asset : a.assets) {
-      asset_feeds.emplace_back(asset.tensor_name, Tensor::StringScalar(asset.path));
-    }
     TFM_RETURN_IF_ERROR(Annotate(model->RunTarget(asset_feeds, a.init_op, "the init op"), where));
+  } else {
+    // No init op (tf.Transform's transform_fn): fill the tables as tf.tables_initializer().
+    for (const auto& node : a.table_initializers) {
+      TFM_RETURN_IF_ERROR(
+          Annotate(model->RunTarget(asset_feeds, node, "the table initializer"), where));
+    }
   }
   return std::unique_ptr<Model>(std::move(model));
 }

@@ -33,6 +33,13 @@ void RegisterTensorArrayKernels(KernelRegistry& r);   // tensor_array_ops.cc
 void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
 void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
 void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
+void RegisterRaggedKernels(KernelRegistry& r);        // ragged_ops.cc
+void RegisterRaggedDenseKernels(KernelRegistry& r);   // ragged_to_dense.cc
+void RegisterBincountKernels(KernelRegistry& r);      // bincount_ops.cc
+void RegisterTextKernels(KernelRegistry& r);          // text_ops.cc
+void RegisterUnicodeKernels(KernelRegistry& r);       // unicode_ops.cc
+void RegisterSearchKernels(KernelRegistry& r);        // search_ops.cc
+void RegisterCwiseNoNanKernels(KernelRegistry& r);    // cwise_nonan.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -63,6 +70,13 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSparseKernels(r);
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
+  RegisterRaggedKernels(r);
+  RegisterRaggedDenseKernels(r);
+  RegisterBincountKernels(r);
+  RegisterTextKernels(r);
+  RegisterUnicodeKernels(r);
+  RegisterSearchKernels(r);
+  RegisterCwiseNoNanKernels(r);
 }
 
 }  // namespace tfmodel::runtime
