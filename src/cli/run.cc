@@ -90,7 +90,7 @@ const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::st
 int RunMain(int argc, char** argv) {
   std::string model_path, tag_set = "serve", signature = kDefaultServingSignatureKey, outdir,
                           checkpoint;
-  std::vector<std::string> inputs, input_exprs, feeds, fetches, targets;
+  std::vector<std::string> inputs, input_exprs, feeds, fetches, targets, init_ops;
   bool overwrite = false, synthetic = false;
   int iterations = 1;
   CLI::App app{
@@ -109,6 +109,9 @@ int RunMain(int argc, char** argv) {
   app.add_option("--feed", feeds, "plain graphs: 'X:0=file.npy' or 'keep_prob:0=1.0' (repeatable)");
   app.add_option("--fetch", fetches, "plain graphs: tensor to fetch, e.g. output:0 (repeatable)");
   app.add_option("--target", targets, "node to run for its effect (repeatable)");
+  app.add_option("--init_op", init_ops,
+                 "node to run once after loading, before anything else, e.g. a frozen graph's "
+                 "init_all_tables (repeatable)");
   app.add_option("--checkpoint", checkpoint, "checkpoint prefix for a .meta graph");
   app.add_option("--outdir", outdir, "write each output as <key>.npy here");
   app.add_flag("--overwrite", overwrite, "overwrite files in --outdir");
@@ -157,6 +160,11 @@ int RunMain(int argc, char** argv) {
     auto m = runtime::Model::LoadGraph(std::move(*g));
     if (!m.ok()) return Fail(std::string(m.status().message()));
     model = std::move(*m);
+  }
+
+  for (const auto& op : init_ops) {
+    auto r = model->Run({}, {}, {op});
+    if (!r.ok()) return Fail(absl::StrCat("--init_op ", op, ": ", r.status().message()));
   }
 
   std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;

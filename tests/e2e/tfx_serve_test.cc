@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "runtime/kernel.h"
 #include "runtime/model.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
@@ -233,6 +234,68 @@ TEST(TfxServeE2E, KerasExamplesRestPredictEqualsRun) {
   // JSON carries floats with up to 9 significant digits: they round-trip exactly.
   for (size_t i = 0; i < got.size(); ++i) {
     EXPECT_EQ(static_cast<float>(got[i]), p.data<float>()[i]) << i;
+  }
+}
+
+std::string TaxiExample() {
+  tensorflow::Example ex;
+  auto& f = *ex.mutable_features()->mutable_feature();
+  f["company"].mutable_bytes_list()->add_value("Blue Ribbon Taxi Association Inc.");
+  f["payment_type"].mutable_bytes_list()->add_value("Cash");
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, float>>{{"trip_miles", 2.5f},
+                                                  {"fare", 9.75f},
+                                                  {"pickup_latitude", 41.9f},
+                                                  {"pickup_longitude", -87.63f},
+                                                  {"dropoff_latitude", 41.88f},
+                                                  {"dropoff_longitude", -87.64f}}) {
+    f[k].mutable_float_list()->add_value(v);
+  }
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, int64_t>>{{"trip_seconds", 720},
+                                                    {"trip_start_hour", 9},
+                                                    {"trip_start_day", 2},
+                                                    {"trip_start_month", 4},
+                                                    {"trip_start_timestamp", 1420000000},
+                                                    {"pickup_census_tract", 17031839100},
+                                                    {"dropoff_census_tract", 17031320100},
+                                                    {"pickup_community_area", 8},
+                                                    {"dropoff_community_area", 32}}) {
+    f[k].mutable_int64_list()->add_value(v);
+  }
+  return ex.SerializeAsString();
+}
+
+// Needs the ResourceGather kernel ("tf-lists-rnn"); skipped until it is registered.
+TEST(TfxServeE2E, EstimatorRestPredictEqualsRun) {
+  TFM_REQUIRE_TESTDATA();
+  if (!runtime::KernelRegistry::Global().Has("ResourceGather")) {
+    GTEST_SKIP() << "needs the ResourceGather kernel";
+  }
+  Server server;
+  ASSERT_TRUE(server.Start(Wild("tfx-chicago-taxi-estimator"), "serve"));
+  const std::string example = TaxiExample();
+  const std::string body = absl::StrCat(R"({"signature_name": "predict", "instances": [{"b64": ")",
+                                        absl::Base64Escape(example), R"("}]})");
+  std::string r = Request(server.rest_port, "POST", "/v1/models/m:predict", body);
+  ASSERT_TRUE(absl::StartsWith(r, "200 ")) << r;
+  rapidjson::Document doc;
+  doc.Parse(r.substr(4).c_str());
+  ASSERT_FALSE(doc.HasParseError()) << r;
+  const auto& row = doc["predictions"][0];
+  auto model = runtime::Model::LoadSavedModel(Wild("tfx-chicago-taxi-estimator") + "/1");
+  ASSERT_TRUE(model.ok()) << model.status();
+  auto want =
+      (*model)->RunSignature("predict", {{"examples", Tensor::FromVector<std::string>({example})}});
+  ASSERT_TRUE(want.ok()) << want.status();
+  for (const char* alias : {"logits", "logistic", "probabilities"}) {
+    std::vector<double> got;
+    Numbers(row[alias], &got);
+    const Tensor& t = want->at(alias);
+    ASSERT_EQ(got.size(), static_cast<size_t>(t.NumElements())) << alias;
+    for (size_t i = 0; i < got.size(); ++i) {
+      EXPECT_EQ(static_cast<float>(got[i]), t.data<float>()[i]) << alias;
+    }
   }
 }
 
