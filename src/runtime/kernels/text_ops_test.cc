@@ -235,6 +235,45 @@ TEST(UnicodeDecode, BadAttrs) {
               HasSubstr("replacement_char out of unicode codepoint range"));
 }
 
+// ---- UnicodeEncode ----
+
+TEST(UnicodeEncode, Utf8Utf16Utf32) {
+  // [[104, 233], [], [8364, 128512]]
+  const Tensor cps = I32({104, 233, 8364, 128512});
+  const Tensor splits = I64({0, 2, 2, 4});
+  auto out = RunOk("UnicodeEncode", {cps, splits}, {{"output_encoding", AttrS("UTF-8")}});
+  ExpectTensorEq(out[0], Strs({"h\xc3\xa9", "", "\xe2\x82\xac\xf0\x9f\x98\x80"}));
+  out = RunOk("UnicodeEncode", {I32({104, 128512}), I64({0, 2})},
+              {{"output_encoding", AttrS("UTF-16-BE")}});
+  ExpectTensorEq(out[0], Strs({std::string("\x00h\xd8\x3d\xde\x00", 6)}));
+  out =
+      RunOk("UnicodeEncode", {I32({104}), I64({0, 1})}, {{"output_encoding", AttrS("UTF-32-BE")}});
+  ExpectTensorEq(out[0], Strs({std::string("\x00\x00\x00h", 4)}));
+}
+
+TEST(UnicodeEncode, InvalidCodePoints) {
+  const Tensor cps = I32({97, 0x110000, -1, 0xD800});
+  const Tensor splits = I64({0, 4});
+  Attrs a = {{"output_encoding", AttrS("UTF-8")}, {"replacement_char", AttrI('?')}};
+  // Out-of-range values are replaced; a lone surrogate becomes U+FFFD, as ICU writes it.
+  ExpectTensorEq(RunOk("UnicodeEncode", {cps, splits}, a)[0], Strs({"a??\xef\xbf\xbd"}));
+  a["errors"] = AttrS("ignore");
+  ExpectTensorEq(RunOk("UnicodeEncode", {cps, splits}, a)[0], Strs({"a\xef\xbf\xbd"}));
+  a["errors"] = AttrS("strict");
+  EXPECT_THAT(RunErr("UnicodeEncode", {cps, splits}, a).message(),
+              HasSubstr("out of valid Unicode range"));
+  // Bad splits, bad encoding.
+  EXPECT_EQ(
+      RunErr("UnicodeEncode", {cps, I64({0, 5})}, {{"output_encoding", AttrS("UTF-8")}}).code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      RunErr("UnicodeEncode", {cps, I64({1, 4})}, {{"output_encoding", AttrS("UTF-8")}}).code(),
+      absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(
+      RunErr("UnicodeEncode", {cps, splits}, {{"output_encoding", AttrS("latin1")}}).message(),
+      HasSubstr("Invalid encoding"));
+}
+
 // ---- StringSplitV2 (Python str.split semantics, as TF's SplitV2) ----
 
 TEST(StringSplitV2, PythonSplitEdgeCases) {

@@ -1,6 +1,7 @@
-// Unicode decoding, as TF's unicode_ops.cc for UTF-8 input:
+// Unicode decoding and encoding, as TF's unicode_ops.cc for UTF-8 input:
 //   UnicodeDecode             strings -> ragged code points (row_splits, char_values)
 //   UnicodeDecodeWithOffsets  the same plus the byte offset where each character starts
+//   UnicodeEncode             ragged code points -> UTF-8, UTF-16-BE or UTF-32-BE strings
 // TF decodes with an ICU converter; its UTF-8 converter treats each maximal ill-formed
 // subsequence (a lead byte followed by the valid continuation bytes it accepts, or one
 // stray byte) as one error, which this decoder reproduces without ICU. Errors, per the
@@ -141,12 +142,122 @@ Result MakeUnicodeDecode(const KernelInit& init, bool offsets) {
   return MakeKernel([spec](KernelContext* ctx) { return ComputeDecode(ctx, spec); });
 }
 
+// ---- UnicodeEncode ----
+
+enum class Encoding { kUtf8, kUtf16Be, kUtf32Be };
+
+void AppendUtf8(int32_t c, std::string* out) {
+  // Like ICU's UTF-8 conversion: a lone surrogate becomes U+FFFD.
+  if (c >= 0xD800 && c <= 0xDFFF) c = 0xFFFD;
+  if (c < 0x80) {
+    out->push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+void AppendBigEndian(uint32_t v, int bytes, std::string* out) {
+  for (int b = bytes - 1; b >= 0; --b) out->push_back(static_cast<char>((v >> (8 * b)) & 0xFF));
+}
+
+void AppendCodePoint(int32_t c, Encoding e, std::string* out) {
+  switch (e) {
+    case Encoding::kUtf8:
+      AppendUtf8(c, out);
+      return;
+    case Encoding::kUtf16Be:
+      if (c < 0x10000) {
+        AppendBigEndian(static_cast<uint32_t>(c), 2, out);
+      } else {
+        const uint32_t v = static_cast<uint32_t>(c) - 0x10000;
+        AppendBigEndian(0xD800 + (v >> 10), 2, out);
+        AppendBigEndian(0xDC00 + (v & 0x3FF), 2, out);
+      }
+      return;
+    case Encoding::kUtf32Be:
+      AppendBigEndian(static_cast<uint32_t>(c), 4, out);
+      return;
+  }
+}
+
+Result MakeUnicodeEncode(const KernelInit& init) {
+  std::string encoding, errors = "replace";
+  int64_t replacement = 0xFFFD;
+  TFM_RETURN_IF_ERROR(init.GetAttr("output_encoding", &encoding));
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("errors", &errors));
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("replacement_char", &replacement));
+  Encoding enc;
+  if (encoding == "UTF-8") {
+    enc = Encoding::kUtf8;
+  } else if (encoding == "UTF-16-BE") {
+    enc = Encoding::kUtf16Be;
+  } else if (encoding == "UTF-32-BE") {
+    enc = Encoding::kUtf32Be;
+  } else {
+    return init.Error(absl::StrCat("Invalid encoding \"", encoding,
+                                   "\": Should be one of: UTF-8, UTF-16-BE, UTF-32-BE"));
+  }
+  ErrorPolicy policy;
+  if (errors == "replace") {
+    policy = ErrorPolicy::kReplace;
+  } else if (errors == "ignore") {
+    policy = ErrorPolicy::kIgnore;
+  } else if (errors == "strict") {
+    policy = ErrorPolicy::kStrict;
+  } else {
+    return init.Error("errors policy must be one of 'strict', 'replace', or 'ignore'");
+  }
+  if (replacement < 0 || replacement > 0x10FFFF) {
+    return init.Error("replacement_char out of unicode codepoint range");
+  }
+  const int32_t subst = static_cast<int32_t>(replacement);
+  return MakeKernel([enc, policy, subst](KernelContext* ctx) -> absl::Status {
+    if (ctx->num_inputs() != 2) return ctx->Error("expected 2 inputs");
+    const Tensor& values = ctx->input(0);
+    if (values.dtype() != DType::kInt32 || values.rank() != 1) {
+      return ctx->Error(absl::StrCat("input_values must be an int32 vector, got ",
+                                     DTypeName(values.dtype()), " ", values.shape().ToString()));
+    }
+    TFM_ASSIGN_OR_RETURN(std::vector<int64_t> splits,
+                         ragged_util::ReadSplits(ctx, ctx->input(1), "input_splits"));
+    TFM_RETURN_IF_ERROR(ragged_util::ValidateSplits(ctx, splits, values.dim(0), "input_splits"));
+    const int32_t* cp = values.data<int32_t>();
+    std::vector<std::string> out(splits.size() - 1);
+    for (size_t r = 0; r + 1 < splits.size(); ++r) {
+      for (int64_t i = splits[r]; i < splits[r + 1]; ++i) {
+        int32_t c = cp[i];
+        if (c < 0 || c > 0x10FFFF) {
+          if (policy == ErrorPolicy::kStrict) {
+            return ctx->Error("Code point value out of valid Unicode range.");
+          }
+          if (policy == ErrorPolicy::kIgnore) continue;
+          c = subst;
+        }
+        AppendCodePoint(c, enc, &out[r]);
+      }
+    }
+    ctx->set_output(0, Tensor::FromVector(out));
+    return absl::OkStatus();
+  });
+}
+
 }  // namespace
 
 void RegisterUnicodeKernels(KernelRegistry& r) {
   r.Register("UnicodeDecode", [](const KernelInit& i) { return MakeUnicodeDecode(i, false); });
   r.Register("UnicodeDecodeWithOffsets",
              [](const KernelInit& i) { return MakeUnicodeDecode(i, true); });
+  r.Register("UnicodeEncode", MakeUnicodeEncode);
 }
 
 }  // namespace tfmodel::runtime
