@@ -364,6 +364,16 @@ TEST(TfxEstimator, FrozenPredictSignatureRuns) {
   }
   // The hand-built trip and the empty example (every feature missing) differ.
   EXPECT_NE(logits.data<float>()[0], logits.data<float>()[1]);
+  // From the command line: --init_op fills the tables first; without it the lookup fails.
+  const std::string cmd = absl::StrCat(Quote(TFMODEL_BINARY), " run ", Quote(frozen), " --feed ",
+                                       Quote(sig.inputs().at("examples").name() + "=['']"),
+                                       " --fetch ", Quote(sig.outputs().at("logits").name()));
+  r = RunCommand(cmd + " --init_op init_all_tables 2>&1");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(absl::StrCat("float [1,1] [", logits.ValueString(1), "]")));
+  r = RunCommand(cmd + " 2>&1");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("Table not initialized"));
 }
 
 // Needs the ResourceGather kernel (embedding and linear feature columns), which the
