@@ -19,6 +19,7 @@
 #include "format/tensor_proto.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
+#include "runtime/signature_feeds.h"
 #include "runtime/tflite_model.h"
 
 namespace tfmodel::cli {
@@ -188,14 +189,15 @@ int RunMain(int argc, char** argv) {
     const runtime::Signature& sig = sit->second;
     std::map<std::string, Tensor> in;
     auto add = [&](const std::string& key, const std::string& value, bool file) -> int {
-      auto it = sig.inputs.find(key);
-      if (it == sig.inputs.end()) {
+      // An alias, or a component of a sparse / ragged input ("word.indices").
+      auto dtype = runtime::FeedDType(sig, key);
+      if (!dtype.ok()) {
         std::vector<std::string> keys;
         for (const auto& [k, v] : sig.inputs) keys.push_back(k);
         return Fail(absl::StrCat("signature '", signature, "' has no input '", key,
                                  "'; inputs are: ", absl::StrJoin(keys, ", ")));
       }
-      auto t = LoadValue(value, it->second.dtype, file);
+      auto t = LoadValue(value, *dtype, file);
       if (!t.ok()) return Fail(absl::StrCat("input '", key, "': ", t.status().message()));
       in[key] = std::move(*t);
       return 0;
@@ -210,6 +212,13 @@ int RunMain(int argc, char** argv) {
       std::string example;
       for (const auto& [k, spec] : sig.inputs) {
         if (in.count(k)) continue;
+        // A sparse / ragged input given as components needs no synthetic value.
+        bool has_components = false;
+        for (const auto& [given, t] : in) {
+          has_components |= given.size() > k.size() && given.compare(0, k.size(), k) == 0 &&
+                            given[k.size()] == '.';
+        }
+        if (has_components) continue;
         if (spec.dtype == DType::kString && example.empty()) {
           auto ex = SyntheticExample(model->meta_graph().graph_def());
           if (ex.ok()) example = *ex;

@@ -31,11 +31,77 @@ std::vector<std::string> Keys(const M& m) {
   return out;
 }
 
-// A signature TensorInfo: a named tensor, or (inputs only) a SparseTensor.
+// Component `i` of a composite TensorInfo, which must be a named tensor.
+absl::StatusOr<std::string> ComponentName(const tensorflow::TensorInfo::CompositeTensor& ct, int i,
+                                          const std::string& what) {
+  if (i >= ct.components_size() || ct.components(i).name().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is a composite tensor without a named component ", i));
+  }
+  return ct.components(i).name();
+}
+
+// TF2 composite inputs: SparseTensorSpec (components indices, values, dense_shape) and
+// RaggedTensorSpec (flat_values, then the row splits); type_state is (shape, dtype, ...).
+absl::Status SpecFromComposite(const tensorflow::TensorInfo& info, const std::string& what,
+                               TensorSpec* s) {
+  const auto& ct = info.composite_tensor();
+  const auto& ts = ct.type_spec();
+  const auto& state = ts.type_state().tuple_value().values();
+  if (state.size() >= 1 && state[0].has_tensor_shape_value()) {
+    s->shape = PartialShapeFromProto(state[0].tensor_shape_value());
+  }
+  if (state.size() >= 2 && DTypeIsValid(state[1].tensor_dtype_value())) {
+    s->dtype = BaseDType(state[1].tensor_dtype_value());
+  }
+  if (ts.type_spec_class() == tensorflow::TypeSpecProto::SPARSE_TENSOR_SPEC &&
+      ct.components_size() == 3) {
+    TFM_ASSIGN_OR_RETURN(s->sparse_indices_tensor, ComponentName(ct, 0, what));
+    TFM_ASSIGN_OR_RETURN(s->tensor_name, ComponentName(ct, 1, what));
+    TFM_ASSIGN_OR_RETURN(s->sparse_dense_shape_tensor, ComponentName(ct, 2, what));
+    if (s->dtype == DType::kInvalid && DTypeIsValid(ct.components(1).dtype())) {
+      s->dtype = BaseDType(ct.components(1).dtype());
+    }
+    return absl::OkStatus();
+  }
+  if (ts.type_spec_class() == tensorflow::TypeSpecProto::RAGGED_TENSOR_SPEC &&
+      ct.components_size() >= 2) {
+    TFM_ASSIGN_OR_RETURN(s->tensor_name, ComponentName(ct, 0, what));
+    for (int i = 1; i < ct.components_size(); ++i) {
+      TFM_ASSIGN_OR_RETURN(std::string split, ComponentName(ct, i, what));
+      s->ragged_splits_tensors.push_back(split);
+    }
+    if (DTypeIsValid(ct.components(1).dtype())) {
+      s->ragged_splits_dtype = BaseDType(ct.components(1).dtype());
+    }
+    if (s->dtype == DType::kInvalid && DTypeIsValid(ct.components(0).dtype())) {
+      s->dtype = BaseDType(ct.components(0).dtype());
+    }
+    return absl::OkStatus();
+  }
+  return absl::UnimplementedError(
+      absl::StrCat(what, " is a composite tensor of type spec class ",
+                   tensorflow::TypeSpecProto::TypeSpecClass_Name(ts.type_spec_class()), " with ",
+                   ct.components_size(), " components, which is not supported"));
+}
+
+// A signature TensorInfo: a named tensor, or (inputs only) a SparseTensor (coo_sparse or
+// composite) or a RaggedTensor (composite).
 absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info, const std::string& what,
-                                        bool allow_sparse) {
+                                        bool allow_composite) {
   TensorSpec s;
-  if (info.encoding_case() == tensorflow::TensorInfo::kCooSparse && allow_sparse) {
+  s.dtype = DTypeIsValid(info.dtype()) ? BaseDType(info.dtype()) : DType::kInvalid;
+  s.shape = info.has_tensor_shape() ? PartialShapeFromProto(info.tensor_shape()) : PartialShape();
+  const auto encoding = info.encoding_case();
+  if (encoding == tensorflow::TensorInfo::kName) {
+    s.tensor_name = info.name();
+    return s;
+  }
+  if (!allow_composite) {
+    return absl::UnimplementedError(absl::StrCat(
+        what, " is a sparse or composite tensor, which is not supported as a signature output"));
+  }
+  if (encoding == tensorflow::TensorInfo::kCooSparse) {
     const auto& coo = info.coo_sparse();
     if (coo.values_tensor_name().empty() || coo.indices_tensor_name().empty() ||
         coo.dense_shape_tensor_name().empty()) {
@@ -45,17 +111,13 @@ absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info, cons
     s.tensor_name = coo.values_tensor_name();
     s.sparse_indices_tensor = coo.indices_tensor_name();
     s.sparse_dense_shape_tensor = coo.dense_shape_tensor_name();
-  } else if (info.encoding_case() != tensorflow::TensorInfo::kName) {
-    return absl::UnimplementedError(absl::StrCat(
-        what, " is a ",
-        info.encoding_case() == tensorflow::TensorInfo::kCooSparse ? "sparse" : "composite",
-        " tensor, which is not supported", allow_sparse ? "" : " as a signature output"));
-  } else {
-    s.tensor_name = info.name();
+    return s;
   }
-  s.dtype = DTypeIsValid(info.dtype()) ? BaseDType(info.dtype()) : DType::kInvalid;
-  s.shape = info.has_tensor_shape() ? PartialShapeFromProto(info.tensor_shape()) : PartialShape();
-  return s;
+  if (encoding == tensorflow::TensorInfo::kCompositeTensor) {
+    TFM_RETURN_IF_ERROR(SpecFromComposite(info, what, &s));
+    return s;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(what, " has no tensor name"));
 }
 
 // ---- TF Serving session bundles: signatures live in collection "serving_signatures" as one

@@ -24,13 +24,26 @@ std::string ComponentKey(const std::string& alias, int c) {
   return alias + kSparseComponentSuffixes[c];
 }
 
-// The sparse input alias that `key` names a component of, or "".
-std::string SparseAliasOf(const Signature& sig, const std::string& key) {
-  for (const char* suffix : kSparseComponentSuffixes) {
-    if (!absl::EndsWith(key, suffix)) continue;
-    std::string alias = key.substr(0, key.size() - std::string(suffix).size());
-    auto it = sig.inputs.find(alias);
-    if (it != sig.inputs.end() && it->second.is_sparse()) return alias;
+std::string RaggedSplitsKey(const std::string& alias, size_t k) {
+  return absl::StrCat(alias, kRaggedSplitsSuffix, k);
+}
+
+// The sparse or ragged input alias that `key` names a component of, or "".
+std::string ComponentAliasOf(const Signature& sig, const std::string& key) {
+  for (const auto& [alias, spec] : sig.inputs) {
+    if (key.size() <= alias.size() || key.compare(0, alias.size(), alias) != 0) continue;
+    const std::string suffix = key.substr(alias.size());
+    if (spec.is_sparse()) {
+      for (const char* s : kSparseComponentSuffixes) {
+        if (suffix == s) return alias;
+      }
+    }
+    if (spec.is_ragged()) {
+      if (suffix == kRaggedValuesSuffix) return alias;
+      for (size_t k = 0; k < spec.ragged_splits_tensors.size(); ++k) {
+        if (key == RaggedSplitsKey(alias, k)) return alias;
+      }
+    }
   }
   return "";
 }
@@ -116,6 +129,117 @@ absl::Status AddSparse(const std::string& key, const std::string& alias, const T
   return absl::OkStatus();
 }
 
+// A dense tensor as a ragged tensor of `ragged_rank` uniform ragged dims.
+absl::StatusOr<std::vector<Tensor>> DenseToRagged(const Tensor& dense, size_t ragged_rank,
+                                                  DType splits_dtype) {
+  if (dense.rank() < static_cast<int>(ragged_rank) + 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a dense tensor of shape ", dense.shape().ToString(),
+                     " cannot be a ragged tensor of ragged rank ", ragged_rank));
+  }
+  std::vector<Tensor> out;
+  TensorShape values_shape;
+  int64_t rows = 1;
+  for (size_t k = 0; k <= ragged_rank; ++k) rows *= dense.dim(static_cast<int>(k));
+  values_shape.AddDim(rows);
+  for (int d = static_cast<int>(ragged_rank) + 1; d < dense.rank(); ++d) {
+    values_shape.AddDim(dense.dim(d));
+  }
+  TFM_ASSIGN_OR_RETURN(Tensor values, dense.Reshaped(values_shape));
+  out.push_back(std::move(values));
+  int64_t level_rows = 1;
+  for (size_t k = 0; k < ragged_rank; ++k) {
+    level_rows *= dense.dim(static_cast<int>(k));
+    const int64_t width = dense.dim(static_cast<int>(k) + 1);
+    Tensor splits = Tensor::Empty(splits_dtype, TensorShape{level_rows + 1});
+    for (int64_t j = 0; j <= level_rows; ++j) {
+      if (splits_dtype == DType::kInt32) {
+        splits.data<int32_t>()[j] = static_cast<int32_t>(j * width);
+      } else {
+        splits.data<int64_t>()[j] = j * width;
+      }
+    }
+    out.push_back(std::move(splits));
+  }
+  return out;
+}
+
+// Checks given (flat_values, row_splits...) of a ragged input: splits of the signature's
+// dtype, starting at 0, non-decreasing, each ending at the size of the level below.
+absl::Status CheckRagged(const std::string& key, const std::string& alias, const TensorSpec& spec,
+                         const std::vector<const Tensor*>& parts) {
+  auto bad = [&](const std::string& msg) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("signature '", key, "': ragged input '", alias, "': ", msg));
+  };
+  const Tensor& values = *parts[0];
+  if (spec.dtype != DType::kInvalid && values.dtype() != spec.dtype) {
+    return DTypeMismatch(key, alias + kRaggedValuesSuffix, spec.dtype, values.dtype());
+  }
+  if (values.rank() < 1) return bad("flat_values must have rank >= 1");
+  for (size_t k = 1; k < parts.size(); ++k) {
+    const Tensor& t = *parts[k];
+    if (t.dtype() != spec.ragged_splits_dtype || t.rank() != 1 || t.NumElements() < 1) {
+      return bad(absl::StrCat("row_splits_", k - 1, " must be a non-empty ",
+                              DTypeName(spec.ragged_splits_dtype), " vector, got ",
+                              DTypeName(t.dtype()), " ", t.shape().ToString()));
+    }
+    const int64_t next = k + 1 < parts.size() ? parts[k + 1]->NumElements() - 1 : values.dim(0);
+    int64_t prev = 0;
+    for (int64_t i = 0; i < t.NumElements(); ++i) {
+      const int64_t v = t.dtype() == DType::kInt32 ? t.data<int32_t>()[i] : t.data<int64_t>()[i];
+      if ((i == 0 && v != 0) || v < prev) {
+        return bad(absl::StrCat("row_splits_", k - 1, " must start at 0 and never decrease, got ",
+                                v, " at ", i));
+      }
+      prev = v;
+    }
+    if (prev != next) {
+      return bad(absl::StrCat("row_splits_", k - 1, " ends at ", prev, " but the level below has ",
+                              next, " rows"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Feeds for one ragged input.
+absl::Status AddRagged(const std::string& key, const std::string& alias, const TensorSpec& spec,
+                       const std::map<std::string, Tensor>& inputs, FeedList* feeds) {
+  const size_t rr = spec.ragged_splits_tensors.size();
+  auto dense = inputs.find(alias);
+  std::vector<std::string> keys = {alias + kRaggedValuesSuffix};
+  for (size_t k = 0; k < rr; ++k) keys.push_back(RaggedSplitsKey(alias, k));
+  size_t given = 0;
+  for (const auto& k : keys) given += inputs.count(k);
+  if (dense != inputs.end()) {
+    if (given > 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("signature '", key, "': give ragged input '", alias,
+                       "' either as one dense tensor or as its components, not both"));
+    }
+    if (spec.dtype != DType::kInvalid && dense->second.dtype() != spec.dtype) {
+      return DTypeMismatch(key, alias, spec.dtype, dense->second.dtype());
+    }
+    auto parts = DenseToRagged(dense->second, rr, spec.ragged_splits_dtype);
+    if (!parts.ok()) {
+      return Annotate(parts.status(),
+                      absl::StrCat("signature '", key, "': ragged input '", alias, "'"));
+    }
+    for (Tensor& t : *parts) feeds->push_back(std::move(t));
+    return absl::OkStatus();
+  }
+  if (given != keys.size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "signature '", key, "': input '", alias, "' is missing (a RaggedTensor: give a dense ",
+        "tensor as '", alias, "' or all of '", absl::StrJoin(keys, "', '"), "')"));
+  }
+  std::vector<const Tensor*> parts;
+  for (const auto& k : keys) parts.push_back(&inputs.at(k));
+  TFM_RETURN_IF_ERROR(CheckRagged(key, alias, spec, parts));
+  for (const Tensor* t : parts) feeds->push_back(*t);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::vector<std::string> SignatureFeedNames(const Signature& sig) {
@@ -125,6 +249,9 @@ std::vector<std::string> SignatureFeedNames(const Signature& sig) {
       names.push_back(spec.sparse_indices_tensor);
       names.push_back(spec.tensor_name);
       names.push_back(spec.sparse_dense_shape_tensor);
+    } else if (spec.is_ragged()) {
+      names.push_back(spec.tensor_name);
+      for (const auto& t : spec.ragged_splits_tensors) names.push_back(t);
     } else {
       names.push_back(spec.tensor_name);
     }
@@ -146,7 +273,7 @@ absl::Status SignatureFeeds(const std::string& key, const Signature& sig,
   }
   if (!same_aliases) {
     for (const auto& [alias, t] : inputs) {
-      if (sig.inputs.count(alias) || !SparseAliasOf(sig, alias).empty()) continue;
+      if (sig.inputs.count(alias) || !ComponentAliasOf(sig, alias).empty()) continue;
       auto close = ClosestNames(alias, Aliases(sig));
       return absl::InvalidArgumentError(
           absl::StrCat("signature '", key, "' has no input '", alias, "'",
@@ -157,6 +284,10 @@ absl::Status SignatureFeeds(const std::string& key, const Signature& sig,
   for (const auto& [alias, spec] : sig.inputs) {
     if (spec.is_sparse()) {
       TFM_RETURN_IF_ERROR(AddSparse(key, alias, spec, inputs, feeds));
+      continue;
+    }
+    if (spec.is_ragged()) {
+      TFM_RETURN_IF_ERROR(AddRagged(key, alias, spec, inputs, feeds));
       continue;
     }
     auto it = inputs.find(alias);
@@ -173,6 +304,20 @@ absl::Status SignatureFeeds(const std::string& key, const Signature& sig,
     feeds->push_back(it->second);
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<DType> FeedDType(const Signature& sig, const std::string& key) {
+  auto it = sig.inputs.find(key);
+  if (it != sig.inputs.end()) return it->second.dtype;
+  const std::string alias = ComponentAliasOf(sig, key);
+  if (alias.empty()) {
+    return absl::NotFoundError(absl::StrCat("the signature has no input '", key, "'"));
+  }
+  const TensorSpec& spec = sig.inputs.at(alias);
+  const std::string suffix = key.substr(alias.size());
+  if (suffix == kSparseComponentSuffixes[1] || suffix == kRaggedValuesSuffix) return spec.dtype;
+  if (spec.is_ragged()) return spec.ragged_splits_dtype;
+  return DType::kInt64;  // indices, dense_shape
 }
 
 absl::StatusOr<std::vector<Tensor>> DenseToSparse(const Tensor& dense,

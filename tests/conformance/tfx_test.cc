@@ -216,6 +216,15 @@ TEST(TfxTransformFn, CliRunAndInspectWithTagSetTransform) {
                               " --input_exprs \"payment_type=['Cash']\" --synthetic_inputs 2>&1"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("Result for output key payment_type_xf:\n  int64 [1,1] [0]"));
+  // A sparse input given by its components on the command line.
+  r = RunCommand(
+      absl::StrCat(Quote(TFMODEL_BINARY), " run ", Quote(dir),
+                   " --tag_set transform --signature_def transform_signature --input_exprs ",
+                   Quote("trip_start_hour.indices=[[0,0]];trip_start_hour.values=[9];"
+                         "trip_start_hour.dense_shape=[1,1]"),
+                   " --synthetic_inputs 2>&1"));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("Result for output key trip_start_hour_xf:\n  int64 [1,1] [9]"));
   r = RunCommand(
       absl::StrCat(Quote(TFMODEL_BINARY), " inspect ", Quote(dir), " --tag_set transform 2>&1"));
   EXPECT_EQ(r.exit_code, 0) << r.output;
