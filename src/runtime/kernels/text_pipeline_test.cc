@@ -123,5 +123,62 @@ TEST(TextPipeline, LongerSequenceKeepsEveryToken) {
   ExpectTensorEq(out[0], Tensor::FromVector<int64_t>({2, 3, 6, 0, 0, 0, 0, 0}, {1, 8}));
 }
 
+// The ops Keras preprocessing layers save, checked on the examples of the layers' own
+// documentation: StringLookup, Hashing, CategoryEncoding (multi_hot, count), Discretization
+// and Normalization.
+TEST(PreprocessingLayers, KerasDocumentationExamples) {
+  GraphBuilder b;
+  // StringLookup(vocabulary=["a", "b", "c", "d"]): OOV index 0, terms from 1.
+  b.Op("vocab", "HashTableV2", {},
+       {{"key_dtype", AttrType(DType::kString)}, {"value_dtype", AttrType(DType::kInt64)}});
+  b.Op("vocab_init", "InitializeTableV2",
+       {"vocab", b.Const("terms", Tensor::FromVector<std::string>({"a", "b", "c", "d"})),
+        b.Const("term_ids", I64({1, 2, 3, 4}))});
+  std::string words = b.Placeholder("words", DType::kString, PartialShape{-1, 3});
+  b.Op("lookup", "LookupTableFindV2", {"vocab", words, b.Const("oov", Tensor::Scalar<int64_t>(0))});
+  // Hashing(num_bins=3).
+  std::string letters = b.Placeholder("letters", DType::kString, PartialShape{-1, 1});
+  b.Op("hashing", "StringToHashBucketFast", {letters}, {{"num_buckets", AttrI(3)}});
+  // CategoryEncoding(num_tokens=4, output_mode="multi_hot" / "count").
+  std::string tokens = b.Placeholder("tokens", DType::kInt64, PartialShape{-1, 2});
+  std::string size = b.Const("num_tokens", Tensor::Scalar<int64_t>(4));
+  std::string no_weights = b.Const("no_weights", Tensor::FromVector<float>({}));
+  b.Op("multi_hot", "DenseBincount", {tokens, size, no_weights},
+       {{"T", AttrType(DType::kFloat)}, {"binary_output", AttrB(true)}});
+  b.Op("count", "DenseBincount", {tokens, size, no_weights},
+       {{"T", AttrType(DType::kFloat)}, {"binary_output", AttrB(false)}});
+  // Discretization(bin_boundaries=[0., 1., 2.]).
+  std::string x = b.Placeholder("x", DType::kFloat, PartialShape{-1, 4});
+  b.Op("discretize", "Bucketize", {x}, {{"boundaries", testing::AttrFList({0, 1, 2})}});
+  // Normalization(mean=2, variance=4): (x - mean) / max(sqrt(var), epsilon).
+  std::string centered = b.Binary("centered", "Sub", x, b.Const("mean", Tensor::Scalar(2.0f)));
+  std::string stddev = b.Binary("stddev", "Maximum",
+                                b.Op("sqrt", "Sqrt", {b.Const("var", Tensor::Scalar(4.0f))},
+                                     {{"T", AttrType(DType::kFloat)}}),
+                                b.Const("eps", Tensor::Scalar(1e-7f)));
+  b.Binary("normalize", "RealDiv", centered, stddev);
+  TFM_ASSERT_OK_AND_ASSIGN(auto model, Model::LoadGraph(b.graph()));
+  TFM_ASSERT_OK(model->Run({}, {}, {"vocab_init"}).status());
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out,
+      model->Run(
+          {{"words:0", Tensor::FromVector<std::string>({"a", "c", "d", "d", "z", "b"}, {2, 3})},
+           {"letters:0", Tensor::FromVector<std::string>({"A", "B", "C", "D", "E"}, {5, 1})},
+           {"tokens:0", Tensor::FromVector<int64_t>({0, 1, 0, 0, 1, 2, 3, 1}, {4, 2})},
+           {"x:0",
+            Tensor::FromVector<float>({-1.5f, 1.0f, 3.4f, 0.5f, 0.0f, 3.0f, 1.3f, 0.0f}, {2, 4})}},
+          {"lookup:0", "hashing:0", "multi_hot:0", "count:0", "discretize:0", "normalize:0"}));
+  ExpectTensorEq(out[0], Tensor::FromVector<int64_t>({1, 3, 4, 4, 0, 2}, {2, 3}));
+  ExpectTensorEq(out[1], Tensor::FromVector<int64_t>({1, 0, 1, 1, 2}, {5, 1}));
+  ExpectTensorEq(
+      out[2], Tensor::FromVector<float>({1, 1, 0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1}, {4, 4}));
+  ExpectTensorEq(
+      out[3], Tensor::FromVector<float>({1, 1, 0, 0, 2, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 1}, {4, 4}));
+  ExpectTensorEq(out[4], Tensor::FromVector<int32_t>({0, 2, 3, 1, 1, 3, 2, 1}, {2, 4}));
+  testing::ExpectTensorNear(
+      out[5],
+      Tensor::FromVector<float>({-1.75f, -0.5f, 0.7f, -0.75f, -1, 0.5f, -0.35f, -1}, {2, 4}), 1e-6);
+}
+
 }  // namespace
 }  // namespace tfmodel::runtime
