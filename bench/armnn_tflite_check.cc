@@ -16,7 +16,7 @@
 #include "armnnTfLiteParser/ITfLiteParser.hpp"
 #include "format/npy.h"
 #include "format/tflite.h"
-#include "runtime/tflite_model.h"
+#include "tflite/model.h"
 
 #ifndef TFMODEL_ARMNN_BACKENDS
 #define TFMODEL_ARMNN_BACKENDS "/usr/lib/x86_64-linux-gnu/armnn22"
@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
                  inputs.size());
     return 2;
   }
-  auto model = runtime::LoadTfLiteModel(std::move(*file));
+  auto model = tflite::LoadTfLiteModel(std::move(*file));
   if (!model.ok()) {
     std::fprintf(stderr, "%s\n", std::string(model.status().message()).c_str());
     return 1;

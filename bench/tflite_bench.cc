@@ -1,5 +1,5 @@
 // Frozen-graph path vs TFLite path (not a test): converts each golden graph with
-// runtime::ConvertGraphToTfLite (float, and with --quantize_weights), then reports file
+// tflite::ConvertGraphToTfLite (float, and with --quantize_weights), then reports file
 // sizes, batch-1 latency (median of N runs) through runtime::Model::LoadGraph and through the
 // TFLite interpreter, and each path's max relative error against the golden output.
 //
@@ -17,8 +17,8 @@
 #include "format/saved_model.h"
 #include "format/tflite.h"
 #include "runtime/model.h"
-#include "runtime/tflite_converter.h"
-#include "runtime/tflite_model.h"
+#include "tflite/converter.h"
+#include "tflite/model.h"
 
 namespace {
 
@@ -84,7 +84,7 @@ int main(int argc, char** argv) {
       std::printf("| %s | (missing files) |\n", c.name);
       continue;
     }
-    runtime::TfLiteConvertOptions opt;
+    tflite::TfLiteConvertOptions opt;
     opt.input_arrays = {c.input};
     opt.output_arrays = {"output"};
     opt.input_shapes = {c.shape};
@@ -92,10 +92,10 @@ int main(int argc, char** argv) {
       opt.input_arrays.push_back("keep_prob");
       opt.input_shapes.push_back({});
     }
-    runtime::TfLiteConvertReport rep;
-    auto lite_bytes = runtime::ConvertGraphToTfLite(*graph, opt, &rep);
+    tflite::TfLiteConvertReport rep;
+    auto lite_bytes = tflite::ConvertGraphToTfLite(*graph, opt, &rep);
     opt.quantize_weights = true;
-    auto quant_bytes = runtime::ConvertGraphToTfLite(*graph, opt);
+    auto quant_bytes = tflite::ConvertGraphToTfLite(*graph, opt);
     if (!lite_bytes.ok() || !quant_bytes.ok()) {
       std::printf(
           "| %s | conversion failed: %s |\n", c.name,
@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
       continue;
     }
     auto frozen = runtime::Model::LoadGraph(*graph);
-    auto lite = runtime::LoadTfLiteModel(*TfLiteFile::FromBytes(*lite_bytes, c.name));
-    auto quant = runtime::LoadTfLiteModel(*TfLiteFile::FromBytes(*quant_bytes, c.name));
+    auto lite = tflite::LoadTfLiteModel(*TfLiteFile::FromBytes(*lite_bytes, c.name));
+    auto quant = tflite::LoadTfLiteModel(*TfLiteFile::FromBytes(*quant_bytes, c.name));
     if (!frozen.ok() || !lite.ok() || !quant.ok()) {
       std::printf("| %s | load failed |\n", c.name);
       continue;

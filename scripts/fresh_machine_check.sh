@@ -43,10 +43,23 @@ if [[ ! -f "$testdata/README.md" ]]; then
   exit 2
 fi
 
+# Never delete through a mount left by an earlier run (a bound /dev under the root).
+remove_root() {
+  local m
+  for m in $(awk -v r="$root/" 'index($2, r) == 1 {print $2}' /proc/mounts | sort -r); do
+    umount -l "$m" || true
+  done
+  if awk -v r="$root/" 'index($2, r) == 1' /proc/mounts | grep -q .; then
+    echo "fresh_machine_check: mounts remain under $root; not deleting it" >&2
+    return 1
+  fi
+  rm -rf --one-file-system "$root"
+}
+
 mounts=()
 cleanup() {
   for ((i = ${#mounts[@]} - 1; i >= 0; i--)); do umount -l "${mounts[i]}" 2>/dev/null || true; done
-  if [[ $keep -eq 0 && $reuse -eq 0 ]]; then rm -rf "$root"; fi
+  if [[ $keep -eq 0 && $reuse -eq 0 ]]; then remove_root; fi
 }
 trap cleanup EXIT
 bind() {  # bind SRC DST [ro]
@@ -56,22 +69,31 @@ bind() {  # bind SRC DST [ro]
   if [[ "${3:-}" == "ro" ]]; then mount -o remount,bind,ro "$2"; fi
 }
 
+mount_system() {
+  bind /proc "$root/proc"
+  bind /sys "$root/sys"
+  bind /dev "$root/dev"
+  bind /dev/pts "$root/dev/pts"
+}
+
 t0=$(date +%s)
 if [[ $reuse -eq 0 || ! -x "$root/bin/bash" ]]; then
   if ! command -v debootstrap >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null
   fi
-  rm -rf "$root"
+  remove_root
   echo "== debootstrap bookworm into $root"
   debootstrap --variant=minbase bookworm "$root" "$mirror" >"$root.debootstrap.log" 2>&1 || {
     tail -20 "$root.debootstrap.log"; exit 1; }
+  mount_system
   # make and git are what a person needs to clone and type `make`; everything else must
   # come from the project's own setup step.
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    make git ca-certificates >/dev/null
+    make git >/dev/null
 fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+if [[ ${#mounts[@]} -eq 0 ]]; then mount_system; fi
 echo "== root ready in $(( $(date +%s) - t0 )) s"
 
 rm -rf "$root/work/main"
@@ -82,10 +104,6 @@ if [[ $worktree -eq 1 ]]; then
 else
   git clone -q --no-hardlinks "$here" "$root/work/main"
 fi
-bind /proc "$root/proc"
-bind /sys "$root/sys"
-bind /dev "$root/dev"
-bind /dev/pts "$root/dev/pts"
 bind "$testdata" "$root/work/shared/testdata" ro
 
 in_root() {

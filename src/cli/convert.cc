@@ -16,7 +16,7 @@
 #include "format/checkpoint.h"
 #include "format/saved_model.h"
 #include "graph/freeze.h"
-#include "runtime/tflite_converter.h"
+#include "tflite/converter.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -91,7 +91,7 @@ int ConvertMain(int argc, char** argv) {
   if (graph_file.empty() == saved_model_dir.empty()) {
     return Fail("give exactly one of --graph_def_file (--input_graph) and --saved_model_dir");
   }
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.allow_custom_ops = allow_custom;
   opt.quantize_weights = quantize;
   auto shapes = ParseShapes(input_shapes);
@@ -131,6 +131,8 @@ int ConvertMain(int argc, char** argv) {
     }
     FreezeOptions fo;
     for (const auto& o : opt.output_arrays) fo.output_nodes.push_back(ParseTensorName(o).node);
+    for (const auto& a : art->assets)
+      fo.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
     absl::StatusOr<tensorflow::GraphDef> frozen;
     if (!art->variables_prefix.empty()) {
       auto reader = CheckpointReader::Open(art->variables_prefix);
@@ -144,8 +146,23 @@ int ConvertMain(int argc, char** argv) {
     graph = std::move(*frozen);
     source_bytes = static_cast<int64_t>(graph.ByteSizeLong());
   }
-  runtime::TfLiteConvertReport report;
-  auto bytes = runtime::ConvertGraphToTfLite(graph, opt, &report);
+  // Lookup tables need their initializer run before the first lookup; the TFLite converter
+  // has no lowering for tables or their initializers, so refuse rather than write a model
+  // whose lookups fail.
+  std::vector<std::string> tables;
+  for (const auto& n : graph.node()) {
+    if (n.op().find("HashTable") != std::string::npos) {
+      tables.push_back(absl::StrCat(n.name(), " (", n.op(), ")"));
+    }
+  }
+  if (!tables.empty()) {
+    return Fail(absl::StrCat(
+        "the model uses lookup tables (", absl::StrJoin(tables, ", "),
+        "), which tfmodel convert cannot lower to TFLite yet; `tfmodel freeze` makes them "
+        "constant in a frozen GraphDef that tfmodel and TensorFlow run"));
+  }
+  tflite::TfLiteConvertReport report;
+  auto bytes = tflite::ConvertGraphToTfLite(graph, opt, &report);
   if (!bytes.ok()) return Fail(std::string(bytes.status().message()));
   auto s = WriteStringToFile(output_file, *bytes);
   if (!s.ok()) return Fail(std::string(s.message()));

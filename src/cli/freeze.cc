@@ -13,6 +13,7 @@
 #include "format/checkpoint.h"
 #include "format/proto_io.h"
 #include "format/saved_model.h"
+#include "graph/freeze_tables.h"
 #include "graph/function_graph.h"
 
 namespace tfmodel::cli {
@@ -106,8 +107,8 @@ int FreezeMain(int argc, char** argv) {
     graph = art->meta_graph.graph_def();
     RegisterOpDefs(art->meta_graph.meta_info_def().stripped_op_list());
     prefix = input_checkpoint.empty() ? art->variables_prefix : input_checkpoint;
-    opt.table_initializers = art->table_initializers;
-    for (const auto& asset : art->assets) opt.asset_paths[asset.tensor_name] = asset.path;
+    for (const auto& a : art->assets)
+      opt.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
     if (!signature_def.empty() || opt.output_nodes.empty()) {
       std::string key = signature_def.empty() ? kDefaultServingSignatureKey : signature_def;
       auto it = art->meta_graph.signature_def().find(key);
@@ -192,13 +193,13 @@ int FreezeMain(int argc, char** argv) {
   }
   std::printf("Converted %zu variables to const ops (%lld bytes).\n",
               report.variables_converted.size(), static_cast<long long>(report.bytes_converted));
-  std::printf("%d ops in the final graph.\n", report.nodes_in_final_graph);
-  if (!report.table_init_node.empty()) {
+  if (!report.tables_frozen.empty()) {
     std::printf(
-        "The outputs use lookup tables: run node '%s' once before them (tfmodel run "
-        "--init_op %s).\n",
-        report.table_init_node.c_str(), report.table_init_node.c_str());
+        "Made %zu lookup tables constant; run node '%s' once before using the graph in "
+        "TensorFlow (tfmodel runs it at load).\n",
+        report.tables_frozen.size(), kTablesInitializerName);
   }
+  std::printf("%d ops in the final graph.\n", report.nodes_in_final_graph);
   std::printf("Wrote %s\n", output_graph.c_str());
   return 0;
 }

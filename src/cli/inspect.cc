@@ -19,9 +19,11 @@
 #include "core/status.h"
 #include "format/checkpoint.h"
 #include "format/checkpoint_compare.h"
+#include "format/detect.h"
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "graph/output_candidates.h"
 #include "rapidjson/prettywriter.h"
 #include "rapidjson/stringbuffer.h"
 #include "runtime/kernel.h"
@@ -49,7 +51,7 @@ struct GraphSummary {
   int nodes = 0;
   std::map<std::string, int> ops;
   std::vector<const tensorflow::NodeDef*> placeholders;
-  std::vector<std::string> outputs;  // nodes nothing consumes
+  OutputRanking ranking;  // likely outputs, best first
   std::set<std::string> devices;
   std::vector<std::string> functions;
   int variables = 0;
@@ -57,21 +59,14 @@ struct GraphSummary {
 
 GraphSummary Summarize(const tensorflow::GraphDef& g) {
   GraphSummary s;
-  std::set<std::string> consumed;
   for (const auto& n : g.node()) {
     ++s.nodes;
     ++s.ops[n.op()];
     if (n.op() == "Placeholder" || n.op() == "PlaceholderWithDefault") s.placeholders.push_back(&n);
     if (n.op() == "VariableV2" || n.op() == "Variable" || n.op() == "VarHandleOp") ++s.variables;
     if (!n.device().empty()) s.devices.insert(n.device());
-    for (const auto& in : n.input()) consumed.insert(ParseTensorName(in).node);
   }
-  for (const auto& n : g.node()) {
-    if (!consumed.count(n.name()) && n.op() != "NoOp" && n.op() != "Assign" &&
-        !absl::StartsWith(n.name(), "save/")) {
-      s.outputs.push_back(n.name());
-    }
-  }
+  s.ranking = RankOutputCandidates(g);
   for (const auto& f : g.library().function()) s.functions.push_back(f.signature().name());
   return s;
 }
@@ -120,6 +115,29 @@ void PrintOps(const std::map<std::string, int>& ops, bool with_support) {
   }
 }
 
+void PrintOutputCandidates(const OutputRanking& r) {
+  std::vector<std::string> picks = DefaultFetches(r);
+  if (r.training_graph) {
+    std::printf(
+        "  training graph (gradients / optimizer / summary ops): the train op, summaries and "
+        "saver are not outputs\n");
+  }
+  std::printf("  likely outputs (what `tfmodel run --synthetic_inputs` fetches):\n");
+  for (const auto& p : picks) std::printf("    %s\n", p.c_str());
+  if (picks.empty()) std::printf("    (none found)\n");
+  size_t shown = 0;
+  if (r.candidates.size() > picks.size()) {
+    std::printf("  output candidates, best first (node, op: why):\n");
+    for (const auto& c : r.candidates) {
+      if (++shown > 12) {
+        std::printf("    ... %zu more (--json lists all)\n", r.candidates.size() - 12);
+        break;
+      }
+      std::printf("    %s (%s): %s\n", c.node.c_str(), c.op.c_str(), c.reason.c_str());
+    }
+  }
+}
+
 void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
   GraphSummary s = Summarize(g);
   std::printf("  nodes: %d, distinct ops: %zu, functions: %zu\n", s.nodes, s.ops.size(),
@@ -130,8 +148,7 @@ void PrintGraph(const tensorflow::GraphDef& g, const Options& opt) {
                 ShapeAttr(*p).c_str(), p->op() == "PlaceholderWithDefault" ? " (has default)" : "");
   }
   if (s.placeholders.empty()) std::printf("    (none)\n");
-  std::printf("  likely outputs (consumed by no node):\n");
-  for (const auto& o : s.outputs) std::printf("    %s\n", o.c_str());
+  PrintOutputCandidates(s.ranking);
   if (s.variables) std::printf("  variable nodes: %d\n", s.variables);
   if (!s.devices.empty()) {
     std::printf("  devices named (ignored; tfmodel runs on CPU): %s\n",
@@ -178,7 +195,22 @@ void JsonGraph(JsonWriter& w, const tensorflow::GraphDef& g, bool with_support) 
   w.EndArray();
   w.Key("likely_outputs");
   w.StartArray();
-  for (const auto& o : s.outputs) w.String(o.c_str());
+  for (const auto& o : DefaultFetches(s.ranking)) w.String(ParseTensorName(o).node.c_str());
+  w.EndArray();
+  w.Key("output_candidates");
+  w.StartArray();
+  for (const auto& c : s.ranking.candidates) {
+    w.StartObject();
+    w.Key("node");
+    w.String(c.node.c_str());
+    w.Key("op");
+    w.String(c.op.c_str());
+    w.Key("score");
+    w.Int(c.score);
+    w.Key("reason");
+    w.String(c.reason.c_str());
+    w.EndObject();
+  }
   w.EndArray();
   w.Key("devices");
   w.StartArray();
@@ -498,8 +530,7 @@ int InspectCheckpoint(const std::string& path, const Options& opt) {
 
 // --- GraphDef / MetaGraphDef -------------------------------------------------------------
 
-int InspectGraphFile(const std::string& path, const Options& opt) {
-  bool meta = absl::EndsWith(path, ".meta");
+int InspectGraphFile(const std::string& path, bool meta, const Options& opt) {
   tensorflow::MetaGraphDef mg;
   if (meta) {
     auto m = ReadMetaGraphDef(path);
@@ -612,14 +643,46 @@ std::string CompareVersionVariables(const std::pair<int64_t, std::string>& a,
   return out;
 }
 
+// A model base path: list versions, compare neighbours' variables, describe the newest.
+int InspectBasePath(const std::string& p, const Options& opt) {
+  std::vector<std::pair<int64_t, std::string>> versions;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(p, ec)) {
+    if (IsVersionFolder(e.path())) {
+      int64_t v = 0;
+      (void)absl::SimpleAtoi(e.path().filename().string(), &v);
+      versions.emplace_back(v, e.path().string());
+    }
+  }
+  std::sort(versions.begin(), versions.end());
+  if (!opt.json) {
+    std::vector<std::string> vs;
+    for (const auto& [v, path] : versions) vs.push_back(absl::StrCat(v));
+    std::printf("Model base path %s: versions %s; showing the latest\n", p.c_str(),
+                absl::StrJoin(vs, ", ").c_str());
+    for (size_t i = 1; i < versions.size(); ++i) {
+      std::printf("%s\n", CompareVersionVariables(versions[i - 1], versions[i]).c_str());
+    }
+    std::printf("\n");
+  }
+  const std::string& latest = versions.back().second;
+  if (!IsSavedModelDir(latest)) {
+    if (std::string lite = TfLiteModelInFolder(latest); !lite.empty()) {
+      return InspectTfLite(lite, opt.json);
+    }
+  }
+  return InspectSavedModel(latest, opt);
+}
+
 }  // namespace
 
 int InspectMain(int argc, char** argv) {
   Options opt;
   CLI::App app{
       "Describe a SavedModel folder, a model base path (numeric version folders), a "
-      "GraphDef (.pb/.pbtxt), a MetaGraphDef (.meta), a checkpoint (prefix, .index or a "
-      "folder with a `checkpoint` file) or a .npy file.",
+      "GraphDef or MetaGraphDef (binary or text), a checkpoint (prefix, .index or a folder "
+      "with a `checkpoint` file), a TFLite model or a .npy file. The kind is recognized by "
+      "content, whatever the file is named.",
       "tfmodel inspect"};
   app.add_option("path", opt.path, "artifact to describe")->required();
   app.add_flag("--json", opt.json, "print JSON for tools");
@@ -635,67 +698,37 @@ int InspectMain(int argc, char** argv) {
     return app.exit(e);
   }
   if (!tag_set.empty()) opt.tags = absl::StrSplit(tag_set, ',');
-  const std::string& p = opt.path;
-  if (fs::is_directory(p)) {
-    if (IsSavedModelDir(p) || FileExists(JoinPath(p, "export.meta")))
-      return InspectSavedModel(p, opt);
-    if (FileExists(JoinPath(p, "checkpoint"))) return InspectCheckpoint(p, opt);
-    // A version folder holding only a TFLite model (served with --prefer_tflite_model).
-    if (FileExists(JoinPath(p, "model.tflite")))
-      return InspectTfLite(JoinPath(p, "model.tflite"), opt.json);
-    // A model base path: list versions and describe the newest.
-    std::vector<std::pair<int64_t, std::string>> versions;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(p, ec)) {
-      if (IsVersionFolder(e.path())) {
-        int64_t v = 0;
-        (void)absl::SimpleAtoi(e.path().filename().string(), &v);
-        versions.emplace_back(v, e.path().string());
-      }
-    }
-    if (versions.empty()) {
-      std::fprintf(stderr,
-                   "tfmodel inspect: '%s' is a folder with no saved_model.pb, export.meta, "
-                   "checkpoint file or numeric version folders\n",
-                   p.c_str());
-      return 1;
-    }
-    std::sort(versions.begin(), versions.end());
-    if (!opt.json) {
-      std::vector<std::string> vs;
-      for (const auto& [v, path] : versions) vs.push_back(absl::StrCat(v));
-      std::printf("Model base path %s: versions %s; showing the latest\n", p.c_str(),
-                  absl::StrJoin(vs, ", ").c_str());
-      for (size_t i = 1; i < versions.size(); ++i) {
-        std::printf("%s\n", CompareVersionVariables(versions[i - 1], versions[i]).c_str());
-      }
-      std::printf("\n");
-    }
-    const std::string& latest = versions.back().second;
-    if (!IsSavedModelDir(latest) && FileExists(JoinPath(latest, "model.tflite"))) {
-      return InspectTfLite(JoinPath(latest, "model.tflite"), opt.json);
-    }
-    return InspectSavedModel(latest, opt);
-  }
-  if (absl::EndsWith(p, ".index") || FileExists(p + ".index")) return InspectCheckpoint(p, opt);
-  if (absl::EndsWith(p, ".npy")) return InspectNpy(p, opt);
-  if (absl::EndsWith(p, ".tflite")) {
-    return InspectTfLite(p, opt.json);
-  }
-  if (!FileExists(p)) {
-    // Maybe a V1 checkpoint pattern or file.
-    if (p.find('?') != std::string::npos) return InspectCheckpoint(p, opt);
-    std::fprintf(stderr, "tfmodel inspect: '%s' does not exist\n", p.c_str());
+  auto detected = DetectModelFormat(opt.path);
+  if (!detected.ok()) {
+    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(detected.status().message()).c_str());
     return 1;
   }
-  if (absl::EndsWith(p, ".pb") || absl::EndsWith(p, ".pbtxt") || absl::EndsWith(p, ".meta") ||
-      absl::EndsWith(p, ".graphdef")) {
-    return InspectGraphFile(p, opt);
+  const DetectedFormat& d = *detected;
+  switch (d.format) {
+    case ModelFormat::kSavedModelDir:
+    case ModelFormat::kSessionBundleDir:
+      return InspectSavedModel(d.path, opt);
+    case ModelFormat::kSavedModel:
+      return InspectSavedModel(Dirname(d.path), opt);
+    case ModelFormat::kCheckpointDir:
+    case ModelFormat::kCheckpoint:
+      return InspectCheckpoint(d.path, opt);
+    case ModelFormat::kModelBasePath:
+      return InspectBasePath(d.path, opt);
+    case ModelFormat::kTfLite:
+      return InspectTfLite(d.path, opt.json);
+    case ModelFormat::kGraphDef:
+    case ModelFormat::kMetaGraphDef:
+      return InspectGraphFile(d.path, d.format == ModelFormat::kMetaGraphDef, opt);
+    case ModelFormat::kNpy:
+      return InspectNpy(d.path, opt);
+    case ModelFormat::kNpz:
+    case ModelFormat::kUnknown:
+      break;
   }
-  // Unknown extension: a V1 checkpoint file, or a graph.
-  auto reader = CheckpointReader::Open(p);
-  if (reader.ok()) return InspectCheckpoint(p, opt);
-  return InspectGraphFile(p, opt);
+  std::fprintf(stderr, "tfmodel inspect: '%s' is not an artifact tfmodel can describe: %s\n",
+               opt.path.c_str(), d.reason.c_str());
+  return 1;
 }
 
 }  // namespace tfmodel::cli

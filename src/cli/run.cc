@@ -2,6 +2,7 @@
 // plain graph, on .npy files or literals; print the outputs or save them as .npy.
 #include <cstdio>
 #include <filesystem>
+#include <set>
 
 #include "CLI/CLI.hpp"
 #include "absl/strings/match.h"
@@ -12,15 +13,19 @@
 #include "cli/commands.h"
 #include "cli/flags.h"
 #include "core/file_util.h"
+#include "core/status.h"
 #include "format/checkpoint.h"
+#include "format/detect.h"
 #include "format/literal.h"
 #include "format/npy.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
+#include "format/tflite.h"
+#include "graph/output_candidates.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
 #include "runtime/signature_feeds.h"
-#include "runtime/tflite_model.h"
+#include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -48,7 +53,7 @@ absl::Status SplitAssignments(const std::vector<std::string>& flags, const char*
   return absl::OkStatus();
 }
 
-absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool file) {
+absl::StatusOr<Tensor> LoadNpyOrLiteral(const std::string& value, DType dtype, bool file) {
   if (file) {
     std::string path = value;
     // saved_model_cli allows file.npz[var]; only .npy is supported here.
@@ -59,6 +64,32 @@ absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool fil
     return ReadNpy(path);
   }
   return ParseTensorLiteral(value, dtype);
+}
+
+// '@path': the file's raw bytes as a string scalar (a WAV file for DecodeWav, an encoded
+// image for DecodeJpeg, a serialized tf.Example, ...).
+bool IsRawBytesValue(const std::string& value) { return value.size() > 1 && value[0] == '@'; }
+
+absl::StatusOr<Tensor> LoadValue(const std::string& value, DType dtype, bool file) {
+  if (IsRawBytesValue(value)) {
+    if (dtype != DType::kInvalid && dtype != DType::kString) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("'", value,
+                       "' feeds a file's raw bytes as a string scalar, but this "
+                       "input is ",
+                       DTypeName(dtype)));
+    }
+    auto bytes = ReadFileToString(value.substr(1));
+    if (!bytes.ok()) return bytes.status();
+    return Tensor::StringScalar(std::move(*bytes));
+  }
+  auto result = LoadNpyOrLiteral(value, dtype, file);
+  if (!result.ok() && FileExists(value)) {
+    return absl::InvalidArgumentError(absl::StrCat(result.status().message(),
+                                                   " (to feed the raw bytes of file '", value,
+                                                   "' as a string, write '@", value, "')"));
+  }
+  return result;
 }
 
 std::string SafeFileName(const std::string& tensor) {
@@ -79,6 +110,86 @@ int Emit(const std::string& key, const Tensor& t, const std::string& outdir, boo
   return 0;
 }
 
+// A model loaded from a path of any kind (format/detect.h decides by content).
+struct LoadedModel {
+  std::unique_ptr<runtime::Model> model;
+  const tflite::TfLiteModel* tflite = nullptr;  // set for TFLite models
+};
+
+absl::StatusOr<LoadedModel> LoadModel(const std::string& path, const std::string& tag_set,
+                                      const std::string& checkpoint) {
+  TFM_ASSIGN_OR_RETURN(DetectedFormat d, DetectModelFormat(path));
+  LoadedModel m;
+  switch (d.format) {
+    case ModelFormat::kSavedModelDir:
+    case ModelFormat::kSessionBundleDir:
+    case ModelFormat::kSavedModel: {
+      const std::string dir = d.format == ModelFormat::kSavedModel ? Dirname(d.path) : d.path;
+      std::vector<std::string> tags = SplitList(tag_set);
+      if (tags.empty()) {
+        std::string note;
+        TFM_ASSIGN_OR_RETURN(tags, DefaultTagSet(dir, &note));
+        if (!note.empty()) std::fprintf(stderr, "tfmodel run: %s\n", note.c_str());
+      }
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadSavedModel(dir, tags));
+      return m;
+    }
+    case ModelFormat::kTfLite: {
+      TFM_ASSIGN_OR_RETURN(auto file, TfLiteFile::Read(d.path));
+      TFM_ASSIGN_OR_RETURN(auto lite, tflite::TfLiteModel::Load(std::move(file)));
+      m.tflite = lite.get();
+      m.model = std::move(lite);
+      return m;
+    }
+    case ModelFormat::kMetaGraphDef: {
+      TFM_ASSIGN_OR_RETURN(auto mg, ReadMetaGraphDef(d.path));
+      std::string prefix;
+      if (!checkpoint.empty()) {
+        TFM_ASSIGN_OR_RETURN(prefix, ResolveCheckpointPrefix(checkpoint));
+      }
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadMetaGraph(std::move(mg), prefix));
+      return m;
+    }
+    case ModelFormat::kGraphDef: {
+      TFM_ASSIGN_OR_RETURN(auto g, ReadGraphDef(d.path));
+      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadGraph(std::move(g)));
+      return m;
+    }
+    default:
+      break;
+  }
+  return absl::InvalidArgumentError(
+      d.format == ModelFormat::kUnknown
+          ? absl::StrCat("'", path, "' is not a model tfmodel can run: ", d.reason)
+          : absl::StrCat("'", path, "' is a ", ModelFormatName(d.format),
+                         ", not a model tfmodel can run (", d.reason, ")"));
+}
+
+// Fills the signature inputs not in `in` with synthetic values. TFLite inputs without a
+// shape_signature have an unknown signature shape (they may be resized): they get the shape
+// the file declares.
+absl::Status AddSyntheticInputs(const LoadedModel& m, const std::string& key,
+                                const runtime::Signature& sig, std::map<std::string, Tensor>* in) {
+  std::map<std::string, PartialShape> declared;
+  if (m.tflite) {
+    auto shapes = m.tflite->DeclaredInputShapes(key);
+    if (shapes.ok()) declared = std::move(*shapes);
+  }
+  for (const auto& [k, spec] : sig.inputs) {
+    if (in->count(k)) continue;
+    // A sparse / ragged input given as components ("word.indices") needs no synthetic value.
+    auto part = in->lower_bound(k + ".");
+    if (part != in->end() && absl::StartsWith(part->first, k + ".")) continue;
+    PartialShape shape = spec.shape;
+    if (shape.unknown_rank() && declared.count(k)) shape = declared.at(k);
+    auto t = SyntheticInput(m.model->meta_graph().graph_def(), spec.tensor_name, spec.dtype, shape);
+    if (!t.ok())
+      return absl::InvalidArgumentError(absl::StrCat("input '", k, "': ", t.status().message()));
+    (*in)[k] = std::move(*t);
+  }
+  return absl::OkStatus();
+}
+
 const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::string& name) {
   for (const auto& n : g.node()) {
     if (n.name() == name) return &n;
@@ -86,33 +197,58 @@ const tensorflow::NodeDef* FindNode(const tensorflow::GraphDef& g, const std::st
   return nullptr;
 }
 
+// Feeds what computing `roots` needs (placeholders, or an iterator's outputs in place of
+// the input pipeline) and `feeds` lacks, with synthetic values.
+absl::Status AddSyntheticFeeds(const tensorflow::GraphDef& g, const std::vector<std::string>& roots,
+                               std::vector<std::pair<std::string, Tensor>>* feeds) {
+  std::set<std::string> fed;
+  for (const auto& [k, v] : *feeds) fed.insert(k);
+  TFM_ASSIGN_OR_RETURN(auto needed, RequiredFeeds(g, roots, fed));
+  for (const auto& spec : needed) {
+    auto t = SyntheticInput(g, spec.tensor, spec.dtype, spec.shape);
+    if (!t.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("input '", spec.tensor, "': ", t.status().message()));
+    }
+    if (FindNode(g, ParseTensorName(spec.tensor).node)->op() != "Placeholder") {
+      std::fprintf(stderr, "tfmodel run: feeding %s (%s %s) in place of the input pipeline\n",
+                   spec.tensor.c_str(), DTypeName(spec.dtype).c_str(),
+                   t->shape().ToString().c_str());
+    }
+    feeds->emplace_back(spec.tensor, std::move(*t));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int RunMain(int argc, char** argv) {
-  std::string model_path, tag_set = "serve", signature = kDefaultServingSignatureKey, outdir,
-                          checkpoint;
-  std::vector<std::string> inputs, input_exprs, feeds, fetches, targets, init_ops;
+  std::string model_path, tag_set, signature = kDefaultServingSignatureKey, outdir, checkpoint;
+  std::vector<std::string> inputs, input_exprs, feeds, fetches, targets;
   bool overwrite = false, synthetic = false;
   int iterations = 1;
   CLI::App app{
-      "Run a SavedModel signature, or tensors of a GraphDef / MetaGraphDef, on .npy files "
-      "or literals.",
+      "Run a SavedModel signature, a TFLite model, or tensors of a GraphDef / MetaGraphDef, on "
+      ".npy files or literals. The model's kind is recognized by content, whatever it is "
+      "named.",
       "tfmodel run"};
   app.add_option("model", model_path,
-                 "SavedModel folder, frozen .pb/.pbtxt, or .meta (+ --checkpoint)")
+                 "SavedModel folder, TFLite model, GraphDef (binary or text), or "
+                 "MetaGraphDef (+ --checkpoint)")
       ->required();
   app.add_option("--dir", model_path, "same as the positional argument (saved_model_cli's name)");
-  app.add_option("--tag_set", tag_set, "SavedModel tag set (comma separated)");
+  app.add_option("--tag_set", tag_set,
+                 "SavedModel tag set (comma separated); default serve, or the only one there is");
   app.add_option("--signature_def", signature, "signature key (SavedModel)");
   app.add_option("--inputs", inputs,
-                 "'key=file.npy[;key2=...]' (signature input alias or tensor name)");
+                 "'key=file.npy[;key2=...]' (signature input alias or tensor name); "
+                 "'key=@file' feeds the file's raw bytes as a string scalar");
   app.add_option("--input_exprs", input_exprs, "'key=[1.0,2.0]' literal values");
-  app.add_option("--feed", feeds, "plain graphs: 'X:0=file.npy' or 'keep_prob:0=1.0' (repeatable)");
+  app.add_option("--feed", feeds,
+                 "plain graphs: 'X:0=file.npy', 'keep_prob:0=1.0' or 'wav_data:0=@file.wav' "
+                 "(raw bytes as a string scalar) (repeatable)");
   app.add_option("--fetch", fetches, "plain graphs: tensor to fetch, e.g. output:0 (repeatable)");
   app.add_option("--target", targets, "node to run for its effect (repeatable)");
-  app.add_option("--init_op", init_ops,
-                 "node to run once after loading, before anything else, e.g. a frozen graph's "
-                 "init_all_tables (repeatable)");
   app.add_option("--checkpoint", checkpoint, "checkpoint prefix for a .meta graph");
   app.add_option("--outdir", outdir, "write each output as <key>.npy here");
   app.add_flag("--overwrite", overwrite, "overwrite files in --outdir");
@@ -127,46 +263,10 @@ int RunMain(int argc, char** argv) {
     std::error_code ec;
     fs::create_directories(outdir, ec);
   }
-  std::unique_ptr<runtime::Model> model;
-  bool saved_model = IsDirectory(model_path);
-  // A version folder holding only model.tflite runs the TFLite model.
-  if (saved_model && !IsSavedModelDir(model_path) &&
-      FileExists(JoinPath(model_path, "model.tflite"))) {
-    model_path = JoinPath(model_path, "model.tflite");
-    saved_model = false;
-  }
-  if (saved_model) {
-    auto m = runtime::Model::LoadSavedModel(model_path, SplitList(tag_set));
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else if (absl::EndsWith(model_path, ".tflite")) {
-    auto m = runtime::LoadTfLiteModel(model_path);
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else if (absl::EndsWith(model_path, ".meta")) {
-    auto mg = ReadMetaGraphDef(model_path);
-    if (!mg.ok()) return Fail(std::string(mg.status().message()));
-    std::string prefix;
-    if (!checkpoint.empty()) {
-      auto r = ResolveCheckpointPrefix(checkpoint);
-      if (!r.ok()) return Fail(std::string(r.status().message()));
-      prefix = *r;
-    }
-    auto m = runtime::Model::LoadMetaGraph(std::move(*mg), prefix);
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  } else {
-    auto g = ReadGraphDef(model_path);
-    if (!g.ok()) return Fail(std::string(g.status().message()));
-    auto m = runtime::Model::LoadGraph(std::move(*g));
-    if (!m.ok()) return Fail(std::string(m.status().message()));
-    model = std::move(*m);
-  }
-
-  for (const auto& op : init_ops) {
-    auto r = model->Run({}, {}, {op});
-    if (!r.ok()) return Fail(absl::StrCat("--init_op ", op, ": ", r.status().message()));
-  }
+  auto loaded = LoadModel(model_path, tag_set, checkpoint);
+  if (!loaded.ok()) return Fail(std::string(loaded.status().message()));
+  const LoadedModel& loaded_model = *loaded;
+  runtime::Model* model = loaded_model.model.get();
 
   std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;
   for (auto [flags, what, out] :
@@ -209,24 +309,8 @@ int RunMain(int argc, char** argv) {
       if (int rc = add(k, v, false)) return rc;
     }
     if (synthetic) {
-      std::string example;
-      for (const auto& [k, spec] : sig.inputs) {
-        if (in.count(k)) continue;
-        // A sparse / ragged input given as components needs no synthetic value.
-        bool has_components = false;
-        for (const auto& [given, t] : in) {
-          has_components |= given.size() > k.size() && given.compare(0, k.size(), k) == 0 &&
-                            given[k.size()] == '.';
-        }
-        if (has_components) continue;
-        if (spec.dtype == DType::kString && example.empty()) {
-          auto ex = SyntheticExample(model->meta_graph().graph_def());
-          if (ex.ok()) example = *ex;
-        }
-        auto t = SyntheticTensor(spec.dtype, spec.shape, example);
-        if (!t.ok()) return Fail(absl::StrCat("input '", k, "': ", t.status().message()));
-        in[k] = std::move(*t);
-      }
+      absl::Status st = AddSyntheticInputs(loaded_model, signature, sig, &in);
+      if (!st.ok()) return Fail(std::string(st.message()));
     }
     absl::StatusOr<std::map<std::string, Tensor>> out;
     for (int i = 0; i < std::max(1, iterations); ++i) out = model->RunSignature(signature, in);
@@ -239,7 +323,17 @@ int RunMain(int argc, char** argv) {
 
   // Plain graph: feeds and fetches by tensor name.
   if (fetches.empty() && targets.empty()) {
-    return Fail("this model has no signatures: name what to compute with --fetch TENSOR");
+    if (!synthetic) {
+      return Fail(
+          "this model has no signatures: name what to compute with --fetch TENSOR (`tfmodel "
+          "inspect` lists the likely outputs; --synthetic_inputs alone fetches them)");
+    }
+    fetches = DefaultFetches(RankOutputCandidates(model->meta_graph().graph_def()));
+    if (fetches.empty()) {
+      return Fail("no --fetch given and no likely output found: name one with --fetch TENSOR");
+    }
+    std::fprintf(stderr, "tfmodel run: no --fetch given; fetching the likely outputs %s\n",
+                 absl::StrJoin(fetches, ", ").c_str());
   }
   const auto& g = model->meta_graph().graph_def();
   std::vector<std::pair<std::string, Tensor>> feed_tensors;
@@ -256,7 +350,10 @@ int RunMain(int argc, char** argv) {
     return 0;
   };
   for (const auto& [k, v] : feed_pairs) {
-    bool file = absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz");
+    // A value naming an existing file is a file (then read as .npy, by content); '@path'
+    // feeds raw bytes.
+    bool file = !IsRawBytesValue(v) && ((FileExists(v) && !IsDirectory(v)) ||
+                                        absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz"));
     if (int rc = add_feed(k, v, file)) return rc;
   }
   for (const auto& [k, v] : files) {
@@ -266,22 +363,10 @@ int RunMain(int argc, char** argv) {
     if (int rc = add_feed(k, v, false)) return rc;
   }
   if (synthetic) {
-    for (const auto& n : g.node()) {
-      if (n.op() != "Placeholder") continue;
-      std::string name = n.name() + ":0";
-      bool fed = false;
-      for (const auto& [k, v] : feed_tensors) fed |= ParseTensorName(k).node == n.name();
-      if (fed) continue;
-      auto dt = n.attr().find("dtype");
-      auto sh = n.attr().find("shape");
-      PartialShape shape;
-      if (sh != n.attr().end()) shape = PartialShapeFromProto(sh->second.shape());
-      auto t = SyntheticTensor(dt == n.attr().end() ? DType::kFloat : BaseDType(dt->second.type()),
-                               shape);
-      if (!t.ok())
-        return Fail(absl::StrCat("placeholder '", n.name(), "': ", t.status().message()));
-      feed_tensors.emplace_back(name, std::move(*t));
-    }
+    std::vector<std::string> roots = fetches;
+    for (const auto& t : targets) roots.push_back(t);
+    absl::Status st = AddSyntheticFeeds(g, roots, &feed_tensors);
+    if (!st.ok()) return Fail(std::string(st.message()));
   }
   absl::StatusOr<std::vector<Tensor>> out;
   for (int i = 0; i < std::max(1, iterations); ++i)

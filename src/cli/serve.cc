@@ -2,7 +2,10 @@
 // backed by serving::Server.
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -14,10 +17,13 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "cli/commands.h"
 #include "core/file_util.h"
-#include "runtime/tflite_model.h"
+#include "format/detect.h"
 #include "serving/server.h"
+#include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -60,6 +66,81 @@ void PrintUsage(const std::map<std::string, Flag>& flags) {
     std::fprintf(stderr, "  --%s\t%s%s\n", name.c_str(), f.help.c_str(),
                  f.runtime_only ? " (accepted, no effect here)" : "");
   }
+}
+
+// Runs the server until SIGTERM or SIGINT. A watcher thread takes the signals (every
+// other thread has them blocked) from the start, so a signal always stops the server:
+// while the models load (retry waits end at once; a load that is running is not waited
+// for), and while serving (in-flight requests get the drain deadline, then the process
+// exits regardless). A second signal exits at once.
+int RunServer(const serving::ServerOptions& o) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const absl::Duration drain = o.rest_api_timeout_in_ms > 0
+                                   ? absl::Milliseconds(o.rest_api_timeout_in_ms)
+                                   : absl::Seconds(30);
+  serving::Server server;
+  std::atomic<bool> started{false}, main_done{false}, got_signal{false};
+  std::thread watcher([&] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    if (main_done) return;
+    got_signal = true;
+    std::fprintf(stderr, "Received signal %d: shutting down (finishing in-flight requests)\n", sig);
+    server.RequestShutdown();
+    const absl::Time signalled = absl::Now();
+    while (!main_done) {
+      // While loading: give the load a moment to notice; while serving: the drain deadline.
+      const absl::Duration budget = started ? drain + absl::Seconds(5) : absl::Seconds(1);
+      if (absl::Now() - signalled > budget) {
+        std::fprintf(stderr,
+                     started ? "Shutdown did not finish within %.0f s; exiting now.\n"
+                             : "A model load is still running; exiting without waiting for it "
+                               "(%.0f s after the signal).\n",
+                     absl::ToDoubleSeconds(budget));
+        std::fflush(nullptr);
+        _exit(started ? 1 : 0);
+      }
+      timespec wait{0, 100'000'000};
+      const int again = sigtimedwait(&signals, nullptr, &wait);
+      if (again > 0 && !main_done) {
+        std::fprintf(stderr, "Received signal %d again: exiting now.\n", again);
+        std::fflush(nullptr);
+        _exit(1);
+      }
+    }
+  });
+  auto finish = [&](int code) {
+    main_done = true;
+    if (!got_signal) pthread_kill(watcher.native_handle(), SIGTERM);  // wake its sigwait
+    watcher.join();
+    return code;
+  };
+
+  absl::Status s = server.BuildAndStart(o);
+  if (!s.ok()) {
+    if (server.shutdown_requested()) {
+      std::fprintf(stderr, "Stopped while loading the models.\n");
+      return finish(0);
+    }
+    // TF Serving's words and exit status (main() returns -1).
+    std::fprintf(stderr, "Failed to start server. Error: %s\n", s.ToString().c_str());
+    return finish(255);
+  }
+  started = true;
+  server.WaitForTermination();
+  if (!server.Shutdown(drain, absl::Seconds(1))) {
+    // Requests are drained; only a model load (a new version, a config reload) is left.
+    std::fprintf(stderr, "Server stopped (a model load still running was abandoned).\n");
+    std::fflush(nullptr);
+    _exit(0);
+  }
+  std::fprintf(stderr, "Server stopped.\n");
+  return finish(0);
 }
 
 }  // namespace
@@ -277,9 +358,9 @@ int ServeMain(int argc, char** argv) {
     o.manager.loader =
         [tags_copy,
          load_options](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
-      const std::string tflite = JoinPath(dir, "model.tflite");
-      if (FileExists(tflite)) return runtime::LoadTfLiteModel(tflite, load_options);
-      return runtime::Model::LoadSavedModel(dir, tags_copy, load_options);
+      const std::string tflite_path = TfLiteModelInFolder(dir);
+      if (!tflite_path.empty()) return tflite::LoadTfLiteModel(tflite_path, load_options);
+      return serving::LoadServableModel(dir, tags_copy, load_options);
     };
   }
   if (o.model_config_file.empty() && o.model_base_path.empty()) {
@@ -288,31 +369,7 @@ int ServeMain(int argc, char** argv) {
     return 2;
   }
 
-  // Signals are taken by a watcher thread; every other thread has them blocked.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
-  serving::Server server;
-  absl::Status s = server.BuildAndStart(o);
-  if (!s.ok()) {
-    std::fprintf(stderr, "tfmodel serve: %s\n", s.ToString().c_str());
-    return 1;
-  }
-  std::thread watcher([&server, signals] {
-    int sig = 0;
-    sigwait(&signals, &sig);
-    std::fprintf(stderr, "Received signal %d: shutting down (finishing in-flight requests)\n", sig);
-    server.Shutdown();
-  });
-  server.WaitForTermination();
-  // Wake the watcher if shutdown came from elsewhere.
-  pthread_kill(watcher.native_handle(), SIGTERM);
-  watcher.join();
-  std::fprintf(stderr, "Server stopped.\n");
-  return 0;
+  return RunServer(o);
 }
 
 }  // namespace tfmodel::cli

@@ -1,4 +1,4 @@
-// CLI entry points for .tflite files (inspect; run lives in run.cc via runtime::TfLiteModel).
+// CLI entry points for .tflite files (inspect; run lives in run.cc via tflite::TfLiteModel).
 #ifndef TFMODEL_CLI_TFLITE_CLI_H_
 #define TFMODEL_CLI_TFLITE_CLI_H_
 

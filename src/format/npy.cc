@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "core/file_util.h"
 #include "core/status.h"
+#include "format/npy_pickle.h"
 
 namespace tfmodel {
 namespace {
@@ -47,24 +48,65 @@ bool FindValue(absl::string_view header, absl::string_view key, std::string* val
 }
 
 struct Descr {
+  enum class Text { kNone, kBytes, kUtf32, kObject };
   DType dtype;
   size_t item_size;
-  bool string = false;
+  Text text = Text::kNone;
+  bool big_endian = false;
 };
+
+uint32_t CodeUnit(const char* p, bool big_endian) {
+  const uint8_t* b = reinterpret_cast<const uint8_t*>(p);
+  uint32_t v = 0;
+  for (int k = 0; k < 4; ++k) v |= uint32_t{b[big_endian ? 3 - k : k]} << (8 * k);
+  return v;
+}
+
+// One fixed-width UTF-32 element (numpy 'U': trailing NULs are padding) as UTF-8.
+absl::Status AppendUtf32(const char* p, size_t chars, bool big_endian, std::string* out) {
+  while (chars > 0 && CodeUnit(p + 4 * (chars - 1), big_endian) == 0) --chars;
+  for (size_t k = 0; k < chars; ++k) {
+    uint32_t c = CodeUnit(p + 4 * k, big_endian);
+    if (c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("character ", k, " is not a Unicode code point (0x", absl::Hex(c), ")"));
+    }
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+    } else if (c < 0x800) {
+      out->push_back(static_cast<char>(0xc0 | (c >> 6)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    } else if (c < 0x10000) {
+      out->push_back(static_cast<char>(0xe0 | (c >> 12)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    } else {
+      out->push_back(static_cast<char>(0xf0 | (c >> 18)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3f)));
+      out->push_back(static_cast<char>(0x80 | (c & 0x3f)));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) {
   if (d.size() < 2) return NpyError(what, absl::StrCat("bad dtype descr '", d, "'"));
   char order = d[0];
   std::string code = d.substr(1);
+  if (code == "O") return Descr{DType::kString, 0, Descr::Text::kObject};
+  if (code[0] == 'S' || code[0] == 'U') {
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(code.substr(1), &n) || n < 0 || n > (int64_t{1} << 30)) {
+      return NpyError(what, absl::StrCat("bad string width in dtype '", d, "'"));
+    }
+    if (code[0] == 'S') return Descr{DType::kString, static_cast<size_t>(n), Descr::Text::kBytes};
+    return Descr{DType::kString, static_cast<size_t>(n) * 4, Descr::Text::kUtf32, order == '>'};
+  }
   if (order == '>') {
     bool single_byte = code == "i1" || code == "u1" || code == "b1";
     if (!single_byte)
       return NpyError(what, absl::StrCat("big-endian data ('", d, "') is not supported"));
-  }
-  if (code[0] == 'S') {
-    int64_t n = 0;
-    if (!absl::SimpleAtoi(code.substr(1), &n) || n < 0) return NpyError(what, "bad string width");
-    return Descr{DType::kString, static_cast<size_t>(n), true};
   }
   struct M {
     const char* code;
@@ -160,20 +202,38 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
   if (!valid.ok()) return NpyError(what, valid.message());
   TensorShape shape(dims);
   size_t body = header_start + header_len;
-  size_t need = static_cast<size_t>(shape.NumElements()) * d.item_size;
-  if (data.size() - body < need) {
-    return NpyError(what, absl::StrCat("data has ", data.size() - body, " bytes, shape ",
-                                       shape.ToString(), " needs ", need));
+  if (d.text == Descr::Text::kObject) {
+    TFM_ASSIGN_OR_RETURN(PickledStringArray a,
+                         ParsePickledStringArray(absl::string_view(data).substr(body), what));
+    if (a.shape != std::vector<int64_t>(dims.begin(), dims.end())) {
+      return NpyError(what, "the pickled array's shape differs from the header's");
+    }
+    Tensor t(DType::kString, shape);
+    for (size_t i = 0; i < a.items.size(); ++i) t.data<std::string>()[i] = std::move(a.items[i]);
+    return t;
+  }
+  // Checked by division first so a huge header shape cannot overflow the byte count.
+  const size_t have = data.size() - body;
+  const auto n = static_cast<size_t>(shape.NumElements());
+  if (d.item_size != 0 && n > have / d.item_size) {
+    return NpyError(what, absl::StrCat("data has ", have, " bytes, shape ", shape.ToString(),
+                                       " needs ", n, " items of ", d.item_size, " bytes"));
   }
   Tensor t(d.dtype, shape);
-  if (d.string) {
+  if (d.text == Descr::Text::kBytes) {
     for (int64_t i = 0; i < shape.NumElements(); ++i) {
       const char* p = data.data() + body + i * d.item_size;
       size_t len = strnlen(p, d.item_size);
       t.data<std::string>()[i].assign(p, len);
     }
-  } else if (need) {
-    std::memcpy(t.raw_data(), data.data() + body, need);
+  } else if (d.text == Descr::Text::kUtf32) {
+    for (int64_t i = 0; i < shape.NumElements(); ++i) {
+      absl::Status s = AppendUtf32(data.data() + body + i * d.item_size, d.item_size / 4,
+                                   d.big_endian, &t.data<std::string>()[i]);
+      if (!s.ok()) return NpyError(what, absl::StrCat("element ", i, ": ", s.message()));
+    }
+  } else if (n * d.item_size != 0) {
+    std::memcpy(t.raw_data(), data.data() + body, n * d.item_size);
   }
   return t;
 }

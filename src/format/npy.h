@@ -10,11 +10,16 @@
 namespace tfmodel {
 
 // Parses .npy bytes. Supports bool, int8/16/32/64, uint8/16/32/64, float16/32/64,
-// complex64/128 and fixed-width byte strings ('S'). Fortran order, big-endian data and
-// object arrays are rejected with a clear error; `what` names the source in errors.
+// complex64/128 and, as DT_STRING, fixed-width byte strings ('S', trailing NULs dropped),
+// fixed-width Unicode ('<U' / '>U', UTF-32 -> UTF-8, trailing NULs dropped) and object
+// arrays of Python str / bytes (read from numpy's pickle without running one, see
+// npy_pickle.h). Fortran order, big-endian numbers and other object arrays are rejected
+// with a clear error; `what` names the source in errors.
 absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what);
 absl::StatusOr<Tensor> ReadNpy(const std::string& path);
-// Encodes as .npy version 1.0 (strings as fixed-width 'S' of the longest element).
+// Encodes as .npy version 1.0. Strings are written as TensorFlow's are elsewhere (bytes):
+// fixed-width 'S' of the longest element, so UTF-8 text reads back in numpy as bytes
+// (`.astype(str)` or `np.char.decode` gives str).
 absl::StatusOr<std::string> EncodeNpy(const Tensor& t);
 absl::Status WriteNpy(const std::string& path, const Tensor& t);
 

@@ -15,7 +15,8 @@ namespace {
 
 using google::protobuf::Message;
 
-bool LooksLikeTextPath(const std::string& path) {
+// Output files: the requested name decides the encoding.
+bool IsTextOutputPath(const std::string& path) {
   return absl::EndsWith(path, ".pbtxt") || absl::EndsWith(path, ".txt") ||
          absl::EndsWith(path, ".pbtext") || absl::EndsWith(path, ".prototxt");
 }
@@ -77,12 +78,27 @@ void Walk(const Message& msg, const std::string& path, std::vector<std::string>*
 
 }  // namespace
 
+bool LooksLikeTextFormat(absl::string_view data) {
+  if (data.empty()) return false;
+  for (unsigned char c : data) {
+    if (c < 0x09 || (c > 0x0d && c < 0x20) || c == 0x7f) return false;
+  }
+  return true;
+}
+
 absl::Status ParseProtoFromString(const std::string& data, const std::string& what, Message* msg,
                                   ProtoFormat format) {
   msg->Clear();
   if (format == ProtoFormat::kText) return ParseText(data, what, msg);
   if (format == ProtoFormat::kBinary) return ParseBinary(data, what, msg);
-  if (LooksLikeTextPath(what)) return ParseText(data, what, msg);
+  const bool text_first = LooksLikeTextFormat(data);
+  if (text_first) {
+    absl::Status text = ParseText(data, what, msg);
+    if (text.ok()) return text;
+    msg->Clear();
+    if (ParseBinary(data, what, msg).ok()) return absl::OkStatus();
+    return text;
+  }
   absl::Status binary = ParseBinary(data, what, msg);
   if (binary.ok()) return binary;
   msg->Clear();
@@ -110,7 +126,7 @@ std::string SerializeDeterministic(const Message& msg) {
 }
 
 absl::Status WriteProtoFile(const std::string& path, const Message& msg, ProtoFormat format) {
-  if (format == ProtoFormat::kText || (format == ProtoFormat::kAuto && LooksLikeTextPath(path))) {
+  if (format == ProtoFormat::kText || (format == ProtoFormat::kAuto && IsTextOutputPath(path))) {
     std::string text;
     if (!google::protobuf::TextFormat::PrintToString(msg, &text)) {
       return absl::InternalError(absl::StrCat("cannot print ", msg.GetTypeName(), " as text"));

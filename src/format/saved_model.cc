@@ -24,10 +24,6 @@ std::vector<std::string> SortedTags(const google::protobuf::RepeatedPtrField<std
   return v;
 }
 
-std::string TagSetString(const std::vector<std::string>& tags) {
-  return absl::StrCat("{", absl::StrJoin(tags, ", "), "}");
-}
-
 // Assets come from MetaGraphDef.asset_file_def (TF2) or the saved_model_assets collection.
 absl::Status CollectAssets(const std::string& dir, const tensorflow::MetaGraphDef& mg,
                            std::vector<AssetFile>* out) {
@@ -102,11 +98,39 @@ absl::StatusOr<ModelArtifact> ReadSessionBundle(const std::string& dir) {
   }
   TFM_RETURN_IF_ERROR(CollectAssets(dir, a.meta_graph, &a.assets));
   TFM_ASSIGN_OR_RETURN(a.init_op, FindInitOp(dir, a.meta_graph));
-  a.table_initializers = TableInitializers(a.meta_graph);
+  if (a.init_op.empty()) a.table_initializers = TableInitializers(a.meta_graph);
   return a;
 }
 
 }  // namespace
+
+std::string TagSetString(const std::vector<std::string>& tags) {
+  return absl::StrCat("{", absl::StrJoin(tags, ", "), "}");
+}
+
+absl::StatusOr<std::vector<std::string>> DefaultTagSet(const std::string& dir, std::string* note) {
+  const std::vector<std::string> serve = {"serve"};
+  if (!IsSavedModelDir(dir)) return serve;  // session bundle, or an error ReadModelArtifact gives
+  TFM_ASSIGN_OR_RETURN(tensorflow::SavedModel sm, ReadSavedModelProto(dir));
+  std::vector<std::string> sets;
+  for (const auto& mg : sm.meta_graphs()) {
+    auto have = SortedTags(mg.meta_info_def().tags());
+    if (have == serve) return serve;
+    sets.push_back(TagSetString(have));
+  }
+  if (sm.meta_graphs_size() == 1) {
+    auto only = SortedTags(sm.meta_graphs(0).meta_info_def().tags());
+    if (note) {
+      *note = absl::StrCat("SavedModel '", dir, "' has no tag set {serve}; using its only tag set ",
+                           TagSetString(only));
+    }
+    return only;
+  }
+  return absl::NotFoundError(absl::StrCat("SavedModel '", dir,
+                                          "' has no MetaGraphDef with tag set {serve} and several "
+                                          "others; pick one with --tag_set (available: ",
+                                          absl::StrJoin(sets, ", "), ")"));
+}
 
 std::string TensorId::ToString() const {
   return index < 0 ? absl::StrCat("^", node) : absl::StrCat(node, ":", index);
@@ -192,7 +216,7 @@ absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
   if (FileExists(index)) a.variables_prefix = JoinPath(dir, "variables/variables");
   TFM_RETURN_IF_ERROR(CollectAssets(dir, a.meta_graph, &a.assets));
   TFM_ASSIGN_OR_RETURN(a.init_op, FindInitOp(dir, a.meta_graph));
-  a.table_initializers = TableInitializers(a.meta_graph);
+  if (a.init_op.empty()) a.table_initializers = TableInitializers(a.meta_graph);
   std::string fp = JoinPath(dir, "fingerprint.pb");
   if (FileExists(fp)) {
     tensorflow::FingerprintDef f;

@@ -47,9 +47,8 @@ struct ModelArtifact {
   std::string variables_prefix;  // "" when the model has no variables
   std::vector<AssetFile> assets;
   std::string init_op;  // node name to run after restore, "" if none
-  // Nodes of the "table_initializer" collection (tf.tables_initializer()'s list). A
-  // SavedModel without an init op but with such a collection (a tf.Transform
-  // transform_fn) needs them run at load, as tf.Transform and Estimators do on import.
+  // When there is no init op: the `table_initializer` collection's nodes (tf.Transform and
+  // other TF1 exports fill tables this way and expect tables_initializer() to be run).
   std::vector<std::string> table_initializers;
   std::optional<tensorflow::FingerprintDef> fingerprint;
   std::vector<std::string> assets_extra;  // file names under assets.extra/
@@ -62,6 +61,15 @@ bool IsSavedModelDir(const std::string& dir);
 // with a message listing the available ones.
 absl::StatusOr<ModelArtifact> ReadModelArtifact(const std::string& dir,
                                                 const std::vector<std::string>& tags = {"serve"});
+// The tag set to use when the user named none: {serve} when the SavedModel has it (and
+// for session bundles), else the tags of its only MetaGraphDef. Several MetaGraphDefs and
+// none tagged serve is an error listing them. `*note` (optional) is set to a line saying
+// which tag set was picked when it is not {serve}.
+absl::StatusOr<std::vector<std::string>> DefaultTagSet(const std::string& dir,
+                                                       std::string* note = nullptr);
+// "{a, b}" for error messages.
+std::string TagSetString(const std::vector<std::string>& tags);
+
 // The whole SavedModel proto of a folder.
 absl::StatusOr<tensorflow::SavedModel> ReadSavedModelProto(const std::string& dir);
 

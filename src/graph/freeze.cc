@@ -10,6 +10,7 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "graph/attr_util.h"
+#include "graph/freeze_tables.h"
 #include "graph/function_graph.h"
 #include "graph/prune.h"
 
@@ -38,71 +39,6 @@ const tensorflow::NodeDef* SkipIdentities(
 std::string StripOutput(const std::string& name) {
   TensorId id = ParseTensorName(name);
   return id.node;
-}
-
-bool IsTableOp(const std::string& op) {
-  return op == "HashTable" || op == "HashTableV2" || op == "MutableHashTable" ||
-         op == "MutableHashTableV2" || op == "MutableHashTableOfTensors" ||
-         op == "MutableHashTableOfTensorsV2" || op == "MutableDenseHashTableV2";
-}
-
-constexpr char kInitAllTables[] = "init_all_tables";
-
-// When the nodes in `keep` use lookup tables, adds (to `graph` and `keep`) a NoOp
-// init_all_tables over the initializers of those tables (or keeps the graph's own NoOp of
-// that name, TF's tf.tables_initializer() group), and points the asset tensors they read
-// at the asset files. Returns the NoOp's name, or "" when nothing was needed.
-absl::StatusOr<std::string> KeepTableInitializers(tensorflow::GraphDef* graph,
-                                                  const FreezeOptions& options,
-                                                  std::set<std::string>* keep) {
-  if (options.table_initializers.empty()) return std::string();
-  std::map<std::string, const tensorflow::NodeDef*> nodes;
-  for (const auto& n : graph->node()) nodes[n.name()] = &n;
-  // An initializer is needed when a table it reaches is one the outputs use (its input
-  // for TF1 initializers; through an inlined function for tf.Transform's TF2 layer, whose
-  // initializer calls take the table handle from another call).
-  std::vector<std::string> needed;
-  for (const auto& init : options.table_initializers) {
-    const std::string name = StripOutput(init);
-    if (!nodes.count(name)) continue;
-    TFM_ASSIGN_OR_RETURN(std::set<std::string> reach, ReachableNodes(*graph, {name}));
-    for (const auto& r : reach) {
-      if (keep->count(r) && IsTableOp(nodes.at(r)->op())) {
-        needed.push_back(name);
-        break;
-      }
-    }
-  }
-  if (needed.empty()) return std::string();
-  auto existing = nodes.find(kInitAllTables);
-  if (existing != nodes.end() && existing->second->op() != "NoOp") {
-    return absl::AlreadyExistsError(
-        absl::StrCat("the graph has a ", existing->second->op(), " node named '", kInitAllTables,
-                     "'; cannot add the table initializer group the frozen outputs need"));
-  }
-  if (existing == nodes.end()) {
-    tensorflow::NodeDef* group = graph->add_node();
-    group->set_name(kInitAllTables);
-    group->set_op("NoOp");
-    for (const auto& n : needed) group->add_input("^" + n);
-  }
-  // else: the graph's own tf.tables_initializer() group is kept as it is.
-  std::vector<std::string> outputs(keep->begin(), keep->end());
-  outputs.push_back(kInitAllTables);
-  TFM_ASSIGN_OR_RETURN(*keep, ReachableNodes(*graph, outputs));
-  for (auto& n : *graph->mutable_node()) {
-    for (const auto& [tensor, path] : options.asset_paths) {
-      if (ParseTensorName(tensor).node != n.name() || !keep->count(n.name())) continue;
-      std::string device = n.device();
-      n.Clear();
-      n.set_name(ParseTensorName(tensor).node);
-      n.set_op("Const");
-      n.set_device(device);
-      (*n.mutable_attr())["dtype"] = AttrType(DType::kString);
-      (*n.mutable_attr())["value"] = AttrTensor(Tensor::StringScalar(path));
-    }
-  }
-  return std::string(kInitAllTables);
 }
 
 }  // namespace
@@ -159,20 +95,13 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& inp
   std::vector<std::string> outputs;
   for (const auto& o : options.output_nodes) outputs.push_back(StripOutput(o));
   TFM_ASSIGN_OR_RETURN(std::set<std::string> keep, ReachableNodes(graph, outputs));
-  tensorflow::GraphDef with_init;
-  std::string table_init;
-  if (!options.table_initializers.empty()) {
-    with_init = graph;
-    TFM_ASSIGN_OR_RETURN(table_init, KeepTableInitializers(&with_init, options, &keep));
-  }
   std::map<std::string, std::string> keys = VariableCheckpointKeys(graph);
   std::set<std::string> white(options.variable_whitelist.begin(), options.variable_whitelist.end());
   std::set<std::string> black(options.variable_blacklist.begin(), options.variable_blacklist.end());
 
-  tensorflow::GraphDef out = KeepNodes(table_init.empty() ? graph : with_init, keep);
+  tensorflow::GraphDef out = KeepNodes(graph, keep);
   FreezeReport local;
   local.calls_inlined = calls_inlined;
-  local.table_init_node = table_init;
   std::map<std::string, DType> converted;  // VarHandleOp nodes turned into Consts -> dtype
   std::vector<std::string> errors;
   for (auto& n : *out.mutable_node()) {
@@ -291,6 +220,9 @@ absl::StatusOr<tensorflow::GraphDef> FreezeGraph(const tensorflow::GraphDef& inp
     }
   }
   for (auto& e : extra) *out.add_node() = std::move(e);
+  // Lookup tables: their initializers are off the outputs' path; make them constant.
+  TFM_RETURN_IF_ERROR(
+      FreezeTableInitializers(graph, options.asset_files, &out, &local.tables_frozen));
 
   // Tidy: colocation attrs naming dropped nodes, devices.
   std::set<std::string> final_names;

@@ -22,13 +22,9 @@ struct FreezeOptions {
   bool clear_devices = true;
   // Inline PartitionedCall / StatefulPartitionedCall (TF2 graphs) before freezing.
   bool inline_functions = true;
-  // Table initializer nodes (a SavedModel's table_initializer collection). Those whose
-  // table the outputs use are kept, grouped under the NoOp `init_all_tables` (TF's name
-  // for tf.tables_initializer()), which must run once before the outputs.
-  std::vector<std::string> table_initializers;
-  // Asset tensors ("Const_3:0" -> file path): those the kept initializers read become
-  // Consts holding the path, so the frozen graph reads the SavedModel's asset files.
-  std::map<std::string, std::string> asset_paths;
+  // Asset tensors ("Const_3:0") -> the files they stand for, for lookup tables initialized
+  // from vocabulary files (see freeze_tables.h).
+  std::map<std::string, std::string> asset_files;
 };
 
 struct FreezeReport {
@@ -36,8 +32,7 @@ struct FreezeReport {
   std::vector<std::string> variables_converted;
   int64_t bytes_converted = 0;
   int calls_inlined = 0;
-  // "init_all_tables" when table initializers were kept, else empty.
-  std::string table_init_node;
+  std::vector<std::string> tables_frozen;  // lookup tables given constant initializers
 };
 
 // Which checkpoint key holds each variable node's value. Read from the saver's restore

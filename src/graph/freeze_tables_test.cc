@@ -1,6 +1,10 @@
-// Freezing outputs that use lookup tables: the table initializers those tables need are
-// kept under a NoOp init_all_tables, and the asset tensors they read become Consts holding
-// the asset file paths.
+// Freezing outputs that use lookup tables (freeze_tables.h): only the tables the outputs
+// reach get constant initializers, grouped under the NoOp init_all_tables; outputs without
+// tables get no group; a kept node of another op named init_all_tables is refused.
+#include "graph/freeze_tables.h"
+
+#include "core/file_util.h"
+#include "format/tensor_proto.h"
 #include "graph/attr_util.h"
 #include "graph/freeze.h"
 #include "graph/graph_builder.h"
@@ -24,7 +28,7 @@ struct NoCheckpoint : CheckpointReader {
   std::vector<CheckpointEntry> e;
 };
 
-// Two vocabulary tables; only "used" feeds the output.
+// Two vocabulary-file tables (whole line -> line number); only "used" feeds "find".
 GraphBuilder TablesGraph() {
   GraphBuilder b;
   AttrMap kv = {{"key_dtype", AttrType(DType::kString)}, {"value_dtype", AttrType(DType::kInt64)}};
@@ -36,7 +40,8 @@ GraphBuilder TablesGraph() {
   }
   b.Placeholder("q", DType::kString, PartialShape{-1});
   b.Op("find", "LookupTableFindV2",
-       {"used", "q:0", b.Const("default", Tensor::Scalar<int64_t>(-1))});
+       {"used", "q:0", b.Const("default", Tensor::Scalar<int64_t>(-1))},
+       {{"Tin", AttrType(DType::kString)}, {"Tout", AttrType(DType::kInt64)}});
   return b;
 }
 
@@ -47,67 +52,77 @@ const tensorflow::NodeDef* Find(const tensorflow::GraphDef& g, const std::string
   return nullptr;
 }
 
-TEST(FreezeTables, KeepsTheInitializersTheOutputsNeed) {
+std::string WriteVocab() {
+  std::string path = ::testing::TempDir() + "/freeze_tables_vocab.txt";
+  EXPECT_TRUE(WriteStringToFile(path, "red\ngreen\nblue\n").ok());
+  return path;
+}
+
+TEST(FreezeTables, OnlyTheTablesTheOutputsUseGetInitializers) {
+  const std::string vocab = WriteVocab();
   GraphBuilder b = TablesGraph();
   FreezeOptions opt;
   opt.output_nodes = {"find"};
-  opt.table_initializers = {"used/init", "unused/init"};
-  opt.asset_paths = {{"used/asset:0", "/models/m/1/assets/vocab"},
-                     {"unused/asset:0", "/models/m/1/assets/other"}};
+  // The asset tensors stand for the SavedModel's file, not the export-time path.
+  opt.asset_files = {{"used/asset:0", vocab}, {"unused/asset:0", "/no/such/file"}};
   FreezeReport report;
   NoCheckpoint none;
   auto frozen = FreezeGraph(b.graph(), none, opt, &report);
   ASSERT_TRUE(frozen.ok()) << frozen.status();
-  EXPECT_EQ(report.table_init_node, "init_all_tables");
-  const tensorflow::NodeDef* group = Find(*frozen, "init_all_tables");
+  EXPECT_EQ(report.tables_frozen, std::vector<std::string>{"used"});
+  const tensorflow::NodeDef* group = Find(*frozen, kTablesInitializerName);
   ASSERT_NE(group, nullptr);
   EXPECT_EQ(group->op(), "NoOp");
   ASSERT_EQ(group->input_size(), 1);
   EXPECT_EQ(group->input(0), "^used/init");
-  const tensorflow::NodeDef* asset = Find(*frozen, "used/asset");
-  ASSERT_NE(asset, nullptr);
-  EXPECT_EQ(asset->op(), "Const");
-  EXPECT_EQ(asset->attr().at("value").tensor().string_val(0), "/models/m/1/assets/vocab");
+  const tensorflow::NodeDef* init = Find(*frozen, "used/init");
+  ASSERT_NE(init, nullptr);
+  EXPECT_EQ(init->op(), "InitializeTableV2");
+  const tensorflow::NodeDef* keys = Find(*frozen, init->input(1));
+  ASSERT_NE(keys, nullptr);
+  auto k = TensorFromProto(keys->attr().at("value").tensor());
+  ASSERT_TRUE(k.ok()) << k.status();
+  EXPECT_EQ(std::vector<std::string>(k->flat<std::string>().begin(), k->flat<std::string>().end()),
+            (std::vector<std::string>{"red", "green", "blue"}));
+  const tensorflow::NodeDef* values = Find(*frozen, init->input(2));
+  ASSERT_NE(values, nullptr);
+  auto v = TensorFromProto(values->attr().at("value").tensor());
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(std::vector<int64_t>(v->flat<int64_t>().begin(), v->flat<int64_t>().end()),
+            (std::vector<int64_t>{0, 1, 2}));
   EXPECT_EQ(Find(*frozen, "unused"), nullptr);
   EXPECT_EQ(Find(*frozen, "unused/init"), nullptr);
+  EXPECT_EQ(Find(*frozen, "used/asset"), nullptr);  // the file was read at freeze time
 }
 
-TEST(FreezeTables, NothingAddedWithoutTablesOrInitializers) {
+TEST(FreezeTables, NothingAddedWhenTheOutputsUseNoTable) {
   GraphBuilder b = TablesGraph();
   FreezeOptions opt;
-  opt.output_nodes = {"find"};
+  opt.output_nodes = {"q"};
   NoCheckpoint none;
   FreezeReport report;
   auto frozen = FreezeGraph(b.graph(), none, opt, &report);
   ASSERT_TRUE(frozen.ok()) << frozen.status();
-  EXPECT_TRUE(report.table_init_node.empty());
-  EXPECT_EQ(Find(*frozen, "init_all_tables"), nullptr);
-  // Outputs that use no table keep no initializer even when some are listed.
-  opt.output_nodes = {"q"};
-  opt.table_initializers = {"used/init"};
-  frozen = FreezeGraph(b.graph(), none, opt, &report);
-  ASSERT_TRUE(frozen.ok()) << frozen.status();
-  EXPECT_TRUE(report.table_init_node.empty());
+  EXPECT_TRUE(report.tables_frozen.empty());
+  EXPECT_EQ(Find(*frozen, kTablesInitializerName), nullptr);
   EXPECT_EQ(frozen->node_size(), 1);
 }
 
-TEST(FreezeTables, ExistingInitAllTablesGroupIsKept) {
+TEST(FreezeTables, KeptNodeOfAnotherOpNamedInitAllTablesIsRefused) {
+  const std::string vocab = WriteVocab();
   GraphBuilder b = TablesGraph();
-  b.Op("init_all_tables", "NoOp", {"^used/init", "^unused/init"});
+  b.Placeholder(kTablesInitializerName, DType::kFloat, PartialShape{});
+  b.Op("both", "NoOp", {"^find", std::string("^") + kTablesInitializerName});
   FreezeOptions opt;
-  opt.output_nodes = {"find"};
-  opt.table_initializers = {"used/init", "unused/init"};
+  opt.output_nodes = {"both"};
+  opt.asset_files = {{"used/asset:0", vocab}};
   NoCheckpoint none;
-  FreezeReport report;
-  auto frozen = FreezeGraph(b.graph(), none, opt, &report);
-  ASSERT_TRUE(frozen.ok()) << frozen.status();
-  EXPECT_EQ(report.table_init_node, "init_all_tables");
-  EXPECT_EQ(Find(*frozen, "init_all_tables")->input_size(), 2);
-  EXPECT_NE(Find(*frozen, "unused/init"), nullptr);
-  // A node of another op under that name is an error.
-  GraphBuilder c = TablesGraph();
-  c.Placeholder("init_all_tables", DType::kFloat, PartialShape{});
-  EXPECT_EQ(FreezeGraph(c.graph(), none, opt).status().code(), absl::StatusCode::kAlreadyExists);
+  auto frozen = FreezeGraph(b.graph(), none, opt);
+  ASSERT_FALSE(frozen.ok());
+  EXPECT_EQ(frozen.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_NE(frozen.status().message().find("Placeholder node named 'init_all_tables'"),
+            std::string::npos)
+      << frozen.status();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
 #include "runtime/function.h"
+#include "runtime/op_support.h"
 #include "runtime/resource_mgr.h"
 
 namespace tfmodel::runtime {
@@ -400,26 +401,19 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
                      absl::StrJoin(cyc, ", ")));
   }
 
-  // Kernels: report every unsupported op at once.
+  // Kernels: report every unsupported op at once, in this graph and in every function it
+  // calls (transitively), before building any kernel.
+  {
+    std::vector<const tensorflow::NodeDef*> run_nodes;
+    for (int i : order) {
+      if (!skip[i]) run_nodes.push_back(&graph.node(i));
+    }
+    std::vector<MissingOp> missing = FindMissingOps(run_nodes, library);
+    if (!missing.empty()) {
+      return absl::UnimplementedError(absl::StrCat(where, MissingOpsMessage(missing)));
+    }
+  }
   const KernelRegistry& registry = KernelRegistry::Global();
-  std::map<std::string, std::vector<std::string>> unsupported;
-  for (int i : order) {
-    if (skip[i]) continue;
-    const auto& op = graph.node(i).op();
-    if (KindOf(op) == Kind::kKernel && !registry.Has(op) && !FindFunction(library, op)) {
-      unsupported[op].push_back(graph.node(i).name());
-    }
-  }
-  if (!unsupported.empty()) {
-    std::vector<std::string> parts;
-    for (const auto& [op, nodes] : unsupported) {
-      std::string s = absl::StrCat(op, " (node ", nodes[0]);
-      if (nodes.size() > 1) absl::StrAppend(&s, " and ", nodes.size() - 1, " more");
-      parts.push_back(s + ")");
-    }
-    return absl::UnimplementedError(
-        absl::StrCat(where, "unsupported ops: ", absl::StrJoin(parts, ", ")));
-  }
 
   // Output slots: feeds first, then per node as many as are referenced.
   std::vector<int> num_out(n, 0);

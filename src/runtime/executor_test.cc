@@ -193,7 +193,50 @@ TEST_F(ExecutorTest, ReportsAllUnsupportedOpsAtOnce) {
   b.Node("out", "TestNeg", {"f"});
   auto s = Executor::Create(b.g, nullptr, {}, {"out:0"}, {}).status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
-  EXPECT_EQ(s.message(), "unsupported ops: FancyOp (node f), ZeroOut (node z1 and 1 more)");
+  EXPECT_EQ(s.message(), "unsupported ops: FancyOp (node f), ZeroOut (node z1, node z2)");
+}
+
+// Missing ops are collected from the whole call tree reachable from the fetches — calls,
+// If branches, While bodies, direct calls — in one error naming each one's function.
+TEST_F(ExecutorTest, ReportsUnsupportedOpsOfEveryReachableFunction) {
+  GraphBuilder b;
+  auto add_fn = [&](const std::string& name, std::vector<std::pair<std::string, std::string>> nodes,
+                    std::map<std::string, std::string> func_attrs = {}) {
+    auto* f = b.g.mutable_library()->add_function();
+    f->mutable_signature()->set_name(name);
+    for (const auto& [node, op] : nodes) {
+      auto* n = f->add_node_def();
+      n->set_name(node);
+      n->set_op(op);
+      for (const auto& [attr, fn] : func_attrs) {
+        if (node == "ctl") (*n->mutable_attr())[attr].mutable_func()->set_name(fn);
+      }
+    }
+  };
+  add_fn("outer", {{"ctl", "If"}, {"w", "While"}},
+         {{"then_branch", "then_fn"}, {"else_branch", "else_fn"}});
+  // The While node in "outer" names its body through the same helper's attrs only on "ctl";
+  // give it a body by hand.
+  auto* outer = b.g.mutable_library()->mutable_function(0);
+  (*outer->mutable_node_def(1)->mutable_attr())["body"].mutable_func()->set_name("body_fn");
+  (*outer->mutable_node_def(1)->mutable_attr())["cond"].mutable_func()->set_name("cond_fn");
+  add_fn("then_fn", {{"t", "MissingInThen"}});
+  add_fn("else_fn", {{"call", "leaf_fn"}});  // a direct call of a library function
+  add_fn("leaf_fn", {{"l", "MissingInLeaf"}, {"l2", "MissingInThen"}});
+  add_fn("body_fn", {{"x", "TestNeg"}, {"y", "MissingInBody"}});
+  add_fn("cond_fn", {{"c", "TestNeg"}});
+  add_fn("unused_fn", {{"u", "MissingButUnreachable"}});
+  b.Const("a", F({1}));
+  auto* call = b.Node("call", "StatefulPartitionedCall", {"a"});
+  (*call->mutable_attr())["f"].mutable_func()->set_name("outer");
+  b.Node("top", "MissingAtTop", {"call"});
+  b.Node("dangling", "MissingButPruned", {"a"});
+  auto s = Executor::Create(b.g, &b.g.library(), {}, {"top:0"}, {}).status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnimplemented);
+  EXPECT_EQ(s.message(),
+            "unsupported ops: MissingAtTop (node top), MissingInBody (node y in function "
+            "'body_fn'), MissingInLeaf (node l in function 'leaf_fn'), MissingInThen (node l2 in "
+            "function 'leaf_fn', node t in function 'then_fn')");
 }
 
 TEST_F(ExecutorTest, PlaceholderNotFedNamesIt) {
@@ -421,7 +464,7 @@ TEST_F(ExecutorTest, FunctionCalls) {
   // Errors inside a function name it and the node.
   f->mutable_node_def(2)->set_op("NotAnOp");
   auto s = RunOnce(b.g, {{"x:0", F({1})}}, {"call:0"}).status();
-  EXPECT_THAT(s.message(), HasSubstr("function 'AddOne': unsupported ops: NotAnOp (node add)"));
+  EXPECT_THAT(s.message(), HasSubstr("unsupported ops: NotAnOp (node add in function 'AddOne')"));
 }
 
 TEST_F(ExecutorTest, ModelRunCachesPlansAndKeepsState) {

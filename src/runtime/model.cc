@@ -9,6 +9,7 @@
 #include "format/tensor_proto.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "graph/freeze_tables.h"
 #include "runtime/executor.h"
 #include "runtime/function.h"
 #include "runtime/resource_mgr.h"
@@ -321,15 +322,25 @@ class ModelImpl : public Model {
       Signature sig;
       sig.key = key;
       sig.method_name = def.method_name();
+      // A signature with tensors RunSignature cannot take (composite outputs, composite
+      // inputs other than SparseTensor / RaggedTensor) is left out (RunSignature names why)
+      // and the model stays usable by tensor names.
+      absl::Status composite;
       for (const auto& [alias, info] : def.inputs()) {
-        TFM_ASSIGN_OR_RETURN(
-            sig.inputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"), true));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"),
+                                 /*allow_composite=*/true);
+        if (!spec.ok()) composite.Update(spec.status());
+        if (spec.ok()) sig.inputs[alias] = *spec;
       }
       for (const auto& [alias, info] : def.outputs()) {
-        TFM_ASSIGN_OR_RETURN(
-            sig.outputs[alias],
-            SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"), false));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"),
+                                 /*allow_composite=*/false);
+        if (!spec.ok()) composite.Update(spec.status());
+        if (spec.ok()) sig.outputs[alias] = *spec;
+      }
+      if (!composite.ok()) {
+        unusable_signatures_[key] = composite;
+        continue;
       }
       std::vector<std::string> feeds = SignatureFeedNames(sig), fetches;
       for (const auto& [a, s] : sig.outputs) fetches.push_back(s.tensor_name);
@@ -373,6 +384,8 @@ class ModelImpl : public Model {
       const std::vector<std::string>& output_filter) override {
     auto sit = signatures_.find(key);
     if (sit == signatures_.end()) {
+      auto u = unusable_signatures_.find(key);
+      if (u != unusable_signatures_.end()) return u->second;
       return absl::NotFoundError(
           absl::StrCat("signature '", key, "' not found; available: ", Quoted(Keys(signatures_))));
     }
@@ -459,6 +472,7 @@ class ModelImpl : public Model {
 
   tensorflow::MetaGraphDef meta_;
   std::map<std::string, Signature> signatures_;
+  std::map<std::string, absl::Status> unusable_signatures_;  // composite tensors
   // Per signature, compiled at load: the plan feeding every input (in alias order) and
   // fetching every output, and the output aliases in that order.
   struct SignaturePlan {
@@ -506,9 +520,23 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadGraph(tensorflow::GraphDef graph,
                                                         const LoadOptions& options) {
+  // A frozen graph's lookup tables are filled by initializers grouped under one NoOp named
+  // `init_all_tables` (what TF's tables_initializer() is named and what `tfmodel freeze`
+  // writes; freeze_tables.h). Run it once now, as a SavedModel's init op is run at load.
+  std::vector<std::string> initializers;
+  for (const auto& n : graph.node()) {
+    if (n.name() == kTablesInitializerName) initializers.push_back(n.name());
+  }
   tensorflow::MetaGraphDef meta;
   *meta.mutable_graph_def() = std::move(graph);
-  return std::unique_ptr<Model>(std::make_unique<ModelImpl>(std::move(meta), options));
+  auto model = std::make_unique<ModelImpl>(std::move(meta), options);
+  if (!initializers.empty()) {
+    auto r = model->Run({}, {}, initializers);
+    if (!r.ok()) {
+      return Annotate(r.status(), "loading the graph: running its lookup table initializers");
+    }
+  }
+  return std::unique_ptr<Model>(std::move(model));
 }
 
 absl::StatusOr<std::unique_ptr<Model>> Model::LoadMetaGraph(tensorflow::MetaGraphDef meta_graph,

@@ -65,7 +65,9 @@ class Model {
   static absl::StatusOr<std::unique_ptr<Model>> LoadSavedModel(
       const std::string& dir, const std::vector<std::string>& tags = {"serve"},
       const LoadOptions& options = {});
-  // A plain GraphDef (e.g. a frozen graph). No signatures; run it by tensor names.
+  // A plain GraphDef (e.g. a frozen graph). No signatures; run it by tensor names. Its
+  // lookup table initializers (InitializeTable*, as `tfmodel freeze` writes them) run once
+  // at load; a failing one fails the load.
   static absl::StatusOr<std::unique_ptr<Model>> LoadGraph(tensorflow::GraphDef graph,
                                                           const LoadOptions& options = {});
   // A MetaGraphDef plus an optional checkpoint prefix to restore variables from.

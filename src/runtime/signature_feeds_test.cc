@@ -231,8 +231,14 @@ TEST(CompositeSignatureInput, Errors) {
   EXPECT_THAT(err({{"r", Tensor::FromVector<float>({1, 2})}}), HasSubstr("ragged rank 1"));
   EXPECT_THAT(err({{"r", Tensor::FromVector<float>({1}, {1, 1})}, {"r.row_splits_1", I64({0})}}),
               HasSubstr("has no input 'r.row_splits_1'"));
-  // A composite kind other than sparse or ragged fails at load, naming it.
-  EXPECT_EQ(CompositeModel(tensorflow::TypeSpecProto::TENSOR_ARRAY_SPEC), nullptr);
+  // A composite kind other than sparse or ragged leaves the signature out (the model still
+  // loads); running it names the kind.
+  auto other = CompositeModel(tensorflow::TypeSpecProto::TENSOR_ARRAY_SPEC);
+  ASSERT_NE(other, nullptr);
+  EXPECT_EQ(other->signatures().count("composite"), 0u);
+  auto left_out = other->RunSignature("composite", {{"s", Strs({"a"})}});
+  EXPECT_EQ(left_out.status().code(), absl::StatusCode::kUnimplemented);
+  EXPECT_THAT(left_out.status().message(), HasSubstr("TENSOR_ARRAY_SPEC"));
 }
 
 TEST(FeedDType, AliasesAndComponents) {

@@ -1,8 +1,11 @@
 #include "serving/grpc_service.h"
 
+#include <cstdio>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "core/status.h"
+#include "serving/echo_text.h"
 
 namespace tfmodel::serving {
 
@@ -10,7 +13,7 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
   // absl and gRPC share the canonical code numbering.
   return grpc::Status(static_cast<grpc::StatusCode>(static_cast<int>(s.code())),
-                      std::string(s.message()));
+                      BoundErrorMessage(s.message()));
 }
 
 grpc::Status PredictionServiceImpl::Finish(const std::string& model, const char* api,
@@ -117,11 +120,21 @@ grpc::Status ModelServiceImpl::GetModelStatus(
 grpc::Status ModelServiceImpl::HandleReloadConfigRequest(
     grpc::ServerContext*, const tensorflow::serving::ReloadConfigRequest* request,
     tensorflow::serving::ReloadConfigResponse* response) {
-  absl::Status s = reload_ ? reload_(request->config())
-                           : absl::UnimplementedError("config reload is not available");
+  absl::Status s;
+  if (request->config().config_case() != tensorflow::serving::ModelServerConfig::kModelConfigList) {
+    // Also an unset config: never read as "serve no models" (the models stay as they are).
+    s = absl::InvalidArgumentError(
+        "ServerModelConfig type not supported by HandleReloadConfigRequest. Only "
+        "ModelConfigList is currently supported");
+  } else if (!reload_) {
+    s = absl::UnimplementedError("config reload is not available");
+  } else {
+    s = reload_(request->config());
+  }
+  if (!s.ok()) std::fprintf(stderr, "ReloadConfig failed: %s\n", std::string(s.message()).c_str());
   response->mutable_status()->set_error_code(
       static_cast<tensorflow::error::Code>(static_cast<int>(s.code())));
-  response->mutable_status()->set_error_message(std::string(s.message()));
+  response->mutable_status()->set_error_message(BoundErrorMessage(s.message()));
   return ToGrpcStatus(s);
 }
 

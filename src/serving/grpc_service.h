@@ -53,6 +53,9 @@ class ModelServiceImpl final : public tensorflow::serving::ModelService::Service
   grpc::Status GetModelStatus(grpc::ServerContext* context,
                               const tensorflow::serving::GetModelStatusRequest* request,
                               tensorflow::serving::GetModelStatusResponse* response) override;
+  // As TF Serving: only a config holding a model_config_list is accepted (an unset or
+  // custom config is INVALID_ARGUMENT and changes nothing). A set but empty list unloads
+  // every model, as it does in TF Serving.
   grpc::Status HandleReloadConfigRequest(
       grpc::ServerContext* context, const tensorflow::serving::ReloadConfigRequest* request,
       tensorflow::serving::ReloadConfigResponse* response) override;

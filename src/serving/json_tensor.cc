@@ -13,46 +13,16 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "core/float_format.h"
 #include "core/status.h"
 #include "rapidjson/document.h"
-#include "rapidjson/encodedstream.h"
-#include "rapidjson/error/en.h"
-#include "rapidjson/memorystream.h"
-#include "rapidjson/prettywriter.h"
-#include "rapidjson/stringbuffer.h"
+#include "serving/echo_text.h"
+#include "serving/json_util.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "tensorflow/core/example/feature.pb.h"
 
 namespace tfmodel::serving {
 namespace {
 
-// Output stream of the JSON writer: appends to a std::string (moved out at the end).
-struct StringStream {
-  using Ch = char;
-  std::string s;
-  void Put(char c) { s.push_back(c); }
-  void Flush() {}
-};
-using JsonWriter = rapidjson::PrettyWriter<StringStream, rapidjson::UTF8<>, rapidjson::UTF8<>,
-                                           rapidjson::MemoryPoolAllocator<>>;
-
-// A JSON writer into a string whose nesting stack lives in a fixed inline buffer, so
-// writing a response allocates only the string itself.
-class JsonOut {
- public:
-  JsonOut() : alloc_(pool_, sizeof(pool_)), w_(stream_, &alloc_) { stream_.s.reserve(256); }
-  JsonWriter& w() { return w_; }
-  std::string Take() { return std::move(stream_.s); }
-
- private:
-  alignas(16) char pool_[1024];
-  rapidjson::MemoryPoolAllocator<> alloc_;
-  StringStream stream_;
-  JsonWriter w_;
-};
-
-constexpr char kSignatureKey[] = "signature_name";
 constexpr char kInstancesKey[] = "instances";
 constexpr char kInputsKey[] = "inputs";
 constexpr char kContextKey[] = "context";
@@ -61,86 +31,12 @@ constexpr char kPredictionsKey[] = "predictions";
 constexpr char kOutputsKey[] = "outputs";
 constexpr char kResultsKey[] = "results";
 constexpr char kErrorKey[] = "error";
-constexpr char kB64Key[] = "b64";
 constexpr char kBytesSuffix[] = "_bytes";
-// Deeper JSON than this is refused before parsing (the DOM parser recurses).
-constexpr int kMaxJsonDepth = 512;
-
-std::string JsonTypeName(const rapidjson::Value& v) {
-  switch (v.GetType()) {
-    case rapidjson::kNullType:
-      return "Null";
-    case rapidjson::kFalseType:
-      return "False";
-    case rapidjson::kTrueType:
-      return "True";
-    case rapidjson::kObjectType:
-      return "Object";
-    case rapidjson::kArrayType:
-      return "Array";
-    case rapidjson::kStringType:
-      return "String";
-    case rapidjson::kNumberType:
-      return "Number";
-  }
-  return "Unknown";
-}
-
-// Decimals as TF Serving writes them (core/float_format.h), without a heap string: this
-// runs for every number of every response.
-bool WriteFloat(JsonWriter* w, float v) {
-  char buf[kFormatBufferSize];
-  return w->RawValue(buf, FormatFloatTo(v, buf), rapidjson::kNumberType);
-}
-bool WriteDouble(JsonWriter* w, double v) {
-  char buf[kFormatBufferSize];
-  return w->RawValue(buf, FormatDoubleTo(v, buf), rapidjson::kNumberType);
-}
-
-// A JSON value as text, for error messages (decimals written like responses).
-std::string JsonText(const rapidjson::Value& v) {
-  JsonOut out;
-  JsonWriter& w = out.w();
-  if (v.IsFloat()) {
-    WriteFloat(&w, v.GetFloat());
-  } else if (v.IsDouble()) {
-    WriteDouble(&w, v.GetDouble());
-  } else {
-    v.Accept(w);
-  }
-  return out.Take();
-}
-
-absl::Status TypeError(const rapidjson::Value& v, DType dtype) {
-  return absl::InvalidArgumentError(absl::StrCat("JSON Value: ", JsonText(v),
-                                                 " Type: ", JsonTypeName(v),
-                                                 " is not of expected type: ", DTypeName(dtype)));
-}
-
-template <typename... Args>
-absl::Status FormatError(const rapidjson::Value& v, const Args&... args) {
-  return absl::InvalidArgumentError(absl::StrCat("JSON Value: ", JsonText(v), " ", args...));
-}
+// TensorFlow's limit on a tensor's rank (TensorShape::MaxDimensions()).
+constexpr int kMaxTensorRank = 254;
 
 std::string ShapeText(const TensorShape& s) {
   return absl::StrCat("[", absl::StrJoin(s.dim_sizes(), ","), "]");
-}
-
-bool IsB64Object(const rapidjson::Value& v) {
-  if (!v.IsObject() || v.MemberCount() != 1) return false;
-  auto it = v.FindMember(kB64Key);
-  return it != v.MemberEnd() && it->value.IsString();
-}
-
-absl::Status DecodeB64Object(const rapidjson::Value& v, std::string* out) {
-  if (!IsB64Object(v)) {
-    return FormatError(v, "not formatted correctly for base64 data");
-  }
-  const auto& s = v.FindMember(kB64Key)->value;
-  if (!absl::Base64Unescape(absl::string_view(s.GetString(), s.GetStringLength()), out)) {
-    return absl::InvalidArgumentError("Unable to base64 decode");
-  }
-  return absl::OkStatus();
 }
 
 // The values of one input tensor as they are read, stored in the tensor's own element
@@ -239,11 +135,16 @@ class ValueSink {
   std::vector<std::string> strings_;  // DT_STRING values
 };
 
-// Shape of a dense nested list, following first elements.
-TensorShape DenseShape(const rapidjson::Value& v) {
+// Shape of a dense nested list, following first elements; at most `max_rank` deep (a
+// tensor has at most kMaxTensorRank dimensions, one of them the batch for "instances").
+absl::StatusOr<TensorShape> DenseShape(const rapidjson::Value& v, int max_rank) {
   TensorShape shape;
   const rapidjson::Value* cur = &v;
   while (cur->IsArray()) {
+    if (shape.rank() == max_rank) {
+      return FormatError(v, "holds lists nested more than ", max_rank,
+                         " deep; a tensor has at most ", kMaxTensorRank, " dimensions");
+    }
     shape.AddDim(cur->Size());
     if (cur->Size() == 0) break;
     cur = &(*cur)[0];
@@ -251,34 +152,45 @@ TensorShape DenseShape(const rapidjson::Value& v) {
   return shape;
 }
 
-// Reads a nested list that must be dense with `shape` into `sink`; counts values.
-absl::Status FillTensor(const rapidjson::Value& v, int level, const TensorShape& shape,
-                        ValueSink* sink, int64_t* count) {
+// Reads a nested list that must be dense with `shape` into `sink`; counts values. Walks
+// the lists depth-first with an explicit stack, never deeper than the shape's rank.
+absl::Status FillTensor(const rapidjson::Value& root, const TensorShape& shape, ValueSink* sink,
+                        int64_t* count) {
   const int rank = shape.rank();
-  if (!v.IsArray()) {
-    if (level != rank) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("JSON Value: ", JsonText(v), " found at incorrect level: ", level + 1,
-                       " in the JSON DOM. Expected at level: ", rank));
+  // The lists entered so far, each with the index of its next element; a value's level
+  // is the number of lists around it.
+  absl::InlinedVector<std::pair<const rapidjson::Value*, rapidjson::SizeType>, 8> lists;
+  const rapidjson::Value* v = &root;
+  while (true) {
+    const int level = static_cast<int>(lists.size());
+    if (!v->IsArray()) {
+      if (level != rank) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("JSON Value: ", JsonText(*v), " found at incorrect level: ", level + 1,
+                         " in the JSON DOM. Expected at level: ", rank));
+      }
+      TFM_RETURN_IF_ERROR(v->IsObject() ? sink->AddB64(*v) : sink->Add(*v));
+      ++*count;
+    } else {
+      if (level >= rank) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Encountered list at unexpected level: ", level, " expected < ", rank));
+      }
+      const int64_t want = shape.dim(level);
+      if (static_cast<int64_t>(v->Size()) != want) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Encountered list at unexpected size: ", v->Size(), " at level: ", level,
+                         " expected size: ", want));
+      }
+      lists.emplace_back(v, 0);
     }
-    absl::Status s = v.IsObject() ? sink->AddB64(v) : sink->Add(v);
-    if (s.ok()) ++*count;
-    return s;
+    while (!lists.empty() && lists.back().second == lists.back().first->Size()) {
+      lists.pop_back();
+    }
+    if (lists.empty()) return absl::OkStatus();
+    auto& [list, next] = lists.back();
+    v = &(*list)[next++];
   }
-  if (level >= rank) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Encountered list at unexpected level: ", level, " expected < ", rank));
-  }
-  const int64_t want = shape.dim(level);
-  if (static_cast<int64_t>(v.Size()) != want) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Encountered list at unexpected size: ", v.Size(), " at level: ", level,
-                     " expected size: ", want));
-  }
-  for (const auto& e : v.GetArray()) {
-    TFM_RETURN_IF_ERROR(FillTensor(e, level + 1, shape, sink, count));
-  }
-  return absl::OkStatus();
 }
 
 // Per-input state while batching the rows of "instances".
@@ -294,12 +206,12 @@ absl::Status AddInstanceItem(const rapidjson::Value& item, const std::string& na
   auto dt = dtypes.find(name);
   if (dt == dtypes.end()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("JSON object: does not have named input: ", name));
+        absl::StrCat("JSON object: does not have named input: ", EchoText(name)));
   }
   RowInput& in = rows->try_emplace(name, dt->second).first->second;
-  const TensorShape shape = DenseShape(item);
+  TFM_ASSIGN_OR_RETURN(const TensorShape shape, DenseShape(item, kMaxTensorRank - 1));
   int64_t count = 0;
-  TFM_RETURN_IF_ERROR(FillTensor(item, 0, shape, &in.values, &count));
+  TFM_RETURN_IF_ERROR(FillTensor(item, shape, &in.values, &count));
   if (in.size < 0) {
     in.size = count;
     in.shape = shape;
@@ -362,7 +274,7 @@ absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap
         absl::Status s = AddInstanceItem(kv.value, name, dtypes, &rows);
         if (!s.ok()) {
           return absl::InvalidArgumentError(
-              absl::StrCat("Failed to process element: ", row, " key: ", name,
+              absl::StrCat("Failed to process element: ", row, " key: ", EchoText(name),
                            " of 'instances' list. Error: ", StatusText(s)));
         }
       }
@@ -397,10 +309,10 @@ absl::Status FillFromInstances(const rapidjson::Value& list, const InputDTypeMap
 }
 
 absl::Status FillColumn(const rapidjson::Value& v, DType dtype, Tensor* t) {
-  const TensorShape shape = DenseShape(v);
+  TFM_ASSIGN_OR_RETURN(const TensorShape shape, DenseShape(v, kMaxTensorRank));
   ValueSink sink(dtype);
   int64_t count = 0;
-  TFM_RETURN_IF_ERROR(FillTensor(v, 0, shape, &sink, &count));
+  TFM_RETURN_IF_ERROR(FillTensor(v, shape, &sink, &count));
   TFM_ASSIGN_OR_RETURN(*t, sink.Finish(shape));
   return absl::OkStatus();
 }
@@ -427,80 +339,6 @@ absl::Status FillFromInputs(const rapidjson::Value& v, const InputDTypeMap& dtyp
   return absl::OkStatus();
 }
 
-// Refuses absurdly deep nesting before the recursive DOM parser sees it.
-absl::Status CheckDepth(absl::string_view json) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxJsonDepth) {
-        return absl::InvalidArgumentError(absl::StrCat("JSON Parse error: nesting deeper than ",
-                                                       kMaxJsonDepth, " at offset: ", i));
-      }
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return absl::OkStatus();
-}
-
-// A parsed request: DOM values and the parser's working stack both come from fixed
-// buffers first (rapidjson's default pool takes 64 KiB chunks from the heap), so a small
-// request parses without touching the heap; larger ones spill into heap chunks.
-using JsonDocument = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
-                                                rapidjson::MemoryPoolAllocator<>>;
-class JsonDom {
- public:
-  JsonDom()
-      : values_(value_pool_, sizeof(value_pool_)),
-        stack_(stack_pool_, sizeof(stack_pool_)),
-        doc_(&values_, kStackBytes, &stack_) {}
-  JsonDocument* doc() { return &doc_; }
-
- private:
-  static constexpr size_t kStackBytes = 1024;
-  alignas(16) char value_pool_[16 * 1024];
-  alignas(16) char stack_pool_[4 * 1024];
-  rapidjson::MemoryPoolAllocator<> values_;
-  rapidjson::MemoryPoolAllocator<> stack_;
-  JsonDocument doc_;
-};
-
-absl::Status ParseJson(absl::string_view json, JsonDocument* doc) {
-  if (json.empty()) return absl::InvalidArgumentError("JSON Parse error: The document is empty");
-  TFM_RETURN_IF_ERROR(CheckDepth(json));
-  rapidjson::MemoryStream ms(json.data(), json.size());
-  rapidjson::EncodedInputStream<rapidjson::UTF8<>, rapidjson::MemoryStream> in(ms);
-  if (doc->ParseStream<rapidjson::kParseNanAndInfFlag>(in).HasParseError()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("JSON Parse error: ", rapidjson::GetParseError_En(doc->GetParseError()),
-                     " at offset: ", doc->GetErrorOffset()));
-  }
-  if (!doc->IsObject()) return FormatError(*doc, "Is not object");
-  return absl::OkStatus();
-}
-
-absl::Status ReadSignatureName(const JsonDocument& doc, std::string* name) {
-  auto it = doc.FindMember(kSignatureKey);
-  if (it == doc.MemberEnd()) return absl::OkStatus();
-  if (!it->value.IsString()) {
-    return FormatError(doc,
-                       "not formatted correctly. 'signature_name' key must be a string "
-                       "value.");
-  }
-  name->assign(it->value.GetString(), it->value.GetStringLength());
-  return absl::OkStatus();
-}
-
 // ---- tf.Example from JSON ----
 
 using tensorflow::Feature;
@@ -524,13 +362,13 @@ absl::Status FeatureKindError(const std::string& name, const Feature& f) {
     default:
       break;
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("Unexpected element type in feature: ", name, " expecting type: ", kind));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "Unexpected element type in feature: ", EchoText(name), " expecting type: ", kind));
 }
 
 absl::Status BadFeatureType(const std::string& name, const rapidjson::Value& v) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("Feature: ", name, " has element with unexpected JSON type: ", JsonTypeName(v)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      "Feature: ", EchoText(name), " has element with unexpected JSON type: ", JsonTypeName(v)));
 }
 
 absl::Status AddFeatureValue(const rapidjson::Value& v, const std::string& name, Feature* f) {
@@ -558,8 +396,8 @@ absl::Status AddFeatureValue(const rapidjson::Value& v, const std::string& name,
       } else {
         if (!FeatureIs(*f, Feature::kInt64List)) return FeatureKindError(name, *f);
         if (!v.IsInt64()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("Feature: ", name, " has uint64 element. Only int64 is supported."));
+          return absl::InvalidArgumentError(absl::StrCat(
+              "Feature: ", EchoText(name), " has uint64 element. Only int64_t is supported."));
         }
         f->mutable_int64_list()->add_value(v.GetInt64());
       }
@@ -679,9 +517,9 @@ absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGet
   TFM_ASSIGN_OR_RETURN(const InputDTypeMap* dtypes_ptr, get_inputs(request->signature_name));
   const InputDTypeMap& dtypes = *dtypes_ptr;
   if (dtypes.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Failed to get input map for signature: ",
-                     request->signature_name.empty() ? "DEFAULT" : request->signature_name));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Failed to get input map for signature: ",
+        request->signature_name.empty() ? "DEFAULT" : EchoText(request->signature_name)));
   }
   auto instances = doc.FindMember(kInstancesKey);
   auto inputs = doc.FindMember(kInputsKey);
@@ -691,7 +529,7 @@ absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGet
                          "' or '", kInstancesKey, "' keys to exist ");
     }
     if (!instances->value.IsArray()) {
-      return FormatError(doc, "Excepting '", kInstancesKey, "' to be an list/array");
+      return FormatError(doc, "Expecting '", kInstancesKey, "' to be an list/array");
     }
     if (instances->value.Empty()) {
       return FormatError(doc, "No values in '", kInstancesKey, "' array");
@@ -848,11 +686,12 @@ absl::StatusOr<std::string> MakeJsonFromRegressionResult(
 
 std::string MakeJsonFromStatus(const absl::Status& status) {
   if (status.ok()) return "";
+  const std::string message = BoundErrorMessage(status.message());
   JsonOut out;
   JsonWriter& w = out.w();
   w.StartObject();
   w.Key(kErrorKey);
-  w.String(status.message().data(), status.message().size());
+  w.String(message.data(), message.size());
   w.EndObject();
   return out.Take();
 }

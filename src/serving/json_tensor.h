@@ -5,7 +5,9 @@
 //  - classify/regress requests: {"signature_name"?, "context"?, "examples": [...]} where
 //    each example is an object of feature name -> value or list (tf.Example features);
 //  - classify/regress responses {"results": ...}; errors {"error": "..."}.
-// Error messages follow TF Serving's text so clients see the same answers.
+// Error messages follow TF Serving's text so clients see the same answers; request values
+// they quote are cut to a few hundred bytes (serving/echo_text.h). Parsing and the
+// JSON -> tensor walk use no recursion, so nesting depth cannot exhaust the stack.
 #ifndef TFMODEL_SERVING_JSON_TENSOR_H_
 #define TFMODEL_SERVING_JSON_TENSOR_H_
 
@@ -57,7 +59,8 @@ absl::StatusOr<std::string> MakeJsonFromClassificationResult(
 absl::StatusOr<std::string> MakeJsonFromRegressionResult(
     const tensorflow::serving::RegressionResult& result);
 
-// {"error": "<message>"} (pretty-printed like TF Serving).
+// {"error": "<message>"} (pretty-printed like TF Serving); a message longer than
+// kMaxErrorMessageBytes is shortened (serving/echo_text.h).
 std::string MakeJsonFromStatus(const absl::Status& status);
 
 }  // namespace tfmodel::serving

@@ -3,7 +3,9 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "format/tensor_proto.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -256,12 +258,12 @@ TEST(JsonTensorTest, SingleUnnamedTensorErrors) {
   s = Parse(R"({"instances": []})", m, &req);
   EXPECT_THAT(s.message(), HasSubstr("No values in 'instances' array"));
   s = Parse(R"({"instances": 1})", m, &req);
-  EXPECT_THAT(s.message(), HasSubstr("Excepting 'instances' to be an list/array"));
+  EXPECT_THAT(s.message(), HasSubstr("Expecting 'instances' to be an list/array"));
   s = Parse(R"([1])", m, &req);
   EXPECT_THAT(s.message(), HasSubstr("Is not object"));
-  // Deep nesting is refused, not recursed into.
+  // Unterminated nesting is a parse error (found without recursion).
   s = Parse(std::string(100000, '['), m, &req);
-  EXPECT_THAT(s.message(), HasSubstr("JSON Parse error: nesting deeper than"));
+  EXPECT_THAT(s.message(), HasSubstr("JSON Parse error: "));
 }
 
 TEST(JsonTensorTest, MultipleNamedTensorErrors) {
@@ -427,7 +429,7 @@ TEST(JsonTensorTest, ClassifyRegressRequests) {
   EXPECT_EQ(s.message(), "Feature: x has element with unexpected JSON type: Array");
   s = ParseClassifyRegressRequestJson(R"({"examples": [{"x": 18446744073709551615}]})", &sig,
                                       &input);
-  EXPECT_EQ(s.message(), "Feature: x has uint64 element. Only int64 is supported.");
+  EXPECT_EQ(s.message(), "Feature: x has uint64 element. Only int64_t is supported.");
   s = ParseClassifyRegressRequestJson(R"({"examples": [1]})", &sig, &input);
   EXPECT_EQ(s.message(), "Example must be JSON object but got JSON Number");
   s = ParseClassifyRegressRequestJson(R"({"examples": []})", &sig, &input);
@@ -461,6 +463,114 @@ TEST(JsonTensorTest, StatusError) {
   EXPECT_EQ(MakeJsonFromStatus(absl::InvalidArgumentError("Some \"error\"")),
             "{\n    \"error\": \"Some \\\"error\\\"\"\n}");
   EXPECT_EQ(MakeJsonFromStatus(absl::OkStatus()), "");
+}
+
+// '['*n + inner + ']'*n.
+std::string Nest(int n, const std::string& inner) {
+  return std::string(n, '[') + inner + std::string(n, ']');
+}
+
+TEST(JsonTensorTest, DeepNestingNeitherCrashesNorIsRefusedForDepthAlone) {
+  constexpr int kDeep = 500000;  // far beyond any thread stack if anything recursed
+  JsonPredictRequest req;
+  const InputDTypeMap m = {{"x", DType::kFloat}};
+  // Deep but well-formed JSON outside the tensor is accepted (TF Serving parses
+  // iteratively too), and so are deeply nested objects.
+  std::string deep_objects;
+  for (int i = 0; i < kDeep; ++i) deep_objects += R"({"a":)";
+  deep_objects += "1" + std::string(kDeep, '}');
+  TFM_ASSERT_OK(Parse(absl::StrCat(R"({"other": )", Nest(kDeep, "2"), R"(, "more": )", deep_objects,
+                                   R"(, "instances": [1.5]})"),
+                      m, &req));
+  ExpectProto(req.inputs.at("x"),
+              "dtype: DT_FLOAT tensor_shape { dim { size: 1 } } float_val: 1.5");
+
+  // A tensor nested that deep cannot exist (TensorFlow allows 254 dimensions): a clear,
+  // short error, for rows and columns alike.
+  constexpr int kDeepish = 20000;  // the other cases need no more to be far past 254
+  for (const std::string& body :
+       {absl::StrCat(R"({"instances": [)", Nest(kDeep, "1"), "]}"),
+        absl::StrCat(R"({"inputs": )", Nest(kDeepish, "1"), "}"),
+        absl::StrCat(R"({"instances": [[1], )", Nest(kDeepish, "1"), "]}")}) {
+    absl::Status s = Parse(body, m, &req);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(s.message(), HasSubstr("a tensor has at most 254 dimensions"));
+    EXPECT_LT(s.message().size(), 1024u);
+  }
+  // 254 dimensions is fine (253 per instance plus the batch).
+  TFM_ASSERT_OK(Parse(absl::StrCat(R"({"instances": [)", Nest(253, "7"), "]}"), m, &req));
+  EXPECT_EQ(req.inputs.at("x").rank(), 254);
+  EXPECT_EQ(req.inputs.at("x").data<float>()[0], 7.0f);
+  EXPECT_THAT(Parse(absl::StrCat(R"({"instances": [)", Nest(254, "7"), "]}"), m, &req).message(),
+              HasSubstr("at most 254 dimensions"));
+  TFM_ASSERT_OK(Parse(absl::StrCat(R"({"inputs": )", Nest(254, "7"), "}"), m, &req));
+  EXPECT_EQ(req.inputs.at("x").rank(), 254);
+
+  // Malformed deep input: refused without recursion, at the parse.
+  for (const std::string& body :
+       {std::string(kDeep, '['), absl::StrCat(R"({"instances": )", std::string(kDeepish, '[')),
+        absl::StrCat(R"({"instances": )", Nest(kDeepish, "1"), "]"),
+        absl::StrCat(R"({"a": )", std::string(kDeepish, '{'))}) {
+    absl::Status s = Parse(body, m, &req);
+    EXPECT_THAT(s.message(), HasSubstr("JSON Parse error: ")) << body.substr(0, 40);
+  }
+  // Errors that quote the request quote a bounded prefix of it, without recursing.
+  absl::Status s =
+      Parse(absl::StrCat(R"({"instances": 5, "deep": )", Nest(kDeep, "1"), "}"), m, &req);
+  EXPECT_THAT(s.message(), HasSubstr("Expecting 'instances' to be an list/array"));
+  EXPECT_LT(s.message().size(), 600u);
+  s = Parse(absl::StrCat(R"({"instances": [)", Nest(3, "1"), ", ", Nest(kDeepish, "1"), "]}"), m,
+            &req);
+  EXPECT_FALSE(s.ok());
+  EXPECT_LT(s.message().size(), 1024u);
+
+  // Classify/regress bodies: a nested list as a feature value is a type error.
+  std::string signature;
+  tensorflow::serving::Input input;
+  s = ParseClassifyRegressRequestJson(
+      absl::StrCat(R"({"examples": [{"x": )", Nest(kDeepish, "1"), "}]}"), &signature, &input);
+  EXPECT_THAT(s.message(), HasSubstr("Feature: x has element with unexpected JSON type: Array"));
+  TFM_ASSERT_OK(ParseClassifyRegressRequestJson(
+      absl::StrCat(R"({"skip": )", Nest(kDeep, "0"), R"(, "examples": [{"x": 1.0}]})"), &signature,
+      &input));
+  EXPECT_EQ(input.example_list().examples_size(), 1);
+}
+
+TEST(JsonTensorTest, ErrorsQuoteBoundedParts) {
+  JsonPredictRequest req;
+  const InputDTypeMap m = {{"x", DType::kFloat}};
+  const std::string big(400 * 1024, 'z');
+  // The whole document is quoted: only its first few hundred bytes come back.
+  absl::Status s = Parse(absl::StrCat(R"({"instances": 5, "pad": ")", big, R"("})"), m, &req);
+  EXPECT_THAT(s.message(), HasSubstr("JSON Value: {"));
+  EXPECT_THAT(s.message(), HasSubstr("... Expecting 'instances' to be an list/array"));
+  EXPECT_LT(s.message().size(), 600u);
+  // A huge value, key or signature name.
+  s = Parse(absl::StrCat(R"({"instances": [")", big, R"("]})"), m, &req);
+  EXPECT_THAT(s.message(), HasSubstr("... Type: String is not of expected type: float"));
+  EXPECT_LT(s.message().size(), 600u);
+  s = Parse(absl::StrCat(R"({"instances": [{")", big, R"(": 1}]})"),
+            {{"a", DType::kFloat}, {"b", DType::kFloat}}, &req);
+  EXPECT_THAT(s.message(), HasSubstr("does not have named input: zzz"));
+  EXPECT_LT(s.message().size(), 800u);
+  std::string signature;
+  tensorflow::serving::Input input;
+  s = ParseClassifyRegressRequestJson(absl::StrCat(R"({"examples": [{")", big, R"(": null}]})"),
+                                      &signature, &input);
+  EXPECT_THAT(s.message(), HasSubstr("... has element with unexpected JSON type: Null"));
+  EXPECT_LT(s.message().size(), 600u);
+  // Multi-byte characters are never cut in half.
+  std::string accents;
+  for (int i = 0; i < 1000; ++i) accents += "\u00e9";
+  s = Parse(absl::StrCat(R"({"instances": [")", accents, R"("]})"), m, &req);
+  const std::string msg(s.message());
+  const size_t cut = msg.find("...");
+  ASSERT_NE(cut, std::string::npos) << msg;
+  EXPECT_EQ(msg.substr(cut - 2, 2), "\xc3\xa9");
+  // The error body as a whole is bounded too.
+  const std::string body = MakeJsonFromStatus(absl::InvalidArgumentError(big));
+  EXPECT_LT(body.size(), 5000u);
+  EXPECT_THAT(body, HasSubstr("zzz ... zzz"));
 }
 
 }  // namespace

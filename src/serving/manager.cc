@@ -1,5 +1,6 @@
 #include "serving/manager.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <optional>
@@ -12,6 +13,8 @@
 #include "absl/time/time.h"
 #include "core/file_util.h"
 #include "core/status.h"
+#include "format/saved_model.h"
+#include "serving/echo_text.h"
 #include "serving/source.h"
 #include "tensorflow_serving/apis/prediction_log.pb.h"
 
@@ -33,9 +36,35 @@ int64_t NowMicros() { return absl::ToUnixMicros(absl::Now()); }
 
 std::string ServableRequestText(const tensorflow::serving::ModelSpec& spec) {
   if (spec.has_version()) {
-    return absl::StrCat("Specific(", spec.name(), ", ", spec.version().value(), ")");
+    return absl::StrCat("Specific(", EchoText(spec.name()), ", ", spec.version().value(), ")");
   }
-  return absl::StrCat("Latest(", spec.name(), ")");
+  return absl::StrCat("Latest(", EchoText(spec.name()), ")");
+}
+
+absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
+    const std::string& dir, const std::vector<std::string>& tags,
+    const runtime::LoadOptions& load_options) {
+  auto model = runtime::Model::LoadSavedModel(dir, tags, load_options);
+  if (model.ok() || model.status().code() != absl::StatusCode::kNotFound ||
+      !IsSavedModelDir(dir)) {
+    return model;
+  }
+  auto sm = ReadSavedModelProto(dir);
+  if (!sm.ok()) return model;
+  std::vector<std::string> want = tags, sets, flags;
+  std::sort(want.begin(), want.end());
+  want.erase(std::unique(want.begin(), want.end()), want.end());
+  for (const auto& mg : sm->meta_graphs()) {
+    std::vector<std::string> t(mg.meta_info_def().tags().begin(), mg.meta_info_def().tags().end());
+    std::sort(t.begin(), t.end());
+    if (t == want) return model;  // the tag set exists: the error is something else
+    sets.push_back(TagSetString(t));
+    flags.push_back(absl::StrCat("--saved_model_tags=", absl::StrJoin(t, ",")));
+  }
+  return absl::NotFoundError(absl::StrCat(
+      "SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
+      " (the tags tfmodel serve loads, set by --saved_model_tags); it has ",
+      absl::StrJoin(sets, ", "), ": serve one with ", absl::StrJoin(flags, " or ")));
 }
 
 namespace {
@@ -51,7 +80,7 @@ ServableManager::ServableManager(ManagerOptions options)
     auto tags = options_.saved_model_tags;
     auto load_options = options_.load_options;
     options_.loader = [tags, load_options](const std::string& dir) {
-      return runtime::Model::LoadSavedModel(dir, tags, load_options);
+      return LoadServableModel(dir, tags, load_options);
     };
   }
 }
@@ -75,17 +104,31 @@ bool ServableManager::SleepUnlessStopped(int64_t micros) {
 
 void ServableManager::StartPolling() {
   if (options_.file_system_poll_wait_seconds <= 0 || poll_thread_.joinable()) return;
+  {
+    absl::MutexLock l(&mu_);
+    poll_thread_running_ = true;
+  }
   poll_thread_ = std::thread([this] {
     while (SleepUnlessStopped(options_.file_system_poll_wait_seconds * 1'000'000)) PollAll();
+    absl::MutexLock l(&mu_);
+    poll_thread_running_ = false;
   });
 }
 
-void ServableManager::Stop() {
+void ServableManager::RequestStop() {
+  absl::MutexLock l(&mu_);
+  stopped_ = true;
+}
+
+bool ServableManager::Stop(absl::Duration max_wait) {
   {
     absl::MutexLock l(&mu_);
     stopped_ = true;
+    auto ended = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !poll_thread_running_; };
+    if (!mu_.AwaitWithTimeout(absl::Condition(&ended), max_wait)) return false;
   }
   if (poll_thread_.joinable()) poll_thread_.join();
+  return true;
 }
 
 std::vector<std::string> ServableManager::ModelNames() const {
@@ -208,6 +251,11 @@ void ServableManager::PollModel(const std::string& name) {
     config = it->second.config;
   }
   auto present = ListVersions(config.base_path());
+  {
+    absl::MutexLock l(&mu_);
+    auto it = models_.find(name);
+    if (it != models_.end()) it->second.base_path_status = present.status();
+  }
   if (!present.ok()) {
     absl::MutexLock l(&mu_);
     auto it = models_.find(name);
@@ -286,6 +334,13 @@ void ServableManager::PollAll() {
 
 absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServerConfig& config) {
   TFM_RETURN_IF_ERROR(ValidateModelServerConfig(config));
+  if (config.config_case() == tensorflow::serving::ModelServerConfig::CONFIG_NOT_SET) {
+    Log("Taking no action for empty config (no model_config_list).");
+    return absl::OkStatus();
+  }
+  if (config.model_config_list().config().empty()) {
+    Log("The new config lists no models: every model is unloaded.");
+  }
   absl::MutexLock load_lock(&load_mu_);
   std::set<std::string> wanted;
   std::vector<std::shared_ptr<const Servable>> dropped;  // released outside the lock
@@ -338,6 +393,58 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
   }
   RoutesChanged();
   return absl::OkStatus();
+}
+
+absl::Status ServableManager::InitialLoadStatus() const {
+  absl::MutexLock l(&mu_);
+  std::string ids, errors;
+  for (const auto& [name, m] : models_) {
+    bool available = false;
+    const std::pair<const int64_t, VersionState>* failed = nullptr;
+    for (const auto& entry : m.versions) {
+      const VersionState& vs = entry.second;
+      if (vs.state == ModelVersionStatus::AVAILABLE) available = true;
+      if (vs.state == ModelVersionStatus::END && !vs.status.ok()) failed = &entry;
+    }
+    if (available || failed == nullptr) continue;
+    // TF Serving's text: each ServableId followed by ", " inside braces.
+    absl::StrAppend(&ids, VersionText(name, failed->first), ", ");
+    absl::StrAppend(&errors, errors.empty() ? "" : "; ", VersionText(name, failed->first),
+                    " failed to load: ", failed->second.status.ToString());
+  }
+  if (ids.empty()) return absl::OkStatus();
+  return absl::UnknownError(
+      absl::StrCat("Some servables did not become available: {", ids, "} (", errors, ")"));
+}
+
+std::vector<std::pair<std::string, std::string>> ServableManager::ModelsNotReady() const {
+  absl::MutexLock l(&mu_);
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, m] : models_) {
+    std::vector<std::string> states;
+    bool available = false;
+    for (auto it = m.versions.rbegin(); it != m.versions.rend(); ++it) {
+      const VersionState& vs = it->second;
+      if (vs.state == ModelVersionStatus::AVAILABLE) {
+        available = true;
+        break;
+      }
+      std::string text =
+          absl::StrCat("version ", it->first, " ", ModelVersionStatus::State_Name(vs.state));
+      if (!vs.status.ok()) absl::StrAppend(&text, " (", vs.status.ToString(), ")");
+      states.push_back(std::move(text));
+    }
+    if (available) continue;
+    if (!states.empty()) {
+      out.emplace_back(name, absl::StrJoin(states, "; "));
+    } else if (!m.base_path_status.ok()) {
+      out.emplace_back(name, std::string(m.base_path_status.message()));
+    } else {
+      out.emplace_back(name,
+                       absl::StrCat("no version under base path ", m.config.base_path(), " (yet)"));
+    }
+  }
+  return out;
 }
 
 const ServableManager::Routes& ServableManager::CurrentRoutes() const {
@@ -406,7 +513,7 @@ absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::GetServable(
     }
     if (labelled == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("Unrecognized servable version label: ", spec.version_label()));
+          absl::StrCat("Unrecognized servable version label: ", EchoText(spec.version_label())));
     }
     version = *labelled;
   }
@@ -442,12 +549,13 @@ absl::Status ServableManager::GetModelStatus(
   if (!spec.version_label().empty()) {
     if (mit == models_.end() || !mit->second.labels.count(spec.version_label())) {
       return absl::InvalidArgumentError(
-          absl::StrCat("Unrecognized servable version label: ", spec.version_label()));
+          absl::StrCat("Unrecognized servable version label: ", EchoText(spec.version_label())));
     }
     version = mit->second.labels.at(spec.version_label());
   }
   if (mit == models_.end() || mit->second.versions.empty()) {
-    return absl::NotFoundError(absl::StrCat("Could not find any versions of model ", spec.name()));
+    return absl::NotFoundError(
+        absl::StrCat("Could not find any versions of model ", EchoText(spec.name())));
   }
   auto add = [&](int64_t v, const VersionState& vs) {
     auto* s = response->add_model_version_status();
@@ -461,7 +569,7 @@ absl::Status ServableManager::GetModelStatus(
     auto vit = mit->second.versions.find(*version);
     if (vit == mit->second.versions.end()) {
       return absl::NotFoundError(
-          absl::StrCat("Could not find version ", *version, " of model ", spec.name()));
+          absl::StrCat("Could not find version ", *version, " of model ", EchoText(spec.name())));
     }
     add(vit->first, vit->second);
     return absl::OkStatus();

@@ -14,11 +14,13 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "runtime/model.h"
 #include "serving/metrics.h"
 #include "serving/servable.h"
@@ -30,6 +32,12 @@ namespace tfmodel::serving {
 
 using ModelLoader =
     std::function<absl::StatusOr<std::unique_ptr<runtime::Model>>(const std::string& dir)>;
+
+// Model::LoadSavedModel for serving: when the folder has no MetaGraphDef with `tags`, the
+// error names the tag sets it does have and the --saved_model_tags flag that picks one.
+absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
+    const std::string& dir, const std::vector<std::string>& tags,
+    const runtime::LoadOptions& load_options);
 
 struct ManagerOptions {
   // Seconds between base-path polls; 0 = poll once at (re)configuration; < 0 = same.
@@ -58,13 +66,30 @@ class ServableManager {
 
   // Replaces the set of served models (models absent from `config` are unloaded), then
   // loads what each model's policy aspires to, waiting until every aspired version is
-  // loaded or has failed. Version labels are checked after loading.
+  // loaded or has failed. Version labels are checked after loading. As TF Serving's
+  // ServerCore: a config with no model_config_list set (an empty config file) changes
+  // nothing; a set but empty model_config_list unloads every model.
   absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
+
+  // After the first ReloadConfig: TF Serving's startup rule. UNKNOWN "Some servables did
+  // not become available: {...}" when a configured model has no available version and a
+  // version of it failed to load (after its retries); OK otherwise (also for a model whose
+  // base path holds no versions yet: it is polled until one appears).
+  absl::Status InitialLoadStatus() const;
+
+  // The configured models that cannot serve yet (no AVAILABLE version), each with why.
+  // Empty when every configured model can serve.
+  std::vector<std::pair<std::string, std::string>> ModelsNotReady() const;
 
   // Starts the background poll thread (no-op when the poll period is <= 0).
   void StartPolling();
-  // Stops polling and pending retries. Loaded versions stay until destruction.
-  void Stop();
+  // Asks loading to stop, from any thread: retry waits end at once and no further load
+  // starts (a load already running finishes; loaders cannot be interrupted).
+  void RequestStop();
+  // RequestStop, then waits up to `max_wait` for the poll thread to end. False when it is
+  // still inside a load; the manager must then not be destroyed. Loaded versions stay
+  // until destruction.
+  bool Stop(absl::Duration max_wait = absl::InfiniteDuration());
   // One synchronous poll of every model's base path (tests; the poll thread).
   void PollAll();
 
@@ -87,6 +112,7 @@ class ServableManager {
     std::map<int64_t, VersionState> versions;
     std::map<std::string, int64_t> labels;
     bool base_path_error_logged = false;
+    absl::Status base_path_status;  // of the last poll
   };
 
   void PollModel(const std::string& name);
@@ -125,6 +151,7 @@ class ServableManager {
   mutable absl::Mutex mu_;
   std::map<std::string, ModelState> models_ ABSL_GUARDED_BY(mu_);
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  bool poll_thread_running_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<uint64_t> routes_generation_{1};
   mutable std::shared_ptr<const Routes> routes_ ABSL_GUARDED_BY(mu_);
   const uint64_t id_;  // unique per manager in the process (for the per-thread snapshot)

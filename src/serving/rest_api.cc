@@ -10,7 +10,9 @@
 #include "absl/time/time.h"
 #include "core/status.h"
 #include "google/protobuf/util/json_util.h"
+#include "serving/echo_text.h"
 #include "serving/json_tensor.h"
+#include "serving/json_util.h"
 
 namespace tfmodel::serving {
 namespace {
@@ -192,7 +194,8 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::str
     if (!version.empty()) {
       int64_t v;
       if (!absl::SimpleAtoi(version, &v)) {
-        return absl::InvalidArgumentError(absl::StrCat("Failed to convert version: ", version));
+        return absl::InvalidArgumentError(
+            absl::StrCat("Failed to convert version: ", EchoText(version), " to numeric."));
       }
       spec.mutable_version()->set_value(v);
     }
@@ -225,7 +228,8 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::str
     }
   }
   if (!matched) {
-    status = absl::InvalidArgumentError(absl::StrCat("Malformed request: ", method, " ", path));
+    status = absl::InvalidArgumentError(
+        absl::StrCat("Malformed request: ", EchoText(method), " ", EchoText(path)));
   }
   if (!status.ok()) *output = MakeJsonFromStatus(status);
   return status;
@@ -298,48 +302,88 @@ absl::Status RestApiHandler::Metadata(const tensorflow::serving::ModelSpec& spec
   return absl::OkStatus();
 }
 
+void RestApiHandler::AddCorsHeaders(HttpResponse* response) const {
+  if (!options_.enable_cors) return;
+  response->headers.emplace_back("Access-Control-Allow-Origin", "*");
+  response->headers.emplace_back("Access-Control-Allow-Methods", "POST, GET");
+  response->headers.emplace_back("Access-Control-Allow-Headers", "Content-Type");
+}
+
+HttpResponse RestApiHandler::Preflight(const HttpRequest& request) const {
+  // As TF Serving: an OPTIONS request under /v1/ is a CORS preflight, answered 200 with no
+  // body when its Origin is an http(s) origin, whether or not CORS support is on (only the
+  // Access-Control-* headers depend on --rest_api_enable_cors_support).
+  HttpResponse response;
+  absl::string_view origin;
+  for (const auto& [k, v] : request.headers) {
+    if (absl::EqualsIgnoreCase(k, "Origin")) origin = v;
+  }
+  if (!absl::StrContains(origin, "http://") && !absl::StrContains(origin, "https://")) {
+    response.status = 400;
+    response.headers.emplace_back("Content-Type", "application/json");
+    response.body = MakeJsonFromStatus(absl::FailedPreconditionError(
+        "OPTIONS (CORS preflight) request without an http:// or https:// Origin header"));
+  }
+  AddCorsHeaders(&response);
+  return response;
+}
+
+HttpResponse RestApiHandler::Readiness() const {
+  HttpResponse response;
+  response.headers.emplace_back("Content-Type", "application/json");
+  const auto not_ready = manager_->ModelsNotReady();
+  const bool no_models = manager_->ModelNames().empty();
+  response.status = not_ready.empty() && !no_models ? 200 : 503;
+  JsonOut out;
+  JsonWriter& w = out.w();
+  w.StartObject();
+  w.Key("ready");
+  w.Bool(response.status == 200);
+  w.Key("models_not_ready");
+  w.StartObject();
+  for (const auto& [name, why] : not_ready) {
+    w.Key(name.data(), name.size());
+    const std::string text = EchoText(why, kMaxErrorMessageBytes);
+    w.String(text.data(), text.size());
+  }
+  w.EndObject();
+  if (no_models) {
+    w.Key("error");
+    w.String("no models are configured");
+  }
+  w.EndObject();
+  response.body = out.Take();
+  return response;
+}
+
 HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
   const absl::Time start = absl::Now();
   HttpResponse response;
   const absl::string_view path =
       absl::string_view(request.target).substr(0, request.target.find('?'));
-  auto add_cors = [&] {
-    if (!options_.enable_cors) return;
-    response.headers.emplace_back("Access-Control-Allow-Origin", "*");
-    response.headers.emplace_back("Access-Control-Allow-Methods", "POST, GET");
-    response.headers.emplace_back("Access-Control-Allow-Headers", "Content-Type");
-  };
-  if (options_.enable_cors && request.method == "OPTIONS") {
-    std::string origin;
-    for (const auto& [k, v] : request.headers) {
-      if (absl::EqualsIgnoreCase(k, "Origin")) origin = v;
+  const bool v1 = path.size() >= 4 && absl::EqualsIgnoreCase(path.substr(0, 4), "/v1/");
+  if (request.method == "OPTIONS" && v1) return Preflight(request);
+  if (request.method == "GET") {
+    if (!options_.prometheus_path.empty() && path == options_.prometheus_path) {
+      response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
+      response.body = metrics_ ? metrics_->PrometheusText() : "";
+      AddCorsHeaders(&response);
+      return response;
     }
-    absl::string_view o = origin;
-    if (ConsumeLiteral(&o, "http://") || ConsumeLiteral(&o, "https://")) {
-      response.status = 204;
-    } else {
-      response.status = 400;
-      response.headers.emplace_back("Content-Type", "application/json");
-      response.body = MakeJsonFromStatus(
-          absl::FailedPreconditionError("CORS preflight request needs an http(s) Origin header"));
+    if (path == "/healthz" || path == "/health") {
+      // Liveness: the process answers. /health is simple_tensorflow_serving's spelling.
+      response.headers.emplace_back("Content-Type", "text/plain");
+      response.body = path == "/health" ? "healthy" : "ok";
+      AddCorsHeaders(&response);
+      return response;
     }
-    add_cors();
-    return response;
+    if (path == "/readyz") {
+      response = Readiness();
+      AddCorsHeaders(&response);
+      return response;
+    }
   }
-  if (!options_.prometheus_path.empty() && path == options_.prometheus_path &&
-      request.method == "GET") {
-    response.headers.emplace_back("Content-Type", "text/plain; version=0.0.4");
-    response.body = metrics_ ? metrics_->PrometheusText() : "";
-    add_cors();
-    return response;
-  }
-  if (path == "/health" && request.method == "GET") {
-    response.headers.emplace_back("Content-Type", "text/plain");
-    response.body = "healthy";
-    add_cors();
-    return response;
-  }
-  if (path.size() < 4 || !absl::EqualsIgnoreCase(absl::string_view(path).substr(0, 4), "/v1/")) {
+  if (!v1) {
     response.status = 404;
     response.headers.emplace_back("Content-Type", "text/plain");
     response.body = "Not Found";
@@ -356,7 +400,7 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
   }
   response.status = HttpStatusFromCode(s.code());
   response.headers.emplace_back("Content-Type", "application/json");
-  add_cors();
+  AddCorsHeaders(&response);
   if (metrics_ && !model_name.empty()) {
     metrics_->RecordRequest(model_name, api, "REST", absl::StatusCodeToString(s.code()),
                             absl::ToInt64Microseconds(took));

@@ -1,6 +1,9 @@
 // TF Serving's REST API (g3doc/api_rest.md) over the servable manager, independent of
 // the HTTP transport: routes /v1/models/... requests, converts JSON, maps errors to HTTP
-// status codes; also serves the Prometheus page and GET /health.
+// status codes, answers CORS preflights; also serves the Prometheus page and the static
+// probes GET /healthz (the process is up: 200 "ok"), GET /readyz (200 when every
+// configured model has an AVAILABLE version, else 503 naming the models that do not
+// and why) and GET /health (simple_tensorflow_serving's "healthy").
 #ifndef TFMODEL_SERVING_REST_API_H_
 #define TFMODEL_SERVING_REST_API_H_
 
@@ -58,6 +61,9 @@ class RestApiHandler {
                                  const std::string& body, std::string* output) const;
   absl::Status Status(const tensorflow::serving::ModelSpec& spec, std::string* output) const;
   absl::Status Metadata(const tensorflow::serving::ModelSpec& spec, std::string* output) const;
+  HttpResponse Preflight(const HttpRequest& request) const;
+  HttpResponse Readiness() const;
+  void AddCorsHeaders(HttpResponse* response) const;
 
   ServableManager* manager_;
   Metrics* metrics_;

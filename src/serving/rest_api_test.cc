@@ -6,12 +6,14 @@
 #include <thread>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "core/file_util.h"
 #include "fake_half_plus_two_model.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "serving/grpc_service.h"
 #include "serving/manager.h"
 #include "serving/source.h"
 #include "tensorflow_serving/apis/prediction_log.pb.h"
@@ -226,6 +228,126 @@ TEST_F(RestTest, UnsupportedApiCalls) {
   EXPECT_EQ(Call(*handler_, "GET", "/statuspage").status, 404);
   auto h = Call(*handler_, "GET", "/health");
   EXPECT_EQ(h.body, "healthy");
+  // TF Serving's full text; request parts quoted in errors are bounded.
+  EXPECT_THAT(Call(*handler_, "POST", "/v1/models/m/versions/99999999999999999999:predict").body,
+              HasSubstr("Failed to convert version: 99999999999999999999 to numeric."));
+  const std::string long_name(100000, 'n');
+  for (const auto& [method, path] : std::vector<std::pair<std::string, std::string>>{
+           {"GET", "/v1/" + long_name},
+           {"POST", "/v1/models/" + long_name + ":predict"},
+           {"GET", "/v1/models/" + long_name},
+           {"POST", "/v1/models/m/labels/" + long_name + ":predict"},
+           {"POST", "/v1/models/m/versions/" + std::string(5000, '9') + ":predict"}}) {
+    auto r = Call(*handler_, method, path, R"({"instances": [1]})");
+    EXPECT_GE(r.status, 400);
+    EXPECT_LT(r.body.size(), 1024u) << r.body.substr(0, 200);
+    EXPECT_THAT(r.body, HasSubstr("...")) << r.body.substr(0, 200);
+  }
+}
+
+TEST_F(RestTest, CorsPreflightAsTfServing) {
+  auto options = [&](const RestApiHandler& h, const std::string& origin) {
+    HttpRequest r;
+    r.method = "OPTIONS";
+    r.target = "/v1/models/m:predict";
+    if (!origin.empty()) r.headers.emplace_back("origin", origin);
+    return h.Handle(r);
+  };
+  auto has_cors = [](const HttpResponse& r) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == "Access-Control-Allow-Origin") return v == "*";
+    }
+    return false;
+  };
+  // Without --rest_api_enable_cors_support the preflight is still answered (200, empty),
+  // only without Access-Control-* headers.
+  auto r = options(*handler_, "https://app.example.com");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "");
+  EXPECT_FALSE(has_cors(r));
+  r = options(*handler_, "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(r.body, HasSubstr("Origin"));
+  r = options(*handler_, "file://x");
+  EXPECT_EQ(r.status, 400);
+  RestOptions o;
+  o.enable_cors = true;
+  RestApiHandler cors(manager_.get(), &metrics_, o);
+  r = options(cors, "http://localhost:3000");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(has_cors(r));
+  std::vector<std::pair<std::string, std::string>> want = {
+      {"Access-Control-Allow-Origin", "*"},
+      {"Access-Control-Allow-Methods", "POST, GET"},
+      {"Access-Control-Allow-Headers", "Content-Type"}};
+  EXPECT_EQ(r.headers, want);
+  r = options(cors, "");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(has_cors(r));
+  // Outside /v1/ OPTIONS is not a REST API call.
+  HttpRequest other;
+  other.method = "OPTIONS";
+  other.target = "/healthz";
+  EXPECT_EQ(cors.Handle(other).status, 404);
+}
+
+TEST_F(RestTest, HealthAndReadiness) {
+  auto r = Call(*handler_, "GET", "/healthz");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "ok");
+  r = Call(*handler_, "GET", "/readyz");
+  EXPECT_EQ(r.status, 200);
+  ExpectJsonEq(r.body, R"({"ready": true, "models_not_ready": {}})");
+  EXPECT_EQ(Call(*handler_, "POST", "/readyz").status, 404);
+  EXPECT_EQ(Call(*handler_, "GET", "/readyz/m").status, 404);
+
+  // A second model with no version yet, a third whose only version fails to load.
+  Fixture g;
+  g.failing.insert("7");
+  const std::string empty_base = JoinPath(g.base, "empty");
+  const std::string bad_base = JoinPath(g.base, "bad");
+  std::filesystem::create_directories(empty_base);
+  std::filesystem::create_directories(JoinPath(bad_base, "7"));
+  tensorflow::serving::ModelServerConfig c = f_.Config("model_version_policy { all {} }");
+  auto* e = c.mutable_model_config_list()->add_config();
+  e->set_name("empty");
+  e->set_base_path(empty_base);
+  auto* b = c.mutable_model_config_list()->add_config();
+  b->set_name("bad");
+  b->set_base_path(bad_base);
+  ManagerOptions mo = g.Options();
+  mo.loader = [&](const std::string& dir) -> absl::StatusOr<std::unique_ptr<runtime::Model>> {
+    if (Basename(dir) == "7") return absl::DataLossError("cannot read " + dir);
+    return std::unique_ptr<runtime::Model>(new testing::FakeHalfPlusTwoModel());
+  };
+  ServableManager m(mo);
+  TFM_ASSERT_OK(m.ReloadConfig(c));
+  RestApiHandler h(&m, &metrics_, RestOptions{});
+  r = Call(h, "GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  ASSERT_TRUE(d.IsObject()) << r.body;
+  EXPECT_FALSE(d["ready"].GetBool());
+  const auto& not_ready = d["models_not_ready"];
+  EXPECT_FALSE(not_ready.HasMember("m"));
+  ASSERT_TRUE(not_ready.HasMember("empty")) << r.body;
+  EXPECT_THAT(not_ready["empty"].GetString(), HasSubstr("no version under base path"));
+  ASSERT_TRUE(not_ready.HasMember("bad")) << r.body;
+  EXPECT_THAT(not_ready["bad"].GetString(), HasSubstr("version 7 END (DATA_LOSS: cannot read"));
+  EXPECT_EQ(Call(h, "GET", "/healthz").status, 200);
+  // Once the empty model gets a version and the bad one a good version, all are ready.
+  std::filesystem::create_directories(JoinPath(empty_base, "1"));
+  std::filesystem::create_directories(JoinPath(bad_base, "8"));
+  m.PollAll();
+  r = Call(h, "GET", "/readyz");
+  EXPECT_EQ(r.status, 200) << r.body;
+  // No models at all is not ready.
+  ServableManager none(g.Options());
+  RestApiHandler hn(&none, &metrics_, RestOptions{});
+  r = Call(hn, "GET", "/readyz");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_THAT(r.body, HasSubstr("no models are configured"));
 }
 
 TEST_F(RestTest, RegressAndClassify) {
@@ -458,6 +580,91 @@ TEST(ManagerTest, ConcurrentRequestsDuringVersionChanges) {
   client.join();
   EXPECT_GT(ok.load(), 0);
   EXPECT_EQ(bad.load(), 0);
+}
+
+TEST(ManagerTest, ReloadRulesAsTfServing) {
+  Fixture f;
+  f.AddVersion("123");
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  ModelServiceImpl service(
+      &m, [&m](const tensorflow::serving::ModelServerConfig& c) { return m.ReloadConfig(c); });
+  tensorflow::serving::ModelSpec spec;
+  spec.set_name("m");
+  // An unset config (a request without "config"): INVALID_ARGUMENT, models untouched.
+  tensorflow::serving::ReloadConfigRequest req;
+  tensorflow::serving::ReloadConfigResponse resp;
+  grpc::Status g = service.HandleReloadConfigRequest(nullptr, &req, &resp);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(g.error_message(),
+            "ServerModelConfig type not supported by HandleReloadConfigRequest. Only "
+            "ModelConfigList is currently supported");
+  EXPECT_EQ(resp.status().error_code(), tensorflow::error::INVALID_ARGUMENT);
+  TFM_EXPECT_OK(m.GetServable(spec).status());
+  // A custom config: the same.
+  req.mutable_config()->mutable_custom_model_config();
+  g = service.HandleReloadConfigRequest(nullptr, &req, &resp);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  TFM_EXPECT_OK(m.GetServable(spec).status());
+  // The manager itself (config file polls) takes no action for an unset config.
+  TFM_EXPECT_OK(m.ReloadConfig(tensorflow::serving::ModelServerConfig()));
+  TFM_EXPECT_OK(m.GetServable(spec).status());
+  EXPECT_THAT(absl::StrJoin(f.logs, "\n"), HasSubstr("Taking no action for empty config"));
+  // A set model_config_list that is empty unloads every model, as in TF Serving.
+  req.mutable_config()->mutable_model_config_list();
+  g = service.HandleReloadConfigRequest(nullptr, &req, &resp);
+  EXPECT_TRUE(g.ok()) << g.error_message();
+  EXPECT_EQ(resp.status().error_code(), tensorflow::error::OK);
+  EXPECT_EQ(m.GetServable(spec).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(m.ModelNames().empty());
+  // A good config brings it back.
+  *req.mutable_config() = f.Config();
+  EXPECT_TRUE(service.HandleReloadConfigRequest(nullptr, &req, &resp).ok());
+  TFM_EXPECT_OK(m.GetServable(spec).status());
+}
+
+TEST(ManagerTest, InitialLoadStatusAsTfServingStartup) {
+  Fixture f;
+  f.AddVersion("123");
+  f.failing.insert("123");
+  ServableManager m(f.Options());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  absl::Status s = m.InitialLoadStatus();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnknown);
+  EXPECT_THAT(s.message(),
+              HasSubstr("Some servables did not become available: {{name: m version: 123}, }"));
+  EXPECT_THAT(s.message(), HasSubstr("failed to load: DATA_LOSS: cannot read"));
+  EXPECT_EQ(f.loads.load(), 2);  // the first attempt and max_num_load_retries=1
+  // One good version is enough; no versions yet is not a failure (polled until one comes).
+  Fixture g;
+  g.AddVersion("5");
+  ServableManager ok(g.Options());
+  TFM_ASSERT_OK(ok.ReloadConfig(g.Config()));
+  TFM_EXPECT_OK(ok.InitialLoadStatus());
+  Fixture e;
+  ServableManager none(e.Options());
+  TFM_ASSERT_OK(none.ReloadConfig(e.Config()));
+  TFM_EXPECT_OK(none.InitialLoadStatus());
+}
+
+TEST(ManagerTest, StopEndsRetryWaitsAtOnce) {
+  Fixture f;
+  f.AddVersion("123");
+  f.failing.insert("123");
+  ManagerOptions o = f.Options();
+  o.max_num_load_retries = 5;
+  o.load_retry_interval_micros = 60'000'000;  // TF Serving's default minute
+  ServableManager m(o);
+  std::thread stopper([&] {
+    while (f.loads.load() == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    m.RequestStop();
+  });
+  const absl::Time start = absl::Now();
+  TFM_EXPECT_OK(m.ReloadConfig(f.Config()));
+  stopper.join();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  EXPECT_EQ(f.loads.load(), 1);
+  EXPECT_TRUE(m.Stop(absl::Seconds(1)));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "absl/strings/str_join.h"
 #include "core/status.h"
 #include "format/tensor_proto.h"
+#include "serving/echo_text.h"
 #include "tensorflow/core/protobuf/meta_graph.pb.h"
 
 namespace tfmodel::serving {
@@ -26,6 +27,43 @@ constexpr char kSignatureDefField[] = "signature_def";
 std::string Key(const std::string& name) { return name.empty() ? kDefaultSignatureKey : name; }
 
 std::string JoinKeys(const std::set<std::string>& s) { return absl::StrJoin(s, ","); }
+
+// Runs signature `key` feeding and fetching its tensors by name, so the graph's
+// placeholders (not the SignatureDef's declared dtypes) decide what a feed must be.
+absl::StatusOr<std::map<std::string, Tensor>> RunByTensorNames(
+    runtime::Model& model, const std::string& key, const std::map<std::string, Tensor>& inputs,
+    const std::vector<std::string>& outputs) {
+  auto sit = model.signatures().find(key);
+  if (sit == model.signatures().end()) {
+    return absl::NotFoundError(absl::StrCat("signature '", EchoText(key), "' not found"));
+  }
+  const runtime::Signature& sig = sit->second;
+  std::vector<std::pair<std::string, Tensor>> feeds;
+  for (const auto& [alias, t] : inputs) {
+    auto in = sig.inputs.find(alias);
+    if (in == sig.inputs.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("signature '", key, "' has no input '", EchoText(alias), "'"));
+    }
+    feeds.emplace_back(in->second.tensor_name, t);
+  }
+  std::vector<std::string> aliases = outputs, fetches;
+  if (aliases.empty()) {
+    for (const auto& [alias, spec] : sig.outputs) aliases.push_back(alias);
+  }
+  for (const auto& alias : aliases) {
+    auto out = sig.outputs.find(alias);
+    if (out == sig.outputs.end()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("signature '", key, "' has no output '", EchoText(alias), "'"));
+    }
+    fetches.push_back(out->second.tensor_name);
+  }
+  TFM_ASSIGN_OR_RETURN(std::vector<Tensor> values, model.Run(feeds, fetches, {}));
+  std::map<std::string, Tensor> result;
+  for (size_t i = 0; i < aliases.size(); ++i) result[aliases[i]] = std::move(values[i]);
+  return result;
+}
 
 }  // namespace
 
@@ -71,22 +109,27 @@ absl::StatusOr<const std::map<std::string, DType>*> Servable::InputDTypes(
   auto it = input_dtypes_.find(key);
   if (it == input_dtypes_.end()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("Serving signature name: \"", key, "\" not found in signature def"));
+        absl::StrCat("Serving signature name: \"", EchoText(key), "\" not found in signature def"));
   }
   return &it->second;
 }
 
 absl::StatusOr<std::map<std::string, Tensor>> Servable::RunSignature(
     const std::string& key, const std::map<std::string, Tensor>& inputs,
-    const std::vector<std::string>& outputs) const {
-  if (!batching_) return model_->RunSignature(key, inputs, outputs);
+    const std::vector<std::string>& outputs, bool by_tensor_names) const {
+  if (!batching_) {
+    return by_tensor_names ? RunByTensorNames(*model_, key, inputs, outputs)
+                           : model_->RunSignature(key, inputs, outputs);
+  }
   // One queue per signature and output list (TF Serving's TensorSignature).
   std::string queue_key = key;
   for (const auto& o : outputs) absl::StrAppend(&queue_key, "\x1e", o);
   runtime::Model* model = model_.get();
-  return batching_->Run(queue_key, inputs, [model, key, outputs](const TensorMap& merged) {
-    return model->RunSignature(key, merged, outputs);
-  });
+  return batching_->Run(queue_key, inputs,
+                        [model, key, outputs, by_tensor_names](const TensorMap& merged) {
+                          return by_tensor_names ? RunByTensorNames(*model, key, merged, outputs)
+                                                 : model->RunSignature(key, merged, outputs);
+                        });
 }
 
 void Servable::FillModelSpec(const std::string& signature_name,
@@ -103,7 +146,7 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
   auto it = model_->signatures().find(key);
   if (it == model_->signatures().end()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("Serving signature key \"", key, "\" not found."));
+        absl::StrCat("Serving signature key \"", EchoText(key), "\" not found."));
   }
   const runtime::Signature& sig = it->second;
   if (options_.check_method_name && sig.method_name != kPredictMethodName) {
@@ -133,8 +176,8 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
     }
     return absl::InvalidArgumentError(absl::StrCat(
         "input size does not match signature: ", sent.size(), "!=", required.size(), " len({",
-        JoinKeys(sent), "}) != len({", JoinKeys(required), "}). Sent extra: {", JoinKeys(extra),
-        "}. Missing but required: {", JoinKeys(missing), "}."));
+        EchoText(JoinKeys(sent)), "}) != len({", JoinKeys(required), "}). Sent extra: {",
+        EchoText(JoinKeys(extra)), "}. Missing but required: {", JoinKeys(missing), "}."));
   }
   std::set<std::string> seen;
   for (const auto& alias : output_filter) {
@@ -142,11 +185,12 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunPredict(
       std::set<std::string> outs;
       for (const auto& [a, spec] : sig.outputs) outs.insert(a);
       return absl::InvalidArgumentError(
-          absl::StrCat("output tensor alias not found in signature: ", alias,
+          absl::StrCat("output tensor alias not found in signature: ", EchoText(alias),
                        " Outputs expected to be in the set {", JoinKeys(outs), "}."));
     }
     if (!seen.insert(alias).second) {
-      return absl::InvalidArgumentError(absl::StrCat("duplicate output tensor alias: ", alias));
+      return absl::InvalidArgumentError(
+          absl::StrCat("duplicate output tensor alias: ", EchoText(alias)));
     }
   }
   for (const auto& [alias, t] : inputs) {
@@ -186,8 +230,12 @@ absl::StatusOr<std::map<std::string, Tensor>> Servable::RunExamples(
     int64_t* num_examples) const {
   TFM_ASSIGN_OR_RETURN(Tensor examples, InputToExampleTensor(input));
   *num_examples = examples.dim(0);
-  const std::string input_alias = sig.inputs.begin()->first;
-  return RunSignature(sig.key, {{input_alias, examples}}, outputs);
+  const auto& [input_alias, spec] = *sig.inputs.begin();
+  // As TF Serving, the serialized examples go to the input's tensor whatever dtype the
+  // SignatureDef declares for it (TF Serving's half_plus_three declares DT_FLOAT for its
+  // tf.Example placeholder); the placeholder's own dtype is still checked.
+  const bool by_tensor_names = spec.dtype != DType::kString && spec.dtype != DType::kInvalid;
+  return RunSignature(sig.key, {{input_alias, examples}}, outputs, by_tensor_names);
 }
 
 absl::Status Servable::Classify(const std::string& signature_name, const Input& input,
@@ -195,7 +243,8 @@ absl::Status Servable::Classify(const std::string& signature_name, const Input& 
   const std::string key = Key(signature_name);
   auto it = model_->signatures().find(key);
   if (it == model_->signatures().end()) {
-    return absl::InvalidArgumentError(absl::StrCat("No signature was found with the name: ", key));
+    return absl::InvalidArgumentError(
+        absl::StrCat("No signature was found with the name: ", EchoText(key)));
   }
   const runtime::Signature& sig = it->second;
   if (options_.check_method_name && sig.method_name != kClassifyMethodName) {
@@ -273,7 +322,8 @@ absl::Status Servable::Regress(const std::string& signature_name, const Input& i
   const std::string key = Key(signature_name);
   auto it = model_->signatures().find(key);
   if (it == model_->signatures().end()) {
-    return absl::InvalidArgumentError(absl::StrCat("No signature was found with the name: ", key));
+    return absl::InvalidArgumentError(
+        absl::StrCat("No signature was found with the name: ", EchoText(key)));
   }
   const runtime::Signature& sig = it->second;
   if (options_.check_method_name && sig.method_name != kRegressMethodName) {
@@ -324,7 +374,7 @@ absl::Status Servable::MultiInference(const tensorflow::serving::MultiInferenceR
     }
     if (!signatures.insert(Key(task.model_spec().signature_name())).second) {
       return absl::InvalidArgumentError("Duplicate evaluation of signature: " +
-                                        Key(task.model_spec().signature_name()));
+                                        EchoText(Key(task.model_spec().signature_name())));
     }
   }
   for (const auto& task : request.tasks()) {
@@ -336,7 +386,7 @@ absl::Status Servable::MultiInference(const tensorflow::serving::MultiInferenceR
       TFM_RETURN_IF_ERROR(Regress(key, request.input(), r->mutable_regression_result()));
     } else {
       return absl::UnimplementedError(
-          absl::StrCat("Unsupported signature method_name: ", task.method_name()));
+          absl::StrCat("Unsupported signature method_name: ", EchoText(task.method_name())));
     }
     FillModelSpec(key, r->mutable_model_spec());
   }
@@ -352,7 +402,7 @@ absl::Status Servable::GetMetadata(const tensorflow::serving::GetModelMetadataRe
   for (const auto& field : request.metadata_field()) {
     if (field != kSignatureDefField) {
       return absl::InvalidArgumentError(
-          absl::StrCat("Metadata field ", field, " is not supported"));
+          absl::StrCat("Metadata field ", EchoText(field), " is not supported"));
     }
   }
   tensorflow::serving::SignatureDefMap map;

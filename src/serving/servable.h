@@ -76,9 +76,11 @@ class Servable {
 
  private:
   // Every signature run goes through here: batched when a scheduler is set.
+  // by_tensor_names: feed and fetch the signature's tensors by name (classify/regress,
+  // where the SignatureDef's declared input dtype is not checked).
   absl::StatusOr<std::map<std::string, Tensor>> RunSignature(
       const std::string& key, const std::map<std::string, Tensor>& inputs,
-      const std::vector<std::string>& outputs) const;
+      const std::vector<std::string>& outputs, bool by_tensor_names = false) const;
   absl::StatusOr<std::map<std::string, Tensor>> RunExamples(const runtime::Signature& sig,
                                                             const tensorflow::serving::Input& input,
                                                             const std::vector<std::string>& outputs,

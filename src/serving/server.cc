@@ -1,11 +1,14 @@
 #include "serving/server.h"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "google/protobuf/text_format.h"
@@ -29,13 +32,22 @@ absl::Status ReadTextProto(const std::string& path, const char* type_name, Proto
 
 }  // namespace
 
-Server::~Server() { Shutdown(); }
+Server::~Server() {
+  Shutdown();
+  if (config_poll_thread_.joinable()) config_poll_thread_.join();
+}
 
 absl::Status Server::ReloadConfig(const tensorflow::serving::ModelServerConfig& config) {
   return manager_->ReloadConfig(config);
 }
 
 void Server::PollConfigFile() {
+  PollConfigFileUntilShutdown();
+  absl::MutexLock l(&mu_);
+  config_poll_running_ = false;
+}
+
+void Server::PollConfigFileUntilShutdown() {
   while (true) {
     {
       absl::MutexLock l(&mu_);
@@ -64,6 +76,70 @@ void Server::PollConfigFile() {
     std::fprintf(stderr, "Reloaded model config from %s: %s\n", options_.model_config_file.c_str(),
                  s.ToString().c_str());
   }
+}
+
+absl::Status Server::StartGrpc() {
+  prediction_service_ = std::make_unique<PredictionServiceImpl>(manager_.get(), &metrics_);
+  model_service_ = std::make_unique<ModelServiceImpl>(
+      manager_.get(),
+      [this](const tensorflow::serving::ModelServerConfig& c) { return ReloadConfig(c); });
+  grpc::ServerBuilder builder;
+  std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
+  if (!options_.ssl_config_file.empty()) {
+    tensorflow::serving::SSLConfig ssl;
+    TFM_RETURN_IF_ERROR(
+        ReadTextProto(options_.ssl_config_file, "tensorflow.serving.SSLConfig", &ssl));
+    grpc::SslServerCredentialsOptions so(
+        ssl.client_verify() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+                            : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+    so.pem_key_cert_pairs.push_back({ssl.server_key(), ssl.server_cert()});
+    so.pem_root_certs = ssl.custom_ca();
+    creds = grpc::SslServerCredentials(so);
+  }
+  if (options_.grpc_port != 0) {
+    builder.AddListeningPort(absl::StrCat("0.0.0.0:", options_.grpc_port), creds, &grpc_port_);
+  }
+  if (!options_.grpc_socket_path.empty()) {
+    builder.AddListeningPort("unix:" + options_.grpc_socket_path, creds);
+  }
+  builder.RegisterService(prediction_service_.get());
+  builder.RegisterService(model_service_.get());
+  builder.SetMaxMessageSize(INT_MAX);
+  if (options_.grpc_max_threads > 0) {
+    grpc::ResourceQuota quota;
+    quota.SetMaxThreads(options_.grpc_max_threads);
+    builder.SetResourceQuota(quota);
+  }
+  if (!options_.grpc_channel_arguments.empty()) {
+    for (absl::string_view kv : absl::StrSplit(options_.grpc_channel_arguments, ',')) {
+      std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
+      if (parts.size() != 2 || parts[0].empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("Bad --grpc_channel_arguments entry '", kv, "' (want key=value)"));
+      }
+      int value;
+      if (absl::SimpleAtoi(parts[1], &value)) {
+        builder.AddChannelArgument(parts[0], value);
+      } else {
+        builder.AddChannelArgument(parts[0], parts[1]);
+      }
+    }
+  }
+  grpc_ = builder.BuildAndStart();
+  if (!grpc_) {
+    return absl::UnavailableError(absl::StrCat(
+        "Failed to start gRPC server on port ", options_.grpc_port,
+        options_.grpc_socket_path.empty() ? "" : " / unix:", options_.grpc_socket_path));
+  }
+  if (options_.grpc_port != 0) {
+    std::fprintf(stderr, "Running gRPC ModelServer at 0.0.0.0:%d ...\n", grpc_port_);
+  }
+  if (!options_.grpc_socket_path.empty()) {
+    std::fprintf(stderr, "Running gRPC ModelServer at UNIX socket %s ...\n",
+                 options_.grpc_socket_path.c_str());
+  }
+
+  return absl::OkStatus();
 }
 
 absl::Status Server::BuildAndStart(const ServerOptions& options) {
@@ -133,71 +209,22 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
                  static_cast<long long>(bo->max_enqueued_batches),
                  static_cast<long long>(bo->num_batch_threads));
   }
-  manager_ = std::make_unique<ServableManager>(mo);
-  TFM_RETURN_IF_ERROR(ReloadConfig(config));
+  {
+    absl::MutexLock l(&mu_);
+    if (shutdown_) return absl::CancelledError("Shutdown requested before the models loaded");
+    manager_ = std::make_unique<ServableManager>(mo);
+  }
+  absl::Status loaded = ReloadConfig(config);
+  if (shutdown_requested()) {
+    return absl::CancelledError("Shutdown requested while the models were loading");
+  }
+  // A model that failed to load explains more than a label naming its version.
+  TFM_RETURN_IF_ERROR(manager_->InitialLoadStatus());
+  TFM_RETURN_IF_ERROR(loaded);
   manager_->StartPolling();
 
-  // gRPC.
   if (options_.grpc_port != 0 || !options_.grpc_socket_path.empty()) {
-    prediction_service_ = std::make_unique<PredictionServiceImpl>(manager_.get(), &metrics_);
-    model_service_ = std::make_unique<ModelServiceImpl>(
-        manager_.get(),
-        [this](const tensorflow::serving::ModelServerConfig& c) { return ReloadConfig(c); });
-    grpc::ServerBuilder builder;
-    std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
-    if (!options_.ssl_config_file.empty()) {
-      tensorflow::serving::SSLConfig ssl;
-      TFM_RETURN_IF_ERROR(
-          ReadTextProto(options_.ssl_config_file, "tensorflow.serving.SSLConfig", &ssl));
-      grpc::SslServerCredentialsOptions so(
-          ssl.client_verify() ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
-                              : GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
-      so.pem_key_cert_pairs.push_back({ssl.server_key(), ssl.server_cert()});
-      so.pem_root_certs = ssl.custom_ca();
-      creds = grpc::SslServerCredentials(so);
-    }
-    if (options_.grpc_port != 0) {
-      builder.AddListeningPort(absl::StrCat("0.0.0.0:", options_.grpc_port), creds, &grpc_port_);
-    }
-    if (!options_.grpc_socket_path.empty()) {
-      builder.AddListeningPort("unix:" + options_.grpc_socket_path, creds);
-    }
-    builder.RegisterService(prediction_service_.get());
-    builder.RegisterService(model_service_.get());
-    builder.SetMaxMessageSize(INT_MAX);
-    if (options_.grpc_max_threads > 0) {
-      grpc::ResourceQuota quota;
-      quota.SetMaxThreads(options_.grpc_max_threads);
-      builder.SetResourceQuota(quota);
-    }
-    if (!options_.grpc_channel_arguments.empty()) {
-      for (absl::string_view kv : absl::StrSplit(options_.grpc_channel_arguments, ',')) {
-        std::vector<std::string> parts = absl::StrSplit(kv, absl::MaxSplits('=', 1));
-        if (parts.size() != 2 || parts[0].empty()) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("Bad --grpc_channel_arguments entry '", kv, "' (want key=value)"));
-        }
-        int value;
-        if (absl::SimpleAtoi(parts[1], &value)) {
-          builder.AddChannelArgument(parts[0], value);
-        } else {
-          builder.AddChannelArgument(parts[0], parts[1]);
-        }
-      }
-    }
-    grpc_ = builder.BuildAndStart();
-    if (!grpc_) {
-      return absl::UnavailableError(absl::StrCat(
-          "Failed to start gRPC server on port ", options_.grpc_port,
-          options_.grpc_socket_path.empty() ? "" : " / unix:", options_.grpc_socket_path));
-    }
-    if (options_.grpc_port != 0) {
-      std::fprintf(stderr, "Running gRPC ModelServer at 0.0.0.0:%d ...\n", grpc_port_);
-    }
-    if (!options_.grpc_socket_path.empty()) {
-      std::fprintf(stderr, "Running gRPC ModelServer at UNIX socket %s ...\n",
-                   options_.grpc_socket_path.c_str());
-    }
+    TFM_RETURN_IF_ERROR(StartGrpc());
   }
 
   // REST.
@@ -218,6 +245,10 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
   }
 
   if (!options_.model_config_file.empty() && options_.model_config_file_poll_wait_seconds > 0) {
+    {
+      absl::MutexLock l(&mu_);
+      config_poll_running_ = true;
+    }
     config_poll_thread_ = std::thread([this] { PollConfigFile(); });
   }
   return absl::OkStatus();
@@ -229,16 +260,34 @@ void Server::WaitForTermination() {
   mu_.Await(absl::Condition(&done));
 }
 
-void Server::Shutdown() {
+void Server::RequestShutdown() {
+  absl::MutexLock l(&mu_);
+  shutdown_ = true;
+  if (manager_) manager_->RequestStop();
+}
+
+bool Server::shutdown_requested() const {
+  absl::MutexLock l(&mu_);
+  return shutdown_;
+}
+
+bool Server::Shutdown(absl::Duration drain_deadline, absl::Duration max_wait_for_loads) {
+  RequestShutdown();
   {
     absl::MutexLock l(&mu_);
-    if (shutdown_) return;
-    shutdown_ = true;
+    if (torn_down_) return true;
+    torn_down_ = true;
+  }
+  if (http_) http_->Shutdown();
+  if (grpc_) grpc_->Shutdown(absl::ToChronoTime(absl::Now() + drain_deadline));
+  const absl::Time give_up = absl::Now() + max_wait_for_loads;
+  {
+    absl::MutexLock l(&mu_);
+    auto ended = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) { return !config_poll_running_; };
+    if (!mu_.AwaitWithDeadline(absl::Condition(&ended), give_up)) return false;
   }
   if (config_poll_thread_.joinable()) config_poll_thread_.join();
-  if (http_) http_->Shutdown();
-  if (grpc_) grpc_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  if (manager_) manager_->Stop();
+  return manager_ ? manager_->Stop(std::max(absl::ZeroDuration(), give_up - absl::Now())) : true;
 }
 
 }  // namespace tfmodel::serving

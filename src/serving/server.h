@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "serving/batching.h"
 #include "serving/grpc_service.h"
@@ -48,12 +49,25 @@ class Server {
   Server() = default;
   ~Server();
 
-  // Loads the models (waiting for their first versions), then starts the listeners.
+  // Loads the models (waiting for their first versions), then starts the listeners. Fails
+  // as TF Serving does when a configured model's versions all failed to load (after the
+  // load retries): UNKNOWN "Some servables did not become available: ...". CANCELLED
+  // when RequestShutdown() came while the models were loading.
   absl::Status BuildAndStart(const ServerOptions& options);
-  // Blocks until Shutdown() is called (from another thread or a signal watcher).
+  // Blocks until RequestShutdown() or Shutdown() is called.
   void WaitForTermination();
-  // Stops accepting requests, finishes in-flight ones, stops polling. Idempotent.
-  void Shutdown();
+  // Asks the server to stop, from any thread (a signal watcher), also while BuildAndStart
+  // is still loading: ends load-retry waits, starts no further loads, and wakes
+  // WaitForTermination. The caller then runs Shutdown().
+  void RequestShutdown();
+  bool shutdown_requested() const;
+  // RequestShutdown, then stops accepting requests, finishes in-flight ones (gRPC calls
+  // are cancelled after `drain_deadline`) and waits up to `max_wait_for_loads` for
+  // background model loads (config polls, version polls) to end. False when a load is
+  // still running: the Server must then not be destroyed (exit the process instead).
+  // Idempotent.
+  bool Shutdown(absl::Duration drain_deadline = absl::Seconds(30),
+                absl::Duration max_wait_for_loads = absl::InfiniteDuration());
 
   int grpc_port() const { return grpc_port_; }
   int rest_port() const { return http_ ? http_->port() : 0; }
@@ -61,7 +75,10 @@ class Server {
 
  private:
   absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
+  // The gRPC listeners (TCP and/or UNIX socket), PredictionService and ModelService.
+  absl::Status StartGrpc();
   void PollConfigFile();
+  void PollConfigFileUntilShutdown();
 
   ServerOptions options_;
   Metrics metrics_;
@@ -75,8 +92,10 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;
   std::string last_config_text_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool shutdown_ ABSL_GUARDED_BY(mu_) = false;
+  bool torn_down_ ABSL_GUARDED_BY(mu_) = false;
+  bool config_poll_running_ ABSL_GUARDED_BY(mu_) = false;
   std::thread config_poll_thread_;
 };
 

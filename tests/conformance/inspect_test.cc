@@ -89,7 +89,7 @@ TEST(Inspect, GraphDefSummary) {
   auto r = Inspect(Quote(Testdata("tf2onnx/fc-layers/frozen.pb")));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("X:0  float [?,784]"), std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("    output\n"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("    output:0\n"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("MatMul"), std::string::npos);
   auto meta = Inspect(Quote(Testdata("tf2onnx/regression/checkpoint/model.meta")));
   ASSERT_EQ(meta.exit_code, 0) << meta.output;

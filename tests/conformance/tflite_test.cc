@@ -1,5 +1,5 @@
 // TFLite models written by TF's converter (TF Serving's test models, tf2onnx's regression
-// model) read, inspected, run and served through runtime::LoadTfLiteModel; bad files fail
+// model) read, inspected, run and served through tflite::LoadTfLiteModel; bad files fail
 // with errors naming the file.
 #include "format/tflite.h"
 
@@ -14,11 +14,13 @@
 #include "gmock/gmock.h"
 #include "graph/graph_builder.h"
 #include "gtest/gtest.h"
-#include "runtime/tflite_converter.h"
-#include "runtime/tflite_model.h"
 #include "serving/servable.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
+#include "tflite/converter.h"
+#include "tflite/model.h"
+#include "tflite/quant_math.h"
+#include "tflite_test_util.h"
 
 namespace tfmodel {
 namespace {
@@ -89,12 +91,12 @@ TEST(TfLiteFileTest, BadFilesFailWithTheFileName) {
     EXPECT_FALSE(TfLiteFile::FromBytes(bytes.substr(0, n), "t").ok()) << n;
   }
   // A missing file.
-  EXPECT_FALSE(runtime::LoadTfLiteModel(JoinPath(dir, "none.tflite")).ok());
+  EXPECT_FALSE(tflite::LoadTfLiteModel(JoinPath(dir, "none.tflite")).ok());
 }
 
 TEST(TfLiteModelTest, HalfPlusTwoWithoutSignatureDefs) {
   TFM_REQUIRE_TESTDATA();
-  TFM_ASSERT_OK_AND_ASSIGN(auto m, runtime::LoadTfLiteModel(HalfPlusTwo(false)));
+  TFM_ASSERT_OK_AND_ASSIGN(auto m, tflite::LoadTfLiteModel(HalfPlusTwo(false)));
   ASSERT_EQ(m->signatures().count("serving_default"), 1u);
   const auto& sig = m->signatures().at("serving_default");
   ASSERT_EQ(sig.inputs.count("x"), 1u);
@@ -119,7 +121,7 @@ TEST(TfLiteModelTest, HalfPlusTwoWithoutSignatureDefs) {
 
 TEST(TfLiteModelTest, HalfPlusTwoWithSignatureDefMetadata) {
   TFM_REQUIRE_TESTDATA();
-  TFM_ASSERT_OK_AND_ASSIGN(auto m, runtime::LoadTfLiteModel(HalfPlusTwo(true)));
+  TFM_ASSERT_OK_AND_ASSIGN(auto m, tflite::LoadTfLiteModel(HalfPlusTwo(true)));
   const auto& sig = m->signatures().at("serving_default");
   EXPECT_EQ(sig.inputs.at("x").tensor_name, "tflite_input:0");
   EXPECT_EQ(sig.outputs.at("y").tensor_name, "y:0");
@@ -135,7 +137,7 @@ TEST(TfLiteModelTest, HalfPlusTwoWithSignatureDefMetadata) {
 TEST(TfLiteModelTest, RegressionModelWithSignatureDefs) {
   TFM_REQUIRE_TESTDATA();
   TFM_ASSERT_OK_AND_ASSIGN(
-      auto m, runtime::LoadTfLiteModel(Testdata("tf2onnx/regression/tflite/model.tflite")));
+      auto m, tflite::LoadTfLiteModel(Testdata("tf2onnx/regression/tflite/model.tflite")));
   for (float x : {0.0f, 1.0f, 3.0f, -2.5f}) {
     TFM_ASSERT_OK_AND_ASSIGN(auto out,
                              m->RunSignature("serving_default", {{"X", Tensor::Scalar<float>(x)}}));
@@ -156,7 +158,7 @@ TEST(TfLiteModelTest, ParseExampleCustomOpRunsTheTfKernel) {
   TFM_REQUIRE_TESTDATA();
   TFM_ASSERT_OK_AND_ASSIGN(
       auto m,
-      runtime::LoadTfLiteModel(Testdata("tf_serving/parse_example_tflite/00000123/model.tflite")));
+      tflite::LoadTfLiteModel(Testdata("tf_serving/parse_example_tflite/00000123/model.tflite")));
   const auto& sig = m->signatures().at("serving_default");
   ASSERT_EQ(sig.inputs.count("input"), 1u);
   auto in = Tensor::FromVector<std::string>(
@@ -183,7 +185,7 @@ TEST(TfLiteModelTest, ParseExampleCustomOpRunsTheTfKernel) {
 TEST(TfLiteModelTest, ServedThroughServable) {
   TFM_REQUIRE_TESTDATA();
   for (bool sigdef : {false, true}) {
-    TFM_ASSERT_OK_AND_ASSIGN(auto m, runtime::LoadTfLiteModel(HalfPlusTwo(sigdef)));
+    TFM_ASSERT_OK_AND_ASSIGN(auto m, tflite::LoadTfLiteModel(HalfPlusTwo(sigdef)));
     serving::Servable s("half_plus_two", 123, std::shared_ptr<runtime::Model>(std::move(m)));
     tensorflow::serving::PredictRequest req;
     req.mutable_model_spec()->set_name("half_plus_two");
@@ -236,6 +238,73 @@ TEST(TfLiteCliTest, InspectAndRun) {
   EXPECT_THAT(r.output, HasSubstr("cut.tflite: TFLite flatbuffer failed verification"));
 }
 
+// Issue #13: the kind of model is recognized by content. A TFLite file named `.lite` (TF
+// 1.x's TOCO name) or with no extension is inspected and run as TFLite.
+TEST(TfLiteCliTest, RecognizedByContentWhateverTheName) {
+  TFM_REQUIRE_TESTDATA();
+  const std::string src =
+      Testdata("wild/mobilenet-v1-025-float-metadata/mobilenet_v1_0.25_224_1_metadata_1.tflite");
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, ReadFileToString(src));
+  for (const char* name : {"mobilenet.lite", "mobilenet"}) {
+    const std::string path = JoinPath(TempDir(), name);
+    TFM_ASSERT_OK(WriteStringToFile(path, bytes));
+    auto r = RunCommand(TfmodelBinary() + " inspect " + Quote(path));
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_THAT(r.output, HasSubstr("TFLite model " + path));
+    r = RunCommand(TfmodelBinary() + " run " + Quote(path) + " --synthetic_inputs");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    // The 1001-class softmax output.
+    EXPECT_THAT(r.output, HasSubstr("Result for output key MobilenetV1/Predictions/Reshape_1"));
+    EXPECT_THAT(r.output, HasSubstr("float [1,1001]"));
+  }
+  // A frozen GraphDef named .tflite is a GraphDef.
+  const std::string pb = JoinPath(TempDir(), "frozen.tflite");
+  TFM_ASSERT_OK_AND_ASSIGN(std::string graph,
+                           ReadFileToString(Testdata("tf2onnx/regression/graphdef/frozen.pb")));
+  TFM_ASSERT_OK(WriteStringToFile(pb, graph));
+  auto r = RunCommand(TfmodelBinary() + " inspect " + Quote(pb));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("GraphDef: " + pb));
+  const std::string junk = JoinPath(TempDir(), "junk.tflite");
+  TFM_ASSERT_OK(WriteStringToFile(junk, std::string("\x01\x02junk", 6)));
+  r = RunCommand(TfmodelBinary() + " run " + Quote(junk));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.output, HasSubstr("is not a model tfmodel can run"));
+}
+
+// --synthetic_inputs on TFLite inputs: the declared shape when there is no shape_signature
+// (older converters), -1 in a shape_signature as 1, uint8/int8 of the declared type.
+TEST(TfLiteCliTest, SyntheticInputsUseTheDeclaredShapeAndType) {
+  TFM_REQUIRE_TESTDATA();
+  struct Case {
+    const char* rel;
+    const char* want;
+  } cases[] = {
+      // shape [1,256] int32, no shape_signature.
+      {"wild/movie-review-nl-classifier-metadata/movie_review.tflite", "float [1,2]"},
+      // int8 [1,640].
+      {"wild/tiny-ad-autoencoder-int8/ad01_int8.tflite", "int8 [1,640]"},
+  };
+  for (const Case& c : cases) {
+    auto r = RunCommand(TfmodelBinary() + " run " + Quote(Testdata(c.rel)) + " --synthetic_inputs");
+    EXPECT_EQ(r.exit_code, 0) << c.rel << ": " << r.output;
+    EXPECT_THAT(r.output, HasSubstr(c.want)) << c.rel;
+  }
+  // Models whose inputs are now right but which stop later at a quantized kernel tfmodel
+  // lacks (uint8 AVERAGE_POOL_2D, int8 SOFTMAX): the inputs no longer fail. The TOCO uint8
+  // MobileNet declares [1,128,128,3] without a shape_signature; the wake-word model has
+  // shape_signature [-1,30,1,40].
+  for (const char* rel : {"wild/coral-mobilenet-v1-025-uint8/mobilenet_v1_0.25_128_quant.tflite",
+                          "wild/tiny-streaming-wakeword/str_ww_ref_model.tflite"}) {
+    auto r = RunCommand(TfmodelBinary() + " run " + Quote(Testdata(rel)) + " --synthetic_inputs");
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("4-D"))) << rel;
+    EXPECT_THAT(r.output, ::testing::Not(HasSubstr("shape signature"))) << rel;
+    EXPECT_THAT(r.output, ::testing::AnyOf(HasSubstr("Result for output key"),
+                                           HasSubstr("(AVERAGE_POOL_2D)"), HasSubstr("(SOFTMAX)")))
+        << rel;
+  }
+}
+
 }  // namespace
 }  // namespace tfmodel
 
@@ -246,7 +315,7 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<runtime::Model>> LoadBytes(const std::string& bytes) {
   TFM_ASSIGN_OR_RETURN(auto f, TfLiteFile::FromBytes(bytes, "converted.tflite"));
-  return runtime::LoadTfLiteModel(std::move(f));
+  return tflite::LoadTfLiteModel(std::move(f));
 }
 
 std::vector<std::string> OperatorNames(const std::string& bytes) {
@@ -272,11 +341,11 @@ TEST(TfLiteConvertTest, RegressionMatchesTfConverter) {
   TFM_REQUIRE_TESTDATA();
   TFM_ASSERT_OK_AND_ASSIGN(auto graph,
                            ReadGraphDef(Testdata("tf2onnx/regression/graphdef/frozen.pb")));
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = {"X"};
   opt.output_arrays = {"pred"};
-  runtime::TfLiteConvertReport report;
-  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  tflite::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, tflite::ConvertGraphToTfLite(graph, opt, &report));
   TFM_ASSERT_OK_AND_ASSIGN(std::string tf_bytes,
                            ReadFileToString(Testdata("tf2onnx/regression/tflite/model.tflite")));
   EXPECT_EQ(OperatorNames(bytes), OperatorNames(tf_bytes));
@@ -284,7 +353,7 @@ TEST(TfLiteConvertTest, RegressionMatchesTfConverter) {
   EXPECT_THAT(report.operators, ElementsAre("MUL", "ADD"));
   TFM_ASSERT_OK_AND_ASSIGN(auto ours, LoadBytes(bytes));
   TFM_ASSERT_OK_AND_ASSIGN(
-      auto theirs, runtime::LoadTfLiteModel(Testdata("tf2onnx/regression/tflite/model.tflite")));
+      auto theirs, tflite::LoadTfLiteModel(Testdata("tf2onnx/regression/tflite/model.tflite")));
   // Same signature aliases and the same values.
   ASSERT_EQ(ours->signatures().count("serving_default"), 1u);
   for (float x : {0.0f, 1.0f, -7.25f, 100.0f}) {
@@ -306,14 +375,14 @@ void CheckConvertedGolden(const ConvertCase& c, bool quantize, double tolerance)
   SCOPED_TRACE(c.name);
   TFM_ASSERT_OK_AND_ASSIGN(auto graph,
                            ReadGraphDef(Testdata(absl::StrCat("tf2onnx/", c.name, "/frozen.pb"))));
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = c.inputs;
   opt.output_arrays = {"output"};
   opt.quantize_weights = quantize;
   const bool keep_prob = c.inputs.size() > 1;
   if (keep_prob) opt.input_shapes = {{}, {}};
-  runtime::TfLiteConvertReport report;
-  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  tflite::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, tflite::ConvertGraphToTfLite(graph, opt, &report));
   const auto ops = OperatorNames(bytes);
   ASSERT_GE(ops.size(), c.expect_ops_prefix.size());
   for (size_t i = 0; i < c.expect_ops_prefix.size(); ++i)
@@ -355,10 +424,10 @@ TEST(TfLiteConvertTest, FcLayersAe0LstmMatchTheFrozenGraphs) {
 TEST(TfLiteConvertTest, FusesBiasAndActivationsIntoFullyConnected) {
   TFM_REQUIRE_TESTDATA();
   TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(Testdata("tf2onnx/fc-layers/frozen.pb")));
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = {"X"};
   opt.output_arrays = {"output"};
-  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt));
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, tflite::ConvertGraphToTfLite(graph, opt));
   TFM_ASSERT_OK_AND_ASSIGN(auto f, TfLiteFile::FromBytes(bytes, "fc.tflite"));
   const auto& sg = *f->model().subgraphs()->Get(0);
   ASSERT_EQ(sg.operators()->size(), 3u);
@@ -386,13 +455,13 @@ TEST(TfLiteConvertTest, FusesBiasAndActivationsIntoFullyConnected) {
 TEST(TfLiteConvertTest, QuantizeWeightsShrinksTheModel) {
   TFM_REQUIRE_TESTDATA();
   TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(Testdata("tf2onnx/fc-layers/frozen.pb")));
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = {"X"};
   opt.output_arrays = {"output"};
-  TFM_ASSERT_OK_AND_ASSIGN(std::string plain, runtime::ConvertGraphToTfLite(graph, opt));
+  TFM_ASSERT_OK_AND_ASSIGN(std::string plain, tflite::ConvertGraphToTfLite(graph, opt));
   opt.quantize_weights = true;
-  runtime::TfLiteConvertReport report;
-  TFM_ASSERT_OK_AND_ASSIGN(std::string quant, runtime::ConvertGraphToTfLite(graph, opt, &report));
+  tflite::TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string quant, tflite::ConvertGraphToTfLite(graph, opt, &report));
   EXPECT_EQ(report.quantized_tensors, 3);
   EXPECT_LT(quant.size() * 3, plain.size());  // ~4x smaller
   TFM_ASSERT_OK_AND_ASSIGN(auto f, TfLiteFile::FromBytes(quant, "q.tflite"));
@@ -436,29 +505,29 @@ TEST(TfLiteConvertTest, UnsupportedOpsAreAllListedOrKeptAsCustomOps) {
   auto* sp = g.add_node();
   *sp = Node("sp", "Softplus", {"cs"});
   *g.add_node() = Node("out", "Relu", {"sp"});
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = {"x"};
   opt.output_arrays = {"out"};
-  auto r = runtime::ConvertGraphToTfLite(g, opt);
+  auto r = tflite::ConvertGraphToTfLite(g, opt);
   ASSERT_FALSE(r.ok());
   EXPECT_THAT(r.status().message(), HasSubstr("Cumsum (1 node, e.g. 'cs')"));
   EXPECT_THAT(r.status().message(), HasSubstr("Softplus (1 node, e.g. 'sp')"));
   EXPECT_THAT(r.status().message(), HasSubstr("--allow_custom_ops"));
   // Missing placeholder / unknown arrays.
   opt.input_arrays = {"nope"};
-  EXPECT_THAT(runtime::ConvertGraphToTfLite(g, opt).status().message(),
+  EXPECT_THAT(tflite::ConvertGraphToTfLite(g, opt).status().message(),
               HasSubstr("input array 'nope' is not a node"));
   // An op without any kernel cannot be run to find shapes.
   tensorflow::GraphDef g2 = g;
   g2.mutable_node(4)->set_op("NoSuchOp");
   opt.input_arrays = {"x"};
-  EXPECT_THAT(runtime::ConvertGraphToTfLite(g2, opt).status().message(),
+  EXPECT_THAT(tflite::ConvertGraphToTfLite(g2, opt).status().message(),
               HasSubstr("no kernel for, so it cannot be run to find tensor shapes and constants: "
                         "NoSuchOp (e.g. 'out')"));
   // Custom ops run with tfmodel's TF kernels.
   opt.input_arrays = {"x"};
   opt.allow_custom_ops = true;
-  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(g, opt));
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, tflite::ConvertGraphToTfLite(g, opt));
   EXPECT_THAT(OperatorNames(bytes), ElementsAre("Cumsum", "Softplus", "RELU"));
   TFM_ASSERT_OK_AND_ASSIGN(auto m, LoadBytes(bytes));
   auto in = Tensor::FromVector<float>({1, -2, 3, 0, 1, 2}, TensorShape{2, 3});
@@ -477,7 +546,7 @@ TEST(TfLiteConvertTest, CliConvertsGraphsAndSavedModels) {
                       " --output_file " + Quote(out));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr("operators: MUL, ADD"));
-  TFM_ASSERT_OK_AND_ASSIGN(auto m, runtime::LoadTfLiteModel(out));
+  TFM_ASSERT_OK_AND_ASSIGN(auto m, tflite::LoadTfLiteModel(out));
   TFM_ASSERT_OK_AND_ASSIGN(
       auto y, m->RunSignature("serving_default", {{"x", Tensor::FromVector<float>({1, 2, 5})}}));
   EXPECT_THAT(Floats(y.at("y")), ElementsAre(2.5f, 3.0f, 4.5f));
@@ -505,88 +574,7 @@ namespace {
 
 namespace fb = ::tfmodel::tflite_fb;
 
-// A one-subgraph model built with the generated object API.
-class ModelBuilder {
- public:
-  ModelBuilder() {
-    m_.version = 3;
-    m_.buffers.push_back(std::make_unique<fb::BufferT>());
-    m_.subgraphs.push_back(std::make_unique<fb::SubGraphT>());
-  }
-  template <typename T>
-  int Tensor(const std::string& name, fb::TensorType type, std::vector<int32_t> shape,
-             std::vector<float> scale = {}, std::vector<int64_t> zp = {}, int qdim = 0,
-             const std::vector<T>& data = {}) {
-    auto t = std::make_unique<fb::TensorT>();
-    t->name = name;
-    t->type = type;
-    t->shape = shape;
-    if (!scale.empty()) {
-      t->quantization = std::make_unique<fb::QuantizationParametersT>();
-      t->quantization->scale = scale;
-      t->quantization->zero_point = zp;
-      t->quantization->quantized_dimension = qdim;
-    }
-    if (!data.empty()) {
-      auto b = std::make_unique<fb::BufferT>();
-      const auto* p = reinterpret_cast<const uint8_t*>(data.data());
-      b->data.assign(p, p + data.size() * sizeof(T));
-      m_.buffers.push_back(std::move(b));
-      t->buffer = static_cast<uint32_t>(m_.buffers.size() - 1);
-    }
-    sg().tensors.push_back(std::move(t));
-    return static_cast<int>(sg().tensors.size()) - 1;
-  }
-  void Op(fb::BuiltinOperator code, std::vector<int32_t> in, std::vector<int32_t> out,
-          fb::BuiltinOptionsUnion options = {}) {
-    auto c = std::make_unique<fb::OperatorCodeT>();
-    c->builtin_code = code;
-    c->deprecated_builtin_code = static_cast<int8_t>(code);
-    m_.operator_codes.push_back(std::move(c));
-    auto op = std::make_unique<fb::OperatorT>();
-    op->opcode_index = static_cast<uint32_t>(m_.operator_codes.size() - 1);
-    op->inputs = in;
-    op->outputs = out;
-    op->builtin_options = std::move(options);
-    sg().operators.push_back(std::move(op));
-  }
-  void SetCustom(const std::string& code, std::vector<uint8_t> options) {
-    m_.operator_codes.back()->custom_code = code;
-    sg().operators.back()->custom_options = std::move(options);
-  }
-  static void ExpectLoadError(ModelBuilder* b, std::vector<int32_t> inputs,
-                              std::vector<int32_t> outputs, const std::string& text) {
-    auto& g = b->sg();
-    g.inputs = inputs;
-    g.outputs = outputs;
-    flatbuffers::FlatBufferBuilder fbb;
-    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &b->m_));
-    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
-    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
-    ASSERT_TRUE(f.ok()) << f.status();
-    auto m = runtime::LoadTfLiteModel(std::move(*f));
-    ASSERT_FALSE(m.ok());
-    EXPECT_THAT(m.status().message(), HasSubstr(text));
-    EXPECT_THAT(m.status().message(), HasSubstr("built.tflite"));
-  }
-  std::unique_ptr<runtime::Model> Build(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
-    sg().inputs = inputs;
-    sg().outputs = outputs;
-    flatbuffers::FlatBufferBuilder fbb;
-    fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, &m_));
-    std::string bytes(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
-    auto f = TfLiteFile::FromBytes(bytes, "built.tflite");
-    EXPECT_TRUE(f.ok()) << f.status();
-    if (!f.ok()) return nullptr;
-    auto m = runtime::LoadTfLiteModel(std::move(*f));
-    EXPECT_TRUE(m.ok()) << m.status();
-    return m.ok() ? std::move(*m) : nullptr;
-  }
-
- private:
-  fb::SubGraphT& sg() { return *m_.subgraphs[0]; }
-  fb::ModelT m_;
-};
+using ModelBuilder = testing::TfLiteModelBuilder;
 
 using TT = fb::TensorType;
 
@@ -597,7 +585,7 @@ TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
     int y = b.Tensor<float>("y", TT::FLOAT32, {1});
     b.Op(fb::BuiltinOperator::CUSTOM, {x}, {y});
     b.SetCustom("FlexWhatever", {0xff, 0x13, 0x77, 0x01, 0x02});
-    ModelBuilder::ExpectLoadError(&b, {x}, {y}, "FlexWhatever");
+    b.ExpectLoadError({x}, {y}, "FlexWhatever");
   }
   {
     ModelBuilder b;
@@ -607,33 +595,33 @@ TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
     b.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x}, {y});
     b.Op(fb::BuiltinOperator::HARD_SWISH, {y}, {z});
     // Every unsupported operator is listed.
-    ModelBuilder::ExpectLoadError(&b, {x}, {z}, "operator 0 (RESIZE_BILINEAR)");
+    b.ExpectLoadError({x}, {z}, "operator 0 (RESIZE_BILINEAR)");
     ModelBuilder b2;
     int x2 = b2.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
     int y2 = b2.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
     int z2 = b2.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
     b2.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x2}, {y2});
     b2.Op(fb::BuiltinOperator::HARD_SWISH, {y2}, {z2});
-    ModelBuilder::ExpectLoadError(&b2, {x2}, {z2}, "operator 1 (HARD_SWISH)");
+    b2.ExpectLoadError({x2}, {z2}, "operator 1 (HARD_SWISH)");
   }
 }
 
 TEST(TfLiteQuantizedTest, FixedPointHelpers) {
   int32_t q;
   int shift;
-  runtime::tflite_math::QuantizeMultiplier(0.5, &q, &shift);
+  tflite::QuantizeMultiplier(0.5, &q, &shift);
   EXPECT_EQ(q, 1 << 30);
   EXPECT_EQ(shift, 0);
-  runtime::tflite_math::QuantizeMultiplier(0.25, &q, &shift);
+  tflite::QuantizeMultiplier(0.25, &q, &shift);
   EXPECT_EQ(q, 1 << 30);
   EXPECT_EQ(shift, -1);
-  runtime::tflite_math::QuantizeMultiplier(3.0, &q, &shift);
+  tflite::QuantizeMultiplier(3.0, &q, &shift);
   EXPECT_EQ(q, 3 << 29);
   EXPECT_EQ(shift, 2);
-  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(100, 1 << 30, 0), 50);
-  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(3, 1 << 30, 0), 2);      // 1.5 -> 2
-  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(-22, 1 << 30, -1), -6);  // -5.5
-  EXPECT_EQ(runtime::tflite_math::MultiplyByQuantizedMultiplier(7, 3 << 29, 2), 21);
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(100, 1 << 30, 0), 50);
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(3, 1 << 30, 0), 2);      // 1.5 -> 2
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(-22, 1 << 30, -1), -6);  // -5.5
+  EXPECT_EQ(tflite::MultiplyByQuantizedMultiplier(7, 3 << 29, 2), 21);
 }
 
 TEST(TfLiteQuantizedTest, QuantizeFullyConnectedPerChannelDequantize) {
@@ -757,12 +745,12 @@ TEST(TfLiteConvertTest, ConvNetsMatchTheFrozenGraphs) {
     const std::string path = tfmodel::testing::BenchGraphsDir() + "/" + c.name + ".pb";
     if (!FileExists(path)) GTEST_SKIP() << "no " << path;
     TFM_ASSERT_OK_AND_ASSIGN(auto graph, ReadGraphDef(path));
-    runtime::TfLiteConvertOptions opt;
+    tflite::TfLiteConvertOptions opt;
     opt.input_arrays = {"input"};
     opt.output_arrays = {"output"};
     opt.input_shapes = {c.shape};
-    runtime::TfLiteConvertReport report;
-    TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, runtime::ConvertGraphToTfLite(graph, opt, &report));
+    tflite::TfLiteConvertReport report;
+    TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, tflite::ConvertGraphToTfLite(graph, opt, &report));
     EXPECT_EQ(OperatorNames(bytes)[0], c.first_op);
     for (const auto& op : report.operators) {
       EXPECT_NE(op, "RELU") << "activations are fused";
@@ -876,12 +864,12 @@ TEST(TfLiteConvertTest, EveryLoweringMatchesTheFrozenGraph) {
   b.Op("out", "ConcatV2", {th, sm, relu, b.Const("oax", Tensor::Scalar<int32_t>(-1))},
        {{"T", F}, {"N", AttrI(3)}, {"Tidx", I32}});
 
-  runtime::TfLiteConvertOptions opt;
+  tflite::TfLiteConvertOptions opt;
   opt.input_arrays = {"x"};
   opt.output_arrays = {"out"};
-  runtime::TfLiteConvertReport report;
+  tflite::TfLiteConvertReport report;
   TFM_ASSERT_OK_AND_ASSIGN(std::string bytes,
-                           runtime::ConvertGraphToTfLite(b.graph(), opt, &report));
+                           tflite::ConvertGraphToTfLite(b.graph(), opt, &report));
   const auto ops = OperatorNames(bytes);
   for (const char* want : {"CONV_2D",
                            "MAX_POOL_2D",

@@ -24,164 +24,16 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "serve_e2e_util.h"
 #include "tensorflow_serving/apis/model_service.grpc.pb.h"
 #include "tensorflow_serving/apis/prediction_service.grpc.pb.h"
 #include "test_util.h"
 
-namespace tfmodel {
+namespace tfmodel::e2e {
 namespace {
 
 using ::testing::HasSubstr;
 namespace fs = std::filesystem;
-
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-struct HttpResult {
-  int status = 0;
-  std::string headers;
-  std::string body;
-};
-
-// One request on a fresh connection ("Connection: close"); status 0 on socket failure.
-HttpResult Http(int port, const std::string& method, const std::string& path,
-                const std::string& body = "") {
-  HttpResult r;
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return r;
-  }
-  std::string req = absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: localhost\r\n",
-                                 "Connection: close\r\nContent-Type: application/json\r\n",
-                                 "Content-Length: ", body.size(), "\r\n\r\n", body);
-  size_t sent = 0;
-  while (sent < req.size()) {
-    ssize_t n = send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<size_t>(n);
-  }
-  std::string resp;
-  char buf[65536];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) resp.append(buf, static_cast<size_t>(n));
-  close(fd);
-  size_t hdr_end = resp.find("\r\n\r\n");
-  if (resp.size() < 12 || hdr_end == std::string::npos) return r;
-  r.status = std::atoi(resp.substr(9, 3).c_str());
-  r.headers = resp.substr(0, hdr_end);
-  r.body = resp.substr(hdr_end + 4);
-  return r;
-}
-
-::testing::AssertionResult JsonEq(const std::string& got, const std::string& want) {
-  rapidjson::Document a, b;
-  a.Parse<rapidjson::kParseNanAndInfFlag>(got.c_str());
-  b.Parse<rapidjson::kParseNanAndInfFlag>(want.c_str());
-  if (a.HasParseError()) return ::testing::AssertionFailure() << "bad JSON: " << got;
-  if (b.HasParseError()) return ::testing::AssertionFailure() << "bad JSON: " << want;
-  if (a != b) return ::testing::AssertionFailure() << "got: " << got << "\nwant: " << want;
-  return ::testing::AssertionSuccess();
-}
-
-class ServerProcess {
- public:
-  ~ServerProcess() { Stop(); }
-
-  // Starts `tfmodel serve` with the given flags plus ports; waits until `ready_path`
-  // answers 200 (or the process exits). Returns false when it never became ready.
-  bool Start(std::vector<std::string> flags, const std::string& ready_path) {
-    grpc_port = FreePort();
-    rest_port = FreePort();
-    log_path = JoinPath(testing::TempDir(), absl::StrCat("server_", rest_port, ".log"));
-    flags.push_back(absl::StrCat("--port=", grpc_port));
-    flags.push_back(absl::StrCat("--rest_api_port=", rest_port));
-    // Fail fast on load errors instead of TF Serving's minute-long retry interval.
-    flags.push_back("--max_num_load_retries=0");
-    std::vector<std::string> args = {TFMODEL_BINARY, "serve"};
-    args.insert(args.end(), flags.begin(), flags.end());
-    pid = fork();
-    if (pid == 0) {
-      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      dup2(fd, 2);
-      dup2(fd, 1);
-      std::vector<char*> argv;
-      for (auto& a : args) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 300; ++i) {
-      int st;
-      if (waitpid(pid, &st, WNOHANG) == pid) {
-        exit_status = st;
-        pid = -1;
-        return false;
-      }
-      // Ready once the model's versions have settled (loaded, or failed with an error).
-      HttpResult r = Http(rest_port, "GET", ready_path);
-      if (r.status == 200 && r.body.find("\"LOADING\"") == std::string::npos) {
-        ready_status = r.body;
-        return r.body.find("\"AVAILABLE\"") != std::string::npos;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-
-  // SIGTERM and wait; returns the exit code (or -1).
-  int Stop() {
-    if (pid <= 0) return exit_status >= 0 && WIFEXITED(exit_status) ? WEXITSTATUS(exit_status) : -1;
-    kill(pid, SIGTERM);
-    int st = 0;
-    for (int i = 0; i < 300; ++i) {
-      if (waitpid(pid, &st, WNOHANG) == pid) {
-        pid = -1;
-        exit_status = st;
-        return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &st, 0);
-    pid = -1;
-    return -1;
-  }
-
-  std::string Log() const {
-    auto s = ReadFileToString(log_path);
-    return s.ok() ? *s : "";
-  }
-
-  template <typename Stub>
-  std::unique_ptr<typename Stub::Stub> GrpcStub() const {
-    auto ch = grpc::CreateChannel(absl::StrCat("localhost:", grpc_port),
-                                  grpc::InsecureChannelCredentials());
-    return Stub::NewStub(ch);
-  }
-
-  pid_t pid = -1;
-  int exit_status = -1;
-  std::string ready_status;  // status JSON seen at readiness
-  int grpc_port = 0, rest_port = 0;
-  std::string log_path;
-};
-
-std::string HalfPlusTwo() { return testing::Testdata("tf_serving/saved_model_half_plus_two_cpu"); }
 
 TEST(ServeE2E, BadFlagsAndVersion) {
   ServerProcess p;
@@ -349,39 +201,52 @@ TEST(ServeE2E, Grpc) {
   EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
-TEST(ServeE2E, BrokenModelIsReportedAndServerKeepsServing) {
+// A broken new version is reported (END with its error) while the version already
+// loaded keeps serving. (A model that fails at startup stops the server: see
+// serve_lifecycle_test.cc.)
+TEST(ServeE2E, BrokenNewVersionIsReportedAndServerKeepsServing) {
   TFM_REQUIRE_TESTDATA();
+  const std::string base = JoinPath(testing::TempDir(), "broken_new_version");
+  fs::create_directories(base);
+  fs::copy(JoinPath(HalfPlusTwo(), "00000123"), JoinPath(base, "123"), fs::copy_options::recursive);
   ServerProcess p;
-  EXPECT_FALSE(p.Start({"--model_base_path=" + testing::Testdata("tf_serving/bad_half_plus_two")},
-                       "/v1/models/default"));
-  ASSERT_GT(p.pid, 0) << p.Log();
+  ASSERT_TRUE(p.Start({"--model_base_path=" + base, "--file_system_poll_wait_seconds=1"},
+                      "/v1/models/default"))
+      << p.ready_status << p.Log();
+  fs::copy(JoinPath(testing::Testdata("tf_serving/bad_half_plus_two"), "00000123"),
+           JoinPath(base, "124.tmp"), fs::copy_options::recursive);
+  fs::rename(JoinPath(base, "124.tmp"), JoinPath(base, "124"));
+  std::string status;
+  for (int i = 0; i < 100 && status.find("\"END\"") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    status = Http(p.rest_port, "GET", "/v1/models/default").body;
+  }
   rapidjson::Document d;
-  d.Parse(p.ready_status.c_str());
-  ASSERT_FALSE(d.HasParseError()) << p.ready_status;
-  const auto& st = d["model_version_status"][0];
-  EXPECT_STREQ(st["version"].GetString(), "123");
-  EXPECT_STREQ(st["state"].GetString(), "END");
-  EXPECT_STRNE(st["status"]["error_code"].GetString(), "OK");
-  EXPECT_GT(st["status"]["error_message"].GetStringLength(), 0u);
-  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [1.0]})");
+  d.Parse(status.c_str());
+  ASSERT_TRUE(d.IsObject() && d["model_version_status"].Size() == 2) << status << p.Log();
+  const auto& bad = d["model_version_status"][0];
+  EXPECT_STREQ(bad["version"].GetString(), "124");
+  EXPECT_STREQ(bad["state"].GetString(), "END");
+  EXPECT_STRNE(bad["status"]["error_code"].GetString(), "OK");
+  EXPECT_GT(bad["status"]["error_message"].GetStringLength(), 0u);
+  EXPECT_STREQ(d["model_version_status"][1]["state"].GetString(), "AVAILABLE");
+  auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
+  r = Http(p.rest_port, "POST", "/v1/models/default/versions/124:predict",
+           R"({"instances": [1.0]})");
   EXPECT_EQ(r.status, 404);
-  EXPECT_THAT(r.body, HasSubstr("Servable not found for request: Latest(default)"));
-  EXPECT_EQ(Http(p.rest_port, "GET", "/health").body, "healthy");
+  EXPECT_THAT(r.body, HasSubstr("Servable not found for request: Specific(default, 124)"));
+  EXPECT_EQ(Http(p.rest_port, "GET", "/readyz").status, 200);
   auto mstub = p.GrpcStub<tensorflow::serving::ModelService>();
   tensorflow::serving::GetModelStatusRequest sreq;
   sreq.mutable_model_spec()->set_name("default");
+  sreq.mutable_model_spec()->mutable_version()->set_value(124);
   tensorflow::serving::GetModelStatusResponse sresp;
   grpc::ClientContext sctx;
   grpc::Status s = mstub->GetModelStatus(&sctx, sreq, &sresp);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(sresp.model_version_status(0).state(), tensorflow::serving::ModelVersionStatus::END);
   EXPECT_EQ(p.Stop(), 0);
-}
-
-std::string WriteConfig(const std::string& text) {
-  const std::string path = JoinPath(testing::TempDir(), absl::StrCat("config_", rand(), ".txt"));
-  EXPECT_TRUE(WriteStringToFile(path, text).ok());
-  return path;
 }
 
 TEST(ServeE2E, GoodModelConfigTwoVersionsAndLabels) {
@@ -558,9 +423,9 @@ TEST(ServeE2E, OversizedBodyMetricsAndCors) {
 }
 
 }  // namespace
-}  // namespace tfmodel
+}  // namespace tfmodel::e2e
 
-namespace tfmodel {
+namespace tfmodel::e2e {
 namespace {
 
 TEST(ServeE2E, BatchingConcurrentClientsGetTheirOwnAnswers) {
@@ -665,55 +530,10 @@ TEST(ServeE2E, BatchingFlagErrors) {
 }
 
 }  // namespace
-}  // namespace tfmodel
+}  // namespace tfmodel::e2e
 
-namespace tfmodel {
+namespace tfmodel::e2e {
 namespace {
-
-int ConnectLoopback(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
-void SendAll(int fd, const std::string& s) {
-  size_t sent = 0;
-  while (sent < s.size()) {
-    ssize_t n = send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<size_t>(n);
-  }
-}
-
-// Reads until the peer closes or `timeout_ms` passes; *closed tells which.
-std::string RecvUntilClosed(int fd, int timeout_ms, bool* closed) {
-  std::string out;
-  *closed = false;
-  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < end) {
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 50) <= 0) continue;
-    char buf[4096];
-    ssize_t n = recv(fd, buf, sizeof(buf), 0);
-    if (n <= 0) {
-      *closed = true;
-      break;
-    }
-    out.append(buf, static_cast<size_t>(n));
-  }
-  return out;
-}
-
-double SecondsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
 
 TEST(ServeE2E, RestTimeoutAnswers504WhileWorkIsStillRunning) {
   TFM_REQUIRE_TESTDATA();
@@ -832,9 +652,9 @@ TEST(ServeE2E, SlowAndDisconnectingClients) {
 }
 
 }  // namespace
-}  // namespace tfmodel
+}  // namespace tfmodel::e2e
 
-namespace tfmodel {
+namespace tfmodel::e2e {
 namespace {
 
 tensorflow::serving::PredictRequest HalfPlusTwoRequest(float value) {
@@ -1046,9 +866,9 @@ TEST(ServeE2E, ModelConfigFileIsPolledModelsAddedAndRemoved) {
 }
 
 }  // namespace
-}  // namespace tfmodel
+}  // namespace tfmodel::e2e
 
-namespace tfmodel {
+namespace tfmodel::e2e {
 namespace {
 
 // The seed's pipeline end to end: a TF checkpoint exported by `tfmodel export` into a base
@@ -1088,4 +908,4 @@ TEST(ServeE2E, ExportedCheckpointIsServed) {
 }
 
 }  // namespace
-}  // namespace tfmodel
+}  // namespace tfmodel::e2e

@@ -98,6 +98,12 @@ class Server {
       _exit(127);
     }
     for (int i = 0; i < 300; ++i) {
+      int st;
+      if (waitpid(pid_, &st, WNOHANG) == pid_) {  // exited: the model failed to load
+        pid_ = -1;
+        exit_code = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+        return "";
+      }
       std::string r = Request(rest_port, "GET", "/v1/models/tfl");
       if (absl::StartsWith(r, "200") && r.find("LOADING") == std::string::npos) return r;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -105,6 +111,7 @@ class Server {
     return "";
   }
   int grpc_port = 0, rest_port = 0;
+  int exit_code = -1;  // set when the server exited during Start
 
  private:
   pid_t pid_ = -1;
@@ -147,6 +154,8 @@ TEST(TfLiteServeE2E, WithoutTheFlagATfLiteOnlyVersionDoesNotLoad) {
   std::string status =
       s.Start(testing::Testdata("tf_serving/saved_model_half_plus_two_tflite"), false);
   EXPECT_THAT(status, ::testing::Not(HasSubstr("AVAILABLE")));
+  // As TF Serving: a model that fails to load at startup stops the server.
+  EXPECT_EQ(s.exit_code, 255);
 }
 
 }  // namespace

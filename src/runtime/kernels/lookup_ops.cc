@@ -18,6 +18,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "core/file_util.h"
+#include "format/vocab_file.h"
 #include "runtime/kernel.h"
 #include "runtime/kernels/register_all.h"
 #include "runtime/resource_mgr.h"
@@ -28,8 +29,6 @@ namespace {
 using Result = absl::StatusOr<std::unique_ptr<OpKernel>>;
 
 constexpr char kTableTypeName[] = "LookupTable";
-constexpr int64_t kLineNumber = -1;  // InitializeTableFromTextFile key/value_index
-constexpr int64_t kWholeLine = -2;
 
 enum class TableKind { kHash, kMutable, kMutableOfTensors };
 
@@ -357,125 +356,6 @@ Result MakeInitializeTable(const KernelInit&) {
   });
 }
 
-struct TextFileSpec {
-  int64_t vocab_size = -1;
-  int64_t key_index = 0;
-  int64_t value_index = 0;
-  char delimiter = '\t';
-  int64_t offset = 0;
-};
-
-// Parses one field of a vocabulary line into element `i` of `out`.
-absl::Status SetField(const std::string& line, const std::vector<absl::string_view>& tokens,
-                      int64_t index, int64_t line_no, const TextFileSpec& spec, Tensor* out,
-                      int64_t i) {
-  if (index == kLineNumber) {
-    out->data<int64_t>()[i] = line_no + spec.offset;
-    return absl::OkStatus();
-  }
-  const std::string token =
-      index == kWholeLine ? line : std::string(tokens[static_cast<size_t>(index)]);
-  auto bad = [&](const char* type) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("Field ", token, " in line ", line_no, " is not a valid ", type, "."));
-  };
-  switch (out->dtype()) {
-    case DType::kInt32: {
-      int32_t v = 0;
-      if (!absl::SimpleAtoi(token, &v)) return bad("int32");
-      // TF adds the offset to int32 fields too (not to int64 ones).
-      out->data<int32_t>()[i] =
-          static_cast<int32_t>(static_cast<uint32_t>(v) + static_cast<uint32_t>(spec.offset));
-      return absl::OkStatus();
-    }
-    case DType::kInt64: {
-      int64_t v = 0;
-      if (!absl::SimpleAtoi(token, &v)) return bad("int64");
-      out->data<int64_t>()[i] = v;
-      return absl::OkStatus();
-    }
-    case DType::kFloat: {
-      float v = 0;
-      if (!absl::SimpleAtof(token, &v)) return bad("float");
-      out->data<float>()[i] = v;
-      return absl::OkStatus();
-    }
-    case DType::kDouble: {
-      double v = 0;
-      if (!absl::SimpleAtod(token, &v)) return bad("double");
-      out->data<double>()[i] = v;
-      return absl::OkStatus();
-    }
-    case DType::kString:
-      out->data<std::string>()[i] = token;
-      return absl::OkStatus();
-    default:
-      return absl::InvalidArgumentError(
-          absl::StrCat("Data type ", DTypeName(out->dtype()), " not supported."));
-  }
-}
-
-// Parses a vocabulary file's contents into key and value vectors (TextFileLineIterator in
-// TF): one entry per line, '\n' separated with a trailing '\r' dropped; at most vocab_size
-// lines (when given, the file must have at least that many).
-absl::Status ParseTextFile(const std::string& filename, const std::string& data,
-                           const TextFileSpec& spec, DType key_dtype, DType value_dtype,
-                           Tensor* keys, Tensor* values) {
-  struct Line {
-    std::string text;
-    size_t end;  // byte offset after the line (TF's InputBuffer::Tell())
-  };
-  std::vector<Line> lines;
-  size_t pos = 0;
-  while (pos < data.size()) {
-    if (spec.vocab_size != -1 && static_cast<int64_t>(lines.size()) >= spec.vocab_size) break;
-    size_t nl = data.find('\n', pos);
-    size_t end = nl == std::string::npos ? data.size() : nl + 1;
-    std::string text = data.substr(pos, (nl == std::string::npos ? data.size() : nl) - pos);
-    if (!text.empty() && text.back() == '\r') text.pop_back();
-    pos = end;
-    if (nl == std::string::npos && text.empty()) break;  // a final lone "\r"
-    lines.push_back({std::move(text), end});
-  }
-  const int64_t n = static_cast<int64_t>(lines.size());
-  if (n == 0 && spec.vocab_size <= 0) {
-    return absl::OutOfRangeError(
-        absl::StrCat("Invalid content in ", filename, ": no lines read (end of file reached)"));
-  }
-  *keys = Tensor(key_dtype, TensorShape{n});
-  *values = Tensor(value_dtype, TensorShape{n});
-  const bool split = std::max(spec.key_index, spec.value_index) >= 0;
-  const size_t need = static_cast<size_t>(std::max(spec.key_index, spec.value_index) + 1);
-  for (int64_t i = 0; i < n; ++i) {
-    const std::string& line = lines[i].text;
-    if (line.empty()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "Invalid content in ", filename, ": empty line found at position ", lines[i].end, "."));
-    }
-    std::vector<absl::string_view> tokens;
-    if (split) {
-      tokens = absl::StrSplit(line, spec.delimiter);
-      if (tokens.size() < need) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("Invalid number of columns in ", filename, " line ", i, " (", line,
-                         ") : expected at least ", need, " got ", tokens.size()));
-      }
-    }
-    TFM_RETURN_IF_ERROR(SetField(line, tokens, spec.key_index, i, spec, keys, i));
-    TFM_RETURN_IF_ERROR(SetField(line, tokens, spec.value_index, i, spec, values, i));
-  }
-  if (spec.vocab_size != -1 && n < spec.vocab_size) {
-    return absl::InvalidArgumentError(absl::StrCat("Invalid vocab_size in ", filename,
-                                                   ": expected ", spec.vocab_size, " but got ", n));
-  }
-  return absl::OkStatus();
-}
-
-bool IsIntegerDType(DType d) {
-  return d == DType::kInt8 || d == DType::kInt16 || d == DType::kInt32 || d == DType::kInt64 ||
-         d == DType::kUInt8 || d == DType::kUInt16 || d == DType::kUInt32 || d == DType::kUInt64;
-}
-
 Result MakeInitializeTableFromTextFile(const KernelInit& init) {
   TextFileSpec spec;
   TFM_RETURN_IF_ERROR(init.GetAttrOr("vocab_size", &spec.vocab_size));
@@ -486,7 +366,7 @@ Result MakeInitializeTableFromTextFile(const KernelInit& init) {
   TFM_RETURN_IF_ERROR(init.GetAttrOr("delimiter", &delimiter));
   if (delimiter.size() != 1) return init.Error("delimiter should be only 1 char");
   spec.delimiter = delimiter[0];
-  if (spec.key_index < kWholeLine || spec.value_index < kWholeLine) {
+  if (spec.key_index < kTextFileWholeLine || spec.value_index < kTextFileWholeLine) {
     return init.Error(absl::StrCat("key_index and value_index must be >= -2, got ", spec.key_index,
                                    " and ", spec.value_index));
   }
@@ -504,23 +384,8 @@ Result MakeInitializeTableFromTextFile(const KernelInit& init) {
     const std::string& filename = f.scalar<std::string>();
     if (filename.empty()) return ctx->Error("filename cannot be empty.");
     const DType kd = table->key_dtype(), vd = table->value_dtype();
-    if (spec.key_index == kLineNumber && kd != DType::kInt64) {
-      return ctx->Error(absl::StrCat(
-          "Key index for line number requires table key dtype of int64, got ", DTypeName(kd)));
-    }
-    if (spec.key_index == kWholeLine && !IsIntegerDType(kd) && kd != DType::kString) {
-      return ctx->Error(absl::StrCat(
-          "Key index for whole line requires string or integer table key, got ", DTypeName(kd)));
-    }
-    if (spec.value_index == kLineNumber && vd != DType::kInt64) {
-      return ctx->Error(absl::StrCat(
-          "Value index for line number requires table value dtype of int64, got ", DTypeName(vd)));
-    }
-    if (spec.value_index == kWholeLine && !IsIntegerDType(vd) && vd != DType::kString) {
-      return ctx->Error(absl::StrCat(
-          "Value index for whole line requires table value dtype of integer or string, got ",
-          DTypeName(vd)));
-    }
+    absl::Status valid = CheckTextFileSpec(spec, kd, vd);
+    if (!valid.ok()) return ctx->Error(valid.message());
     auto where = [&](const absl::Status& s) {
       return absl::Status(
           s.code(), absl::StrCat("node '", ctx->node_name(), "' (", ctx->op(), "): ", s.message()));
@@ -533,7 +398,7 @@ Result MakeInitializeTableFromTextFile(const KernelInit& init) {
       if (table->initialized) return absl::OkStatus();
     }
     Tensor keys, values;
-    absl::Status parsed = ParseTextFile(filename, *data, spec, kd, vd, &keys, &values);
+    absl::Status parsed = ParseTextFileTable(filename, *data, spec, kd, vd, &keys, &values);
     if (!parsed.ok()) return where(parsed);
     std::lock_guard<std::mutex> l(table->mu);
     if (table->initialized) return absl::OkStatus();

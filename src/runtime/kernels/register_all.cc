@@ -5,41 +5,47 @@
 namespace tfmodel::runtime {
 
 // One Register function per kernel family, defined in kernels/<family>.cc.
-void RegisterBasicKernels(KernelRegistry& r);         // basic.cc
-void RegisterStateKernels(KernelRegistry& r);         // state.cc
-void RegisterControlFlowKernels(KernelRegistry& r);   // executor.cc (built into the executor)
-void RegisterFunctionKernels(KernelRegistry& r);      // function.cc
-void RegisterFunctionalKernels(KernelRegistry& r);    // functional_ops.cc (If, Case, While)
-void RegisterSaveRestoreKernels(KernelRegistry& r);   // save_restore.cc
-void RegisterMatMulKernels(KernelRegistry& r);        // matmul.cc
-void RegisterActivationKernels(KernelRegistry& r);    // activations.cc
-void RegisterConvKernels(KernelRegistry& r);          // conv.cc
-void RegisterPoolingKernels(KernelRegistry& r);       // pooling.cc
-void RegisterBatchNormKernels(KernelRegistry& r);     // batch_norm.cc
-void RegisterResizeKernels(KernelRegistry& r);        // resize.cc
-void RegisterShapeKernels(KernelRegistry& r);         // shape_ops.cc
-void RegisterArrayKernels(KernelRegistry& r);         // array_ops.cc
-void RegisterGatherKernels(KernelRegistry& r);        // gather_ops.cc
-void RegisterPadKernels(KernelRegistry& r);           // pad_ops.cc
-void RegisterSequenceKernels(KernelRegistry& r);      // sequence_ops.cc
-void RegisterRandomKernels(KernelRegistry& r);        // random_ops.cc
-void RegisterCwiseBinaryKernels(KernelRegistry& r);   // cwise_binary.cc
-void RegisterCwiseUnaryKernels(KernelRegistry& r);    // cwise_unary.cc
-void RegisterReductionKernels(KernelRegistry& r);     // reduction.cc
-void RegisterParseExampleKernels(KernelRegistry& r);  // parse_example.cc
-void RegisterStringKernels(KernelRegistry& r);        // string_ops.cc
-void RegisterImageKernels(KernelRegistry& r);         // image_ops.cc
-void RegisterTensorArrayKernels(KernelRegistry& r);   // tensor_array_ops.cc
-void RegisterSparseKernels(KernelRegistry& r);        // sparse_ops.cc
-void RegisterLookupKernels(KernelRegistry& r);        // lookup_ops.cc
-void RegisterCountUpToKernels(KernelRegistry& r);     // count_up_to.cc
-void RegisterRaggedKernels(KernelRegistry& r);        // ragged_ops.cc
-void RegisterRaggedDenseKernels(KernelRegistry& r);   // ragged_to_dense.cc
-void RegisterBincountKernels(KernelRegistry& r);      // bincount_ops.cc
-void RegisterTextKernels(KernelRegistry& r);          // text_ops.cc
-void RegisterUnicodeKernels(KernelRegistry& r);       // unicode_ops.cc
-void RegisterSearchKernels(KernelRegistry& r);        // search_ops.cc
-void RegisterCwiseNoNanKernels(KernelRegistry& r);    // cwise_nonan.cc
+void RegisterBasicKernels(KernelRegistry& r);           // basic.cc
+void RegisterStateKernels(KernelRegistry& r);           // state.cc
+void RegisterControlFlowKernels(KernelRegistry& r);     // executor.cc (built into the executor)
+void RegisterFunctionKernels(KernelRegistry& r);        // function.cc
+void RegisterFunctionalKernels(KernelRegistry& r);      // functional_ops.cc (If, Case, While)
+void RegisterSaveRestoreKernels(KernelRegistry& r);     // save_restore.cc
+void RegisterMatMulKernels(KernelRegistry& r);          // matmul.cc
+void RegisterActivationKernels(KernelRegistry& r);      // activations.cc
+void RegisterConvKernels(KernelRegistry& r);            // conv.cc
+void RegisterPoolingKernels(KernelRegistry& r);         // pooling.cc
+void RegisterBatchNormKernels(KernelRegistry& r);       // batch_norm.cc
+void RegisterResizeKernels(KernelRegistry& r);          // resize.cc
+void RegisterShapeKernels(KernelRegistry& r);           // shape_ops.cc
+void RegisterArrayKernels(KernelRegistry& r);           // array_ops.cc
+void RegisterGatherKernels(KernelRegistry& r);          // gather_ops.cc
+void RegisterPadKernels(KernelRegistry& r);             // pad_ops.cc
+void RegisterSequenceKernels(KernelRegistry& r);        // sequence_ops.cc
+void RegisterRandomKernels(KernelRegistry& r);          // random_ops.cc
+void RegisterCwiseBinaryKernels(KernelRegistry& r);     // cwise_binary.cc
+void RegisterCwiseUnaryKernels(KernelRegistry& r);      // cwise_unary.cc
+void RegisterReductionKernels(KernelRegistry& r);       // reduction.cc
+void RegisterParseExampleKernels(KernelRegistry& r);    // parse_example.cc
+void RegisterStringKernels(KernelRegistry& r);          // string_ops.cc
+void RegisterImageKernels(KernelRegistry& r);           // image_ops.cc
+void RegisterTensorArrayKernels(KernelRegistry& r);     // tensor_array_ops.cc
+void RegisterSparseKernels(KernelRegistry& r);          // sparse_ops.cc
+void RegisterLookupKernels(KernelRegistry& r);          // lookup_ops.cc
+void RegisterCountUpToKernels(KernelRegistry& r);       // count_up_to.cc
+void RegisterAudioKernels(KernelRegistry& r);           // audio_ops.cc
+void RegisterNmsKernels(KernelRegistry& r);             // nms_ops.cc, combined_nms.cc
+void RegisterCropAndResizeKernels(KernelRegistry& r);   // crop_and_resize.cc
+void RegisterImageTransformKernels(KernelRegistry& r);  // image_transform.cc
+void RegisterColorKernels(KernelRegistry& r);           // color_ops.cc
+void RegisterImageEncodeKernels(KernelRegistry& r);     // image_encode.cc
+void RegisterRaggedKernels(KernelRegistry& r);          // ragged_ops.cc
+void RegisterRaggedDenseKernels(KernelRegistry& r);     // ragged_to_dense.cc
+void RegisterBincountKernels(KernelRegistry& r);        // bincount_ops.cc
+void RegisterTextKernels(KernelRegistry& r);            // text_ops.cc
+void RegisterUnicodeKernels(KernelRegistry& r);         // unicode_ops.cc
+void RegisterSearchKernels(KernelRegistry& r);          // search_ops.cc
+void RegisterCwiseNoNanKernels(KernelRegistry& r);      // cwise_nonan.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -70,6 +76,12 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterSparseKernels(r);
   RegisterLookupKernels(r);
   RegisterCountUpToKernels(r);
+  RegisterAudioKernels(r);
+  RegisterNmsKernels(r);
+  RegisterCropAndResizeKernels(r);
+  RegisterImageTransformKernels(r);
+  RegisterColorKernels(r);
+  RegisterImageEncodeKernels(r);
   RegisterRaggedKernels(r);
   RegisterRaggedDenseKernels(r);
   RegisterBincountKernels(r);

@@ -1,11 +1,14 @@
-// ResizeBilinear (output float) and ResizeNearestNeighbor (output dtype of images), with
-// align_corners and half_pixel_centers following TF's image_resizer_state.h formulas.
+// ResizeBilinear, ResizeBicubic, ResizeArea (output float) and ResizeNearestNeighbor
+// (output dtype of images), with align_corners and half_pixel_centers following TF's
+// image_resizer_state.h formulas. Bicubic and area sampling live in resize_cubic_area.h.
 #include <cmath>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/image_util.h"
 #include "runtime/kernels/nn_util.h"
+#include "runtime/kernels/resize_cubic_area.h"
 
 namespace tfmodel::runtime {
 namespace {
@@ -85,31 +88,8 @@ std::vector<int64_t> NearestIndex(int64_t out, int64_t in, float scale, bool ali
   return idx;
 }
 
-// Reads element i of a real-typed tensor as float.
-template <typename Fn>
-bool DispatchReal(DType d, Fn&& fn) {
-  switch (d) {
-    case DType::kHalf:
-      fn.template operator()<Half>();
-      return true;
-    case DType::kBFloat16:
-      fn.template operator()<BFloat16>();
-      return true;
-    case DType::kBool:
-      return false;
-    default:
-      return DispatchNumeric(d, fn);
-  }
-}
-
-template <typename T>
-float AsFloat(T v) {
-  if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
-    return v.ToFloat();
-  } else {
-    return static_cast<float>(v);
-  }
-}
+using image::AsFloat;
+using image::DispatchReal;
 
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeResize(const KernelInit& init) {
   bool align = false, half_pixel = false;
@@ -119,11 +99,32 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeResize(const KernelInit& init) {
     return init.Error("If half_pixel_centers is True, align_corners must be False.");
   }
   const bool bilinear = init.op() == "ResizeBilinear";
-  return MakeKernel([align, half_pixel, bilinear](KernelContext* ctx) -> absl::Status {
+  const bool bicubic = init.op() == "ResizeBicubic";
+  const bool area = init.op() == "ResizeArea";
+  if (area && half_pixel) {
+    // TF's ResizeArea has no half_pixel_centers attr (its footprints are already centred).
+    return init.Error("ResizeArea has no half_pixel_centers attr");
+  }
+  return MakeKernel([=](KernelContext* ctx) -> absl::Status {
     ResizeGeom g;
     TFM_RETURN_IF_ERROR(Prepare(ctx, align, &g));
     const Tensor& in = ctx->input(0);
     const TensorShape out_shape{g.n, g.oh, g.ow, g.c};
+    if (bicubic || area) {
+      Tensor out = Tensor::Empty(DType::kFloat, out_shape);
+      const resize::Geometry geom{g.n, g.ih, g.iw, g.c, g.oh, g.ow, g.hs, g.ws};
+      bool ok = DispatchReal(in.dtype(), [&]<typename T>() {
+        if (out.NumElements() == 0) return;
+        if (bicubic) {
+          resize::Bicubic(in.data<T>(), geom, half_pixel, out.data<float>());
+        } else {
+          resize::Area(in.data<T>(), geom, out.data<float>());
+        }
+      });
+      if (!ok) return ctx->Error(absl::StrCat("unsupported dtype ", DTypeName(in.dtype())));
+      ctx->set_output(0, std::move(out));
+      return absl::OkStatus();
+    }
     if (bilinear) {
       Tensor out = Tensor::Empty(DType::kFloat, out_shape);
       if (out.NumElements() == 0) {
@@ -184,6 +185,8 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeResize(const KernelInit& init) {
 void RegisterResizeKernels(KernelRegistry& r) {
   r.Register("ResizeBilinear", MakeResize);
   r.Register("ResizeNearestNeighbor", MakeResize);
+  r.Register("ResizeBicubic", MakeResize);
+  r.Register("ResizeArea", MakeResize);
 }
 
 }  // namespace tfmodel::runtime

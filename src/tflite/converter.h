@@ -10,8 +10,8 @@
 // consumer. Tensor shapes come from running the graph once (twice when the inputs have
 // unknown dimensions, to find which dimensions vary: those are -1 in shape_signature).
 // One signature_def ("serving_default" unless named) maps aliases to the inputs/outputs.
-#ifndef TFMODEL_RUNTIME_TFLITE_CONVERTER_H_
-#define TFMODEL_RUNTIME_TFLITE_CONVERTER_H_
+#ifndef TFMODEL_TFLITE_CONVERTER_H_
+#define TFMODEL_TFLITE_CONVERTER_H_
 
 #include <cstdint>
 #include <map>
@@ -21,7 +21,7 @@
 #include "absl/status/statusor.h"
 #include "tensorflow/core/framework/graph.pb.h"
 
-namespace tfmodel::runtime {
+namespace tfmodel::tflite {
 
 struct TfLiteConvertOptions {
   std::vector<std::string> input_arrays;   // tensor or node names ("X" or "X:0")
@@ -56,6 +56,6 @@ absl::StatusOr<std::string> ConvertGraphToTfLite(const tensorflow::GraphDef& gra
                                                  const TfLiteConvertOptions& options,
                                                  TfLiteConvertReport* report = nullptr);
 
-}  // namespace tfmodel::runtime
+}  // namespace tfmodel::tflite
 
-#endif  // TFMODEL_RUNTIME_TFLITE_CONVERTER_H_
+#endif  // TFMODEL_TFLITE_CONVERTER_H_

@@ -1,13 +1,13 @@
 // The element-wise TFLite builtins that map one-to-one onto a TensorFlow op. One table for
 // both directions: the interpreter runs a builtin with the TF kernel, the converter lowers
 // the TF op to the builtin.
-#ifndef TFMODEL_RUNTIME_TFLITE_ELEMENTWISE_H_
-#define TFMODEL_RUNTIME_TFLITE_ELEMENTWISE_H_
+#ifndef TFMODEL_TFLITE_ELEMENTWISE_H_
+#define TFMODEL_TFLITE_ELEMENTWISE_H_
 
 #include "absl/strings/string_view.h"
 #include "format/tflite.h"
 
-namespace tfmodel::runtime {
+namespace tfmodel::tflite {
 
 struct TfLiteElementwiseOp {
   tflite_fb::BuiltinOperator builtin;
@@ -67,6 +67,6 @@ inline const TfLiteElementwiseOp* FindTfLiteElementwise(absl::string_view tf_op)
   return nullptr;
 }
 
-}  // namespace tfmodel::runtime
+}  // namespace tfmodel::tflite
 
-#endif  // TFMODEL_RUNTIME_TFLITE_ELEMENTWISE_H_
+#endif  // TFMODEL_TFLITE_ELEMENTWISE_H_

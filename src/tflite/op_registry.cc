@@ -1,0 +1,106 @@
+#include "tflite/op_registry.h"
+
+#include <cstring>
+
+#include "tflite/elementwise.h"
+#include "tflite/ops/ops.h"
+#include "tflite/quant_math.h"
+#include "tflite/tf_steps.h"
+
+namespace tfmodel::tflite {
+namespace {
+
+using B = tflite_fb::BuiltinOperator;
+constexpr OpTypes kAny = OpTypes::kAny;
+constexpr OpTypes kQuantized = OpTypes::kQuantized;
+
+// clang-format off
+constexpr OpRegistration kOps[] = {
+    // code                     types       custom name        prepare                          eval
+    {B::ADD,                    kAny,       nullptr,           PrepareBinaryArithmetic,         EvalTfSteps},
+    {B::ADD,                    kQuantized, nullptr,           PrepareQuantizedAdd,             EvalQuantizedAdd},
+    {B::SUB,                    kAny,       nullptr,           PrepareBinaryArithmetic,         EvalTfSteps},
+    {B::MUL,                    kAny,       nullptr,           PrepareBinaryArithmetic,         EvalTfSteps},
+    {B::DIV,                    kAny,       nullptr,           PrepareBinaryArithmetic,         EvalTfSteps},
+    {B::RELU_N1_TO_1,           kAny,       nullptr,           PrepareReluN1To1,                EvalTfSteps},
+    {B::LEAKY_RELU,             kAny,       nullptr,           PrepareLeakyRelu,                EvalTfSteps},
+    {B::SOFTMAX,                kAny,       nullptr,           PrepareSoftmax,                  EvalTfSteps},
+    {B::FULLY_CONNECTED,        kAny,       nullptr,           PrepareFullyConnected,           EvalTfSteps},
+    {B::FULLY_CONNECTED,        kQuantized, nullptr,           PrepareQuantizedFullyConnected,  EvalQuantizedFullyConnected},
+    {B::CONV_2D,                kAny,       nullptr,           PrepareConv2D,                   EvalTfSteps},
+    {B::CONV_2D,                kQuantized, nullptr,           PrepareQuantizedConv2D,          EvalQuantizedConv2D},
+    {B::DEPTHWISE_CONV_2D,      kAny,       nullptr,           PrepareConv2D,                   EvalTfSteps},
+    {B::DEPTHWISE_CONV_2D,      kQuantized, nullptr,           PrepareQuantizedConv2D,          EvalQuantizedConv2D},
+    {B::BATCH_MATMUL,           kAny,       nullptr,           PrepareBatchMatMul,              EvalTfSteps},
+    {B::MAX_POOL_2D,            kAny,       nullptr,           PreparePool2D,                   EvalTfSteps},
+    {B::AVERAGE_POOL_2D,        kAny,       nullptr,           PreparePool2D,                   EvalTfSteps},
+    {B::RESHAPE,                kAny,       nullptr,           PrepareReshape,                  EvalTfSteps},
+    {B::SQUEEZE,                kAny,       nullptr,           PrepareSqueeze,                  EvalTfSteps},
+    {B::EXPAND_DIMS,            kAny,       nullptr,           PrepareExpandDims,               EvalTfSteps},
+    {B::SHAPE,                  kAny,       nullptr,           PrepareShape,                    EvalTfSteps},
+    {B::TRANSPOSE,              kAny,       nullptr,           PrepareTranspose,                EvalTfSteps},
+    {B::CAST,                   kAny,       nullptr,           PrepareCast,                     EvalTfSteps},
+    {B::CONCATENATION,          kAny,       nullptr,           PrepareConcatenation,            EvalTfSteps},
+    {B::PACK,                   kAny,       nullptr,           PreparePack,                     EvalTfSteps},
+    {B::UNPACK,                 kAny,       nullptr,           PrepareUnpack,                   EvalTfSteps},
+    {B::SPLIT,                  kAny,       nullptr,           PrepareSplit,                    EvalTfSteps},
+    {B::SPLIT_V,                kAny,       nullptr,           PrepareSplitV,                   EvalTfSteps},
+    {B::SLICE,                  kAny,       nullptr,           PrepareSlice,                    EvalTfSteps},
+    {B::STRIDED_SLICE,          kAny,       nullptr,           PrepareStridedSlice,             EvalTfSteps},
+    {B::GATHER,                 kAny,       nullptr,           PrepareGather,                   EvalTfSteps},
+    {B::GATHER_ND,              kAny,       nullptr,           PrepareGatherNd,                 EvalTfSteps},
+    {B::PAD,                    kAny,       nullptr,           PreparePad,                      EvalTfSteps},
+    {B::PADV2,                  kAny,       nullptr,           PreparePad,                      EvalTfSteps},
+    {B::TILE,                   kAny,       nullptr,           PrepareTile,                     EvalTfSteps},
+    {B::FILL,                   kAny,       nullptr,           PrepareFill,                     EvalTfSteps},
+    {B::SELECT,                 kAny,       nullptr,           PrepareSelect,                   EvalTfSteps},
+    {B::SELECT_V2,              kAny,       nullptr,           PrepareSelect,                   EvalTfSteps},
+    {B::MEAN,                   kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::SUM,                    kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::REDUCE_MAX,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::REDUCE_MIN,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::REDUCE_PROD,            kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::REDUCE_ANY,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::REDUCE_ALL,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::ARG_MAX,                kAny,       nullptr,           PrepareArgMinMax,                EvalTfSteps},
+    {B::ARG_MIN,                kAny,       nullptr,           PrepareArgMinMax,                EvalTfSteps},
+    {B::RANDOM_UNIFORM,         kAny,       nullptr,           PrepareRandom,                   EvalTfSteps},
+    {B::RANDOM_STANDARD_NORMAL, kAny,       nullptr,           PrepareRandom,                   EvalTfSteps},
+    {B::QUANTIZE,               kAny,       nullptr,           PrepareQuantize,                 EvalQuantize},
+    {B::DEQUANTIZE,             kAny,       nullptr,           PrepareDequantize,               EvalDequantize},
+    {B::CUSTOM,                 kAny,       "ParseExample",    PrepareParseExample,             EvalTfSteps},
+    {B::CUSTOM,                 kAny,       "ParseExampleV2",  PrepareParseExampleV2,           EvalTfSteps},
+    {B::CUSTOM,                 kAny,       nullptr,           PrepareFlexOp,                   EvalTfSteps},
+};
+// clang-format on
+
+// Builtins of the shared element-wise table (tflite/elementwise.h).
+constexpr OpRegistration kElementwise = {B::CUSTOM, kAny, nullptr, PrepareElementwise, EvalTfSteps};
+
+bool NameMatches(const char* want, const std::string& name) {
+  return want == nullptr || name == want;
+}
+
+}  // namespace
+
+const OpRegistration* FindOpRegistration(const OpBuilder& b) {
+  const bool quantized = IsQuantizedType(b.input_type(0)) && IsQuantizedType(b.output_type(0));
+  const std::string custom = b.code() == B::CUSTOM ? b.custom_name() : "";
+  // Preference: quantized over any types; a named custom op over the generic flex entry.
+  const OpRegistration* best = nullptr;
+  int best_score = -1;
+  for (const OpRegistration& r : kOps) {
+    if (r.code != b.code() || !NameMatches(r.custom_name, custom)) continue;
+    if (r.types == kQuantized && !quantized) continue;
+    const int score = (r.types == kQuantized ? 2 : 0) + (r.custom_name ? 1 : 0);
+    if (score > best_score) {
+      best = &r;
+      best_score = score;
+    }
+  }
+  if (best) return best;
+  if (FindTfLiteElementwise(b.code())) return &kElementwise;
+  return nullptr;
+}
+
+}  // namespace tfmodel::tflite

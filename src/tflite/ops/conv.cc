@@ -1,0 +1,176 @@
+// Float FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and BATCH_MATMUL on the runtime's TF
+// kernels (MatMul, Conv2D, DepthwiseConv2dNative, BatchMatMulV2). Weights stored as
+// int8/uint8/float16 in dynamic-range or float16 models are dequantized once at load.
+#include "absl/strings/str_cat.h"
+#include "core/status.h"
+#include "tflite/ops/ops.h"
+#include "tflite/tf_steps.h"
+
+namespace tfmodel::tflite {
+namespace {
+
+namespace fb = ::tfmodel::tflite_fb;
+using B = fb::BuiltinOperator;
+
+// Operand of the (float) weights of input i.
+absl::StatusOr<int> WeightsOperand(OpBuilder& b, TfSteps& s, size_t i) {
+  TFM_ASSIGN_OR_RETURN(std::optional<Tensor> w, b.FloatWeights(i));
+  return w ? s.Const(std::move(*w)) : s.In(i);
+}
+
+// x -> [-1, depth] for the weights' input size `depth`.
+absl::Status FlattenForWeights(const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
+  const Tensor& x = *i[0];
+  const Tensor& wt = *i[1];
+  if (wt.rank() != 2) return absl::InvalidArgumentError("FULLY_CONNECTED weights must be 2-D");
+  const int64_t depth = wt.dim(1);
+  if (depth == 0 || x.NumElements() % depth != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("FULLY_CONNECTED input ", x.shape().ToString(),
+                                                   " is not a multiple of the weights' input size ",
+                                                   depth));
+  }
+  TFM_ASSIGN_OR_RETURN(Tensor r, x.Reshaped(TensorShape{x.NumElements() / depth, depth}));
+  (*o)[0] = std::move(r);
+  return absl::OkStatus();
+}
+
+// CONV_2D OHWI -> HWIO; DEPTHWISE [1,H,W,C*M] -> [H,W,C,M] (C from the input x).
+absl::StatusOr<Tensor> RelayoutFilter(bool depthwise, const Tensor& f, const Tensor& x) {
+  if (f.rank() != 4) return absl::InvalidArgumentError("filter must be 4-D");
+  if (f.dtype() != DType::kFloat) {
+    return absl::UnimplementedError(absl::StrCat("filter of type ", DTypeName(f.dtype())));
+  }
+  if (depthwise) {
+    if (x.rank() != 4 || x.dim(3) == 0 || f.dim(3) % x.dim(3) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("depthwise filter ", f.shape().ToString(),
+                                                     " does not match input ",
+                                                     x.shape().ToString()));
+    }
+    return f.Reshaped(TensorShape{f.dim(1), f.dim(2), x.dim(3), f.dim(3) / x.dim(3)});
+  }
+  const int64_t O = f.dim(0), H = f.dim(1), W = f.dim(2), I = f.dim(3);
+  Tensor r = Tensor::Empty(DType::kFloat, TensorShape{H, W, I, O});
+  const float* s = f.data<float>();
+  float* d = r.data<float>();
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        for (int64_t i = 0; i < I; ++i)
+          d[((h * W + w) * I + i) * O + o] = s[((o * H + h) * W + w) * I + i];
+  return r;
+}
+
+}  // namespace
+
+PrepareResult PrepareFullyConnected(OpBuilder& b) {
+  TFM_RETURN_IF_ERROR(b.Expect(2, 1));
+  const auto* o = b.op().builtin_options_as_FullyConnectedOptions();
+  if (o && o->weights_format() != fb::FullyConnectedOptionsWeightsFormat::DEFAULT) {
+    return b.Unsupported("shuffled weights format");
+  }
+  const DType t0 = b.input_type(0);
+  auto s = std::make_shared<TfSteps>(b);
+  TFM_ASSIGN_OR_RETURN(const int w, WeightsOperand(b, *s, 1));
+  const auto act = o ? o->fused_activation_function() : fb::ActivationFunctionType::NONE;
+  const bool keep = o && o->keep_num_dims();
+  // x -> [-1, in] @ w^T (+ b), then reshaped back for keep_num_dims.
+  const int flat = s->Temp();
+  s->AddFn({s->In(0), w}, {flat}, FlattenForWeights);
+  auto mm = TypeAttrs(t0);
+  mm["transpose_b"] = AttrB(true);
+  mm["transpose_a"] = AttrB(false);
+  int acc = s->Temp();
+  TFM_RETURN_IF_ERROR(s->AddTf("MatMul", std::move(mm), {flat, w}, {acc}));
+  if (b.has_input(2)) {
+    const int biased = s->Temp();
+    TFM_RETURN_IF_ERROR(s->AddTf("BiasAdd", TypeAttrs(t0), {acc, s->In(2)}, {biased}));
+    acc = biased;
+  }
+  s->AddFn({acc, s->In(0)}, {s->Out(0)},
+           [keep](const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
+             Tensor t = *i[0];
+             if (keep) {
+               std::vector<int64_t> dims(i[1]->shape().dim_sizes().begin(),
+                                         i[1]->shape().dim_sizes().end());
+               if (dims.empty()) dims.push_back(1);
+               dims.back() = t.dim(1);
+               TFM_ASSIGN_OR_RETURN(t, t.Reshaped(TensorShape(dims)));
+             }
+             (*o)[0] = std::move(t);
+             return absl::OkStatus();
+           });
+  s->AddActivation(act, s->Out(0));
+  return s;
+}
+
+PrepareResult PrepareConv2D(OpBuilder& b) {
+  TFM_RETURN_IF_ERROR(b.Expect(2, 1));
+  const bool depthwise = b.code() == B::DEPTHWISE_CONV_2D;
+  fb::Padding pad;
+  int sh, sw, dh, dw;
+  fb::ActivationFunctionType act;
+  if (depthwise) {
+    const auto* o = b.op().builtin_options_as_DepthwiseConv2DOptions();
+    if (!o) return b.Error("missing DepthwiseConv2DOptions");
+    pad = o->padding();
+    sh = o->stride_h(), sw = o->stride_w(), dh = o->dilation_h_factor(),
+    dw = o->dilation_w_factor();
+    act = o->fused_activation_function();
+  } else {
+    const auto* o = b.op().builtin_options_as_Conv2DOptions();
+    if (!o) return b.Error("missing Conv2DOptions");
+    pad = o->padding();
+    sh = o->stride_h(), sw = o->stride_w(), dh = o->dilation_h_factor(),
+    dw = o->dilation_w_factor();
+    act = o->fused_activation_function();
+  }
+  auto s = std::make_shared<TfSteps>(b);
+  TFM_ASSIGN_OR_RETURN(std::optional<Tensor> dq, b.FloatWeights(1));
+  const Tensor* wc = dq ? &*dq : b.ConstInput(1);
+  int filter;
+  if (wc && !depthwise) {
+    // A constant CONV_2D filter is relaid out once, here.
+    auto r = RelayoutFilter(false, *wc, Tensor());
+    if (!r.ok()) return b.Error(std::string(r.status().message()));
+    filter = s->Const(std::move(*r));
+  } else {
+    // Depthwise filters need the input's channel count.
+    const int w = dq ? s->Const(std::move(*dq)) : s->In(1);
+    filter = s->Temp();
+    s->AddFn({w, s->In(0)}, {filter},
+             [depthwise](const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
+               TFM_ASSIGN_OR_RETURN(Tensor r, RelayoutFilter(depthwise, *i[0], *i[1]));
+               (*o)[0] = std::move(r);
+               return absl::OkStatus();
+             });
+  }
+  auto a = TypeAttrs(b.input_type(0));
+  a["strides"] = AttrIList({1, sh, sw, 1});
+  a["dilations"] = AttrIList({1, dh, dw, 1});
+  a["padding"] = AttrS(pad == fb::Padding::SAME ? "SAME" : "VALID");
+  a["data_format"] = AttrS("NHWC");
+  const bool bias = b.has_input(2);
+  const int conv = bias ? s->Temp() : s->Out(0);
+  TFM_RETURN_IF_ERROR(s->AddTf(depthwise ? "DepthwiseConv2dNative" : "Conv2D", std::move(a),
+                               {s->In(0), filter}, {conv}));
+  if (bias) {
+    TFM_RETURN_IF_ERROR(
+        s->AddTf("BiasAdd", TypeAttrs(b.input_type(0)), {conv, s->In(2)}, {s->Out(0)}));
+  }
+  s->AddActivation(act, s->Out(0));
+  return s;
+}
+
+PrepareResult PrepareBatchMatMul(OpBuilder& b) {
+  TFM_RETURN_IF_ERROR(b.Expect(2, 1));
+  const auto* o = b.op().builtin_options_as_BatchMatMulOptions();
+  auto a = TypeAttrs(b.input_type(0));
+  a["adj_x"] = AttrB(o && o->adj_x());
+  a["adj_y"] = AttrB(o && o->adj_y());
+  auto s = std::make_shared<TfSteps>(b);
+  TFM_ASSIGN_OR_RETURN(const int w, WeightsOperand(b, *s, 1));
+  TFM_RETURN_IF_ERROR(s->AddTf("BatchMatMulV2", std::move(a), {s->In(0), w}, {s->Out(0)}));
+  return s;
+}
+
+}  // namespace tfmodel::tflite

@@ -1,0 +1,95 @@
+// Prepare and eval functions of the TFLite builtins, one section per tflite/ops/<family>.cc.
+// They are wired to builtin codes by the table in tflite/op_registry.cc. Prepare functions
+// returning TfSteps run with EvalTfSteps (tflite/tf_steps.h).
+#ifndef TFMODEL_TFLITE_OPS_OPS_H_
+#define TFMODEL_TFLITE_OPS_OPS_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "core/tensor.h"
+#include "tflite/op_builder.h"
+#include "tflite/op_registry.h"
+#include "tflite/plan.h"
+
+namespace tfmodel::tflite {
+
+using PrepareResult = absl::StatusOr<std::shared_ptr<const OpState>>;
+
+// elementwise.cc: the shared one-to-one table (tflite/elementwise.h); ADD SUB MUL DIV.
+PrepareResult PrepareElementwise(OpBuilder& b);
+PrepareResult PrepareBinaryArithmetic(OpBuilder& b);
+
+// activations.cc
+PrepareResult PrepareReluN1To1(OpBuilder& b);
+PrepareResult PrepareLeakyRelu(OpBuilder& b);
+PrepareResult PrepareSoftmax(OpBuilder& b);
+
+// conv.cc (float): FULLY_CONNECTED, CONV_2D / DEPTHWISE_CONV_2D, BATCH_MATMUL.
+PrepareResult PrepareFullyConnected(OpBuilder& b);
+PrepareResult PrepareConv2D(OpBuilder& b);
+PrepareResult PrepareBatchMatMul(OpBuilder& b);
+
+// pooling.cc (float): MAX_POOL_2D, AVERAGE_POOL_2D.
+PrepareResult PreparePool2D(OpBuilder& b);
+
+// reshape.cc
+PrepareResult PrepareReshape(OpBuilder& b);
+PrepareResult PrepareSqueeze(OpBuilder& b);
+PrepareResult PrepareExpandDims(OpBuilder& b);
+PrepareResult PrepareShape(OpBuilder& b);
+PrepareResult PrepareTranspose(OpBuilder& b);
+PrepareResult PrepareCast(OpBuilder& b);
+
+// indexing.cc
+PrepareResult PrepareConcatenation(OpBuilder& b);
+PrepareResult PreparePack(OpBuilder& b);
+PrepareResult PrepareUnpack(OpBuilder& b);
+PrepareResult PrepareSplit(OpBuilder& b);
+PrepareResult PrepareSplitV(OpBuilder& b);
+PrepareResult PrepareSlice(OpBuilder& b);
+PrepareResult PrepareStridedSlice(OpBuilder& b);
+PrepareResult PrepareGather(OpBuilder& b);
+PrepareResult PrepareGatherNd(OpBuilder& b);
+PrepareResult PreparePad(OpBuilder& b);  // PAD, PADV2
+PrepareResult PrepareTile(OpBuilder& b);
+PrepareResult PrepareFill(OpBuilder& b);
+PrepareResult PrepareSelect(OpBuilder& b);  // SELECT, SELECT_V2
+
+// reduce.cc
+PrepareResult PrepareReduce(OpBuilder& b);  // MEAN SUM REDUCE_MAX/MIN/PROD/ANY/ALL
+PrepareResult PrepareArgMinMax(OpBuilder& b);
+
+// random.cc: RANDOM_UNIFORM, RANDOM_STANDARD_NORMAL.
+PrepareResult PrepareRandom(OpBuilder& b);
+
+// quantize.cc
+PrepareResult PrepareQuantize(OpBuilder& b);
+absl::Status EvalQuantize(const OpState& state, const std::vector<const Tensor*>& in,
+                          std::vector<Tensor>* out);
+PrepareResult PrepareDequantize(OpBuilder& b);
+absl::Status EvalDequantize(const OpState& state, const std::vector<const Tensor*>& in,
+                            std::vector<Tensor>* out);
+
+// quantized_conv.cc (int8/uint8)
+PrepareResult PrepareQuantizedFullyConnected(OpBuilder& b);
+absl::Status EvalQuantizedFullyConnected(const OpState& state, const std::vector<const Tensor*>& in,
+                                         std::vector<Tensor>* out);
+PrepareResult PrepareQuantizedConv2D(OpBuilder& b);  // CONV_2D, DEPTHWISE_CONV_2D
+absl::Status EvalQuantizedConv2D(const OpState& state, const std::vector<const Tensor*>& in,
+                                 std::vector<Tensor>* out);
+
+// quantized_add.cc (int8/uint8)
+PrepareResult PrepareQuantizedAdd(OpBuilder& b);
+absl::Status EvalQuantizedAdd(const OpState& state, const std::vector<const Tensor*>& in,
+                              std::vector<Tensor>* out);
+
+// custom.cc: CUSTOM operators running TF kernels.
+PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
+PrepareResult PrepareParseExample(OpBuilder& b);
+PrepareResult PrepareParseExampleV2(OpBuilder& b);
+
+}  // namespace tfmodel::tflite
+
+#endif  // TFMODEL_TFLITE_OPS_OPS_H_

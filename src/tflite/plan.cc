@@ -1,0 +1,84 @@
+#include "tflite/plan.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "core/status.h"
+#include "format/tflite.h"
+#include "tflite/op_builder.h"
+#include "tflite/op_registry.h"
+
+namespace tfmodel::tflite {
+namespace {
+
+// Names, types, shapes and constant values of a subgraph's tensors.
+absl::Status ReadTensors(const TfLiteFile& file, int sg_index, SubgraphPlan* plan) {
+  const auto& sg = *file.model().subgraphs()->Get(sg_index);
+  const size_t n = sg.tensors() ? sg.tensors()->size() : 0;
+  plan->file_name = file.name();
+  plan->index = sg_index;
+  plan->names.resize(n);
+  plan->dtypes.resize(n, DType::kInvalid);
+  plan->shapes.resize(n);
+  plan->signature_shapes.resize(n);
+  plan->has_shape_signature.resize(n, false);
+  for (size_t i = 0; i < n; ++i) {
+    const auto* t = sg.tensors()->Get(i);
+    plan->names[i] = t->name() ? t->name()->str() : absl::StrCat("tensor_", i);
+    auto dt = DTypeFromTfLite(t->type());
+    if (dt.ok()) plan->dtypes[i] = *dt;
+    plan->shapes[i] = TfLiteShape(*t);
+    plan->signature_shapes[i] = TfLiteShapeSignature(*t);
+    plan->has_shape_signature[i] = t->shape_signature() && t->shape_signature()->size() > 0;
+    if (!file.BufferData(t->buffer()).empty()) {
+      auto c = TfLiteConstant(file, *t);
+      if (!c.ok()) return c.status();
+      plan->constants[static_cast<int>(i)] = std::move(*c);
+    }
+  }
+  if (sg.inputs()) plan->inputs.assign(sg.inputs()->begin(), sg.inputs()->end());
+  if (sg.outputs()) plan->outputs.assign(sg.outputs()->begin(), sg.outputs()->end());
+  return absl::OkStatus();
+}
+
+// Prepares every operator of a subgraph.
+absl::Status BuildSteps(const TfLiteFile& file, int sg_index, std::vector<SubgraphPlan>* plans) {
+  const auto& sg = *file.model().subgraphs()->Get(sg_index);
+  if (!sg.operators()) return absl::OkStatus();
+  std::vector<Step> steps;
+  std::map<int, Tensor> float_weights;  // shared by the subgraph's operators
+  std::vector<std::string> unsupported;
+  for (size_t i = 0; i < sg.operators()->size(); ++i) {
+    OpBuilder b(file, sg_index, static_cast<int>(i), *plans, &float_weights);
+    const OpRegistration* r = FindOpRegistration(b);
+    absl::StatusOr<std::shared_ptr<const OpState>> state =
+        r ? r->prepare(b)
+          : absl::StatusOr<std::shared_ptr<const OpState>>(
+                b.Unsupported("no tfmodel implementation"));
+    if (absl::IsUnimplemented(state.status())) {
+      unsupported.push_back(std::string(state.status().message()));
+      continue;
+    }
+    TFM_RETURN_IF_ERROR(state.status());
+    steps.push_back(Step{b.label(), b.inputs(), b.outputs(), r->eval, std::move(*state)});
+  }
+  if (!unsupported.empty()) {
+    return absl::UnimplementedError(
+        absl::StrCat("unsupported TFLite operators:\n  ", absl::StrJoin(unsupported, "\n  ")));
+  }
+  (*plans)[sg_index].steps = std::move(steps);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans) {
+  const int n = static_cast<int>(file.model().subgraphs()->size());
+  plans->clear();
+  plans->resize(n);
+  // Every subgraph's tensors first, so operators can look at other subgraphs (control flow).
+  for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(ReadTensors(file, s, &(*plans)[s]));
+  for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(BuildSteps(file, s, plans));
+  return absl::OkStatus();
+}
+
+}  // namespace tfmodel::tflite
