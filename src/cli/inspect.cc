@@ -266,6 +266,14 @@ void PrintTensorInfo(const char* kind, const std::string& key, const tensorflow:
                 t.coo_sparse().values_tensor_name().c_str(),
                 t.coo_sparse().indices_tensor_name().c_str(),
                 t.coo_sparse().dense_shape_tensor_name().c_str());
+  } else if (t.has_composite_tensor()) {
+    std::vector<std::string> parts;
+    for (const auto& c : t.composite_tensor().components()) parts.push_back(c.name());
+    std::printf("        composite: %s, components %s\n",
+                tensorflow::TypeSpecProto::TypeSpecClass_Name(
+                    t.composite_tensor().type_spec().type_spec_class())
+                    .c_str(),
+                absl::StrJoin(parts, ", ").c_str());
   } else {
     std::printf("        name: %s\n", t.name().c_str());
   }

@@ -24,6 +24,7 @@
 #include "graph/output_candidates.h"
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
+#include "runtime/signature_feeds.h"
 #include "tflite/model.h"
 
 namespace tfmodel::cli {
@@ -176,6 +177,9 @@ absl::Status AddSyntheticInputs(const LoadedModel& m, const std::string& key,
   }
   for (const auto& [k, spec] : sig.inputs) {
     if (in->count(k)) continue;
+    // A sparse / ragged input given as components ("word.indices") needs no synthetic value.
+    auto part = in->lower_bound(k + ".");
+    if (part != in->end() && absl::StartsWith(part->first, k + ".")) continue;
     PartialShape shape = spec.shape;
     if (shape.unknown_rank() && declared.count(k)) shape = declared.at(k);
     auto t = SyntheticInput(m.model->meta_graph().graph_def(), spec.tensor_name, spec.dtype, shape);
@@ -285,14 +289,15 @@ int RunMain(int argc, char** argv) {
     const runtime::Signature& sig = sit->second;
     std::map<std::string, Tensor> in;
     auto add = [&](const std::string& key, const std::string& value, bool file) -> int {
-      auto it = sig.inputs.find(key);
-      if (it == sig.inputs.end()) {
+      // An alias, or a component of a sparse / ragged input ("word.indices").
+      auto dtype = runtime::FeedDType(sig, key);
+      if (!dtype.ok()) {
         std::vector<std::string> keys;
         for (const auto& [k, v] : sig.inputs) keys.push_back(k);
         return Fail(absl::StrCat("signature '", signature, "' has no input '", key,
                                  "'; inputs are: ", absl::StrJoin(keys, ", ")));
       }
-      auto t = LoadValue(value, it->second.dtype, file);
+      auto t = LoadValue(value, *dtype, file);
       if (!t.ok()) return Fail(absl::StrCat("input '", key, "': ", t.status().message()));
       in[key] = std::move(*t);
       return 0;

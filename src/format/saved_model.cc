@@ -71,7 +71,7 @@ absl::StatusOr<std::string> FindInitOp(const std::string& dir, const tensorflow:
 
 std::vector<std::string> TableInitializers(const tensorflow::MetaGraphDef& mg) {
   std::vector<std::string> out;
-  auto it = mg.collection_def().find("table_initializer");
+  auto it = mg.collection_def().find(kTableInitializerCollection);
   if (it == mg.collection_def().end()) return out;
   for (const auto& n : it->second.node_list().value()) out.push_back(ParseTensorName(n).node);
   return out;

@@ -24,6 +24,7 @@ inline constexpr char kInitOpSignatureKey[] = "__saved_model_init_op";
 inline constexpr char kMainOpCollection[] = "saved_model_main_op";
 inline constexpr char kLegacyInitOpCollection[] = "legacy_init_op";
 inline constexpr char kAssetsCollection[] = "saved_model_assets";
+inline constexpr char kTableInitializerCollection[] = "table_initializer";
 inline constexpr char kPredictMethod[] = "tensorflow/serving/predict";
 inline constexpr char kClassifyMethod[] = "tensorflow/serving/classify";
 inline constexpr char kRegressMethod[] = "tensorflow/serving/regress";

@@ -229,13 +229,22 @@ absl::Status FreezeTableInitializers(const tensorflow::GraphDef& full,
   }
   for (auto& n : added) *frozen->add_node() = std::move(n);
   // One NoOp running every initializer, named as TF's tables_initializer() names it.
+  // A kept node of another op under that name would leave the tables uninitialized in
+  // TensorFlow and in tfmodel (which runs that name at load): refuse it.
   tensorflow::NodeDef* group = nullptr;
   for (auto& n : *frozen->mutable_node()) {
-    if (n.name() == kTablesInitializerName && n.op() == "NoOp") group = &n;
+    if (n.name() != kTablesInitializerName) continue;
+    if (n.op() != "NoOp") {
+      return absl::AlreadyExistsError(
+          absl::StrCat("the frozen graph keeps a ", n.op(), " node named '", kTablesInitializerName,
+                       "'; the NoOp running the lookup table initializers needs that name"));
+    }
+    group = &n;
   }
   if (group == nullptr) {
     group = frozen->add_node();
-    group->set_name(UniqueName(kTablesInitializerName, &taken));
+    group->set_name(kTablesInitializerName);
+    taken.insert(kTablesInitializerName);
     group->set_op("NoOp");
   }
   std::set<std::string> have(group->input().begin(), group->input().end());

@@ -16,9 +16,15 @@ namespace {
 
 using NodeMap = std::map<std::string, const tensorflow::NodeDef*>;
 
+// The node an input refers to: "n", "n:1" and "^n" in graphs, "n:output:0" in functions.
+std::string InputNode(const std::string& input) {
+  std::string s = !input.empty() && input[0] == '^' ? input.substr(1) : input;
+  return s.substr(0, s.find(':'));
+}
+
 // Values of a string Const feeding `input`.
 std::vector<std::string> ConstStrings(const NodeMap& nodes, const std::string& input) {
-  auto it = nodes.find(ParseTensorName(input).node);
+  auto it = nodes.find(InputNode(input));
   if (it == nodes.end() || it->second->op() != "Const") return {};
   auto v = it->second->attr().find("value");
   if (v == it->second->attr().end()) return {};
@@ -35,6 +41,7 @@ std::vector<int> Types(const tensorflow::NodeDef& n, const char* attr) {
 
 void AddFeature(tensorflow::Features* f, const std::string& key, int dtype, int64_t count) {
   auto& feat = (*f->mutable_feature())[key];
+  feat.Clear();  // a key parsed by several nodes is written once
   if (count < 1) count = 1;
   for (int64_t i = 0; i < count; ++i) {
     switch (BaseDType(dtype)) {
@@ -51,15 +58,14 @@ void AddFeature(tensorflow::Features* f, const std::string& key, int dtype, int6
   }
 }
 
-}  // namespace
-
-absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) {
+// Adds the features parsed by the parse nodes among `scope` (a graph's or a function's
+// nodes); true when there was at least one.
+template <typename Nodes>
+bool AddParsedFeatures(const Nodes& scope, tensorflow::Features* f) {
   NodeMap nodes;
-  for (const auto& n : graph.node()) nodes[n.name()] = &n;
-  tensorflow::Example ex;
-  auto* f = ex.mutable_features();
+  for (const auto& n : scope) nodes[n.name()] = &n;
   bool found = false;
-  for (const auto& n : graph.node()) {
+  for (const auto& n : scope) {
     if (n.op() == "ParseExample") {
       // inputs: serialized, names, sparse_keys..., dense_keys..., dense_defaults...
       auto nsparse = n.attr().find("Nsparse");
@@ -121,8 +127,22 @@ absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) 
       found = true;
     }
   }
-  if (!found)
-    return absl::NotFoundError("the graph has no ParseExample node to read feature names from");
+  return found;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> SyntheticExample(const tensorflow::GraphDef& graph) {
+  tensorflow::Example ex;
+  auto* f = ex.mutable_features();
+  bool found = AddParsedFeatures(graph.node(), f);
+  // TF2 SavedModels parse inside functions (serve_tf_examples_fn -> ParseExampleV2).
+  for (const auto& fn : graph.library().function()) found |= AddParsedFeatures(fn.node_def(), f);
+  if (!found) {
+    return absl::NotFoundError(
+        "the graph has no ParseExample node (in the graph or its functions) to read feature "
+        "names from");
+  }
   return ex.SerializeAsString();
 }
 

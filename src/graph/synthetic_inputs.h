@@ -1,7 +1,8 @@
 // Deterministic inputs for smoke-testing a model without writing any: numbers from a fixed
 // pattern, and for string inputs that feed ParseExample, valid serialized tf.Examples whose
-// features are read off the graph's ParseExample / ParseExampleV2 / ParseSingleExample nodes,
-// and for string inputs that feed DecodeWav, valid WAV files.
+// features are read off the ParseExample / ParseExampleV2 / ParseSingleExample nodes of the
+// graph and of its function library (TF2 models parse inside a function), and for string
+// inputs that feed DecodeWav, valid WAV files.
 #ifndef TFMODEL_GRAPH_SYNTHETIC_INPUTS_H_
 #define TFMODEL_GRAPH_SYNTHETIC_INPUTS_H_
 

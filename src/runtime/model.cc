@@ -7,12 +7,13 @@
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
-#include "graph/freeze_tables.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "graph/freeze_tables.h"
 #include "runtime/executor.h"
 #include "runtime/function.h"
 #include "runtime/resource_mgr.h"
+#include "runtime/signature_feeds.h"
 #include "runtime/thread_pool.h"
 
 namespace tfmodel::runtime {
@@ -31,17 +32,93 @@ std::vector<std::string> Keys(const M& m) {
   return out;
 }
 
-absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info,
-                                        const std::string& what) {
-  if (info.encoding_case() != tensorflow::TensorInfo::kName) {
-    return absl::UnimplementedError(
-        absl::StrCat(what, " is a sparse or composite tensor, which is not supported"));
+// Component `i` of a composite TensorInfo, which must be a named tensor.
+absl::StatusOr<std::string> ComponentName(const tensorflow::TensorInfo::CompositeTensor& ct, int i,
+                                          const std::string& what) {
+  if (i >= ct.components_size() || ct.components(i).name().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is a composite tensor without a named component ", i));
   }
+  return ct.components(i).name();
+}
+
+// TF2 composite inputs: SparseTensorSpec (components indices, values, dense_shape) and
+// RaggedTensorSpec (flat_values, then the row splits); type_state is (shape, dtype, ...).
+absl::Status SpecFromComposite(const tensorflow::TensorInfo& info, const std::string& what,
+                               TensorSpec* s) {
+  const auto& ct = info.composite_tensor();
+  const auto& ts = ct.type_spec();
+  const auto& state = ts.type_state().tuple_value().values();
+  if (state.size() >= 1 && state[0].has_tensor_shape_value()) {
+    s->shape = PartialShapeFromProto(state[0].tensor_shape_value());
+  }
+  if (state.size() >= 2 && DTypeIsValid(state[1].tensor_dtype_value())) {
+    s->dtype = BaseDType(state[1].tensor_dtype_value());
+  }
+  if (ts.type_spec_class() == tensorflow::TypeSpecProto::SPARSE_TENSOR_SPEC &&
+      ct.components_size() == 3) {
+    TFM_ASSIGN_OR_RETURN(s->sparse_indices_tensor, ComponentName(ct, 0, what));
+    TFM_ASSIGN_OR_RETURN(s->tensor_name, ComponentName(ct, 1, what));
+    TFM_ASSIGN_OR_RETURN(s->sparse_dense_shape_tensor, ComponentName(ct, 2, what));
+    if (s->dtype == DType::kInvalid && DTypeIsValid(ct.components(1).dtype())) {
+      s->dtype = BaseDType(ct.components(1).dtype());
+    }
+    return absl::OkStatus();
+  }
+  if (ts.type_spec_class() == tensorflow::TypeSpecProto::RAGGED_TENSOR_SPEC &&
+      ct.components_size() >= 2) {
+    TFM_ASSIGN_OR_RETURN(s->tensor_name, ComponentName(ct, 0, what));
+    for (int i = 1; i < ct.components_size(); ++i) {
+      TFM_ASSIGN_OR_RETURN(std::string split, ComponentName(ct, i, what));
+      s->ragged_splits_tensors.push_back(split);
+    }
+    if (DTypeIsValid(ct.components(1).dtype())) {
+      s->ragged_splits_dtype = BaseDType(ct.components(1).dtype());
+    }
+    if (s->dtype == DType::kInvalid && DTypeIsValid(ct.components(0).dtype())) {
+      s->dtype = BaseDType(ct.components(0).dtype());
+    }
+    return absl::OkStatus();
+  }
+  return absl::UnimplementedError(
+      absl::StrCat(what, " is a composite tensor of type spec class ",
+                   tensorflow::TypeSpecProto::TypeSpecClass_Name(ts.type_spec_class()), " with ",
+                   ct.components_size(), " components, which is not supported"));
+}
+
+// A signature TensorInfo: a named tensor, or (inputs only) a SparseTensor (coo_sparse or
+// composite) or a RaggedTensor (composite).
+absl::StatusOr<TensorSpec> SpecFromInfo(const tensorflow::TensorInfo& info, const std::string& what,
+                                        bool allow_composite) {
   TensorSpec s;
-  s.tensor_name = info.name();
   s.dtype = DTypeIsValid(info.dtype()) ? BaseDType(info.dtype()) : DType::kInvalid;
   s.shape = info.has_tensor_shape() ? PartialShapeFromProto(info.tensor_shape()) : PartialShape();
-  return s;
+  const auto encoding = info.encoding_case();
+  if (encoding == tensorflow::TensorInfo::kName) {
+    s.tensor_name = info.name();
+    return s;
+  }
+  if (!allow_composite) {
+    return absl::UnimplementedError(absl::StrCat(
+        what, " is a sparse or composite tensor, which is not supported as a signature output"));
+  }
+  if (encoding == tensorflow::TensorInfo::kCooSparse) {
+    const auto& coo = info.coo_sparse();
+    if (coo.values_tensor_name().empty() || coo.indices_tensor_name().empty() ||
+        coo.dense_shape_tensor_name().empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, " is a SparseTensor with an unnamed component"));
+    }
+    s.tensor_name = coo.values_tensor_name();
+    s.sparse_indices_tensor = coo.indices_tensor_name();
+    s.sparse_dense_shape_tensor = coo.dense_shape_tensor_name();
+    return s;
+  }
+  if (encoding == tensorflow::TensorInfo::kCompositeTensor) {
+    TFM_RETURN_IF_ERROR(SpecFromComposite(info, what, &s));
+    return s;
+  }
+  return absl::InvalidArgumentError(absl::StrCat(what, " has no tensor name"));
 }
 
 // ---- TF Serving session bundles: signatures live in collection "serving_signatures" as one
@@ -245,16 +322,19 @@ class ModelImpl : public Model {
       Signature sig;
       sig.key = key;
       sig.method_name = def.method_name();
-      // A signature with sparse / composite tensors cannot be run through RunSignature; it
-      // is left out (RunSignature names why) and the model stays usable by tensor names.
+      // A signature with tensors RunSignature cannot take (composite outputs, composite
+      // inputs other than SparseTensor / RaggedTensor) is left out (RunSignature names why)
+      // and the model stays usable by tensor names.
       absl::Status composite;
       for (const auto& [alias, info] : def.inputs()) {
-        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' input '", alias, "'"),
+                                 /*allow_composite=*/true);
         if (!spec.ok()) composite.Update(spec.status());
         if (spec.ok()) sig.inputs[alias] = *spec;
       }
       for (const auto& [alias, info] : def.outputs()) {
-        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"));
+        auto spec = SpecFromInfo(info, absl::StrCat("signature '", key, "' output '", alias, "'"),
+                                 /*allow_composite=*/false);
         if (!spec.ok()) composite.Update(spec.status());
         if (spec.ok()) sig.outputs[alias] = *spec;
       }
@@ -262,8 +342,7 @@ class ModelImpl : public Model {
         unusable_signatures_[key] = composite;
         continue;
       }
-      std::vector<std::string> feeds, fetches;
-      for (const auto& [a, s] : sig.inputs) feeds.push_back(s.tensor_name);
+      std::vector<std::string> feeds = SignatureFeedNames(sig), fetches;
       for (const auto& [a, s] : sig.outputs) fetches.push_back(s.tensor_name);
       auto plan = GetPlan(feeds, fetches, {});
       if (!plan.ok()) return Annotate(plan.status(), absl::StrCat("signature '", key, "'"));
@@ -311,47 +390,8 @@ class ModelImpl : public Model {
           absl::StrCat("signature '", key, "' not found; available: ", Quoted(Keys(signatures_))));
     }
     const Signature& sig = sit->second;
-    // Both maps are sorted by alias: walk them together; the messages below are built only
-    // when the aliases differ.
-    bool same_aliases = inputs.size() == sig.inputs.size();
-    {
-      auto b = sig.inputs.begin();
-      for (auto a = inputs.begin(); same_aliases && a != inputs.end(); ++a, ++b) {
-        same_aliases = a->first == b->first;
-      }
-    }
-    if (!same_aliases) {
-      for (const auto& [alias, t] : inputs) {
-        if (!sig.inputs.count(alias)) {
-          auto close = ClosestNames(alias, Keys(sig.inputs));
-          return absl::InvalidArgumentError(
-              absl::StrCat("signature '", key, "' has no input '", alias, "'",
-                           close.empty() ? "" : absl::StrCat("; did you mean ", Quoted(close), "?"),
-                           " (inputs: ", Quoted(Keys(sig.inputs)), ")"));
-        }
-      }
-      for (const auto& [alias, spec] : sig.inputs) {
-        if (!inputs.count(alias)) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("signature '", key, "': input '", alias, "' is missing"));
-        }
-      }
-    }
-    absl::InlinedVector<Tensor, 4> feeds;
-    feeds.reserve(sig.inputs.size());
-    auto in = inputs.begin();
-    for (const auto& [alias, spec] : sig.inputs) {
-      const Tensor& t = (in++)->second;
-      if (spec.dtype != DType::kInvalid && t.dtype() != spec.dtype) {
-        return absl::InvalidArgumentError(absl::StrCat("signature '", key, "': input '", alias,
-                                                       "' expects dtype ", DTypeName(spec.dtype),
-                                                       " but got ", DTypeName(t.dtype())));
-      }
-      // Shapes are not enforced: TF Serving feeds whatever shape the request has (it runs
-      // half_plus_two's [-1,1] and TF2's [1] signatures on [3] tensors), and the kernels
-      // check what they need. Only a shape that cannot hold any value is rejected.
-      feeds.push_back(t);
-    }
+    FeedList feeds;
+    TFM_RETURN_IF_ERROR(SignatureFeeds(key, sig, inputs, &feeds));
     std::vector<Tensor> outs;
     if (output_filter.empty()) {
       const SignaturePlan& sp = sig_plans_.at(key);
@@ -363,8 +403,7 @@ class ModelImpl : public Model {
       return result;
     }
     std::vector<std::string> aliases;
-    std::vector<std::string> in_names, out_names;
-    for (const auto& [a, s] : sig.inputs) in_names.push_back(s.tensor_name);
+    std::vector<std::string> in_names = SignatureFeedNames(sig), out_names;
     for (const auto& a : output_filter) {
       auto o = sig.outputs.find(a);
       if (o == sig.outputs.end()) {
@@ -469,10 +508,12 @@ absl::StatusOr<std::unique_ptr<Model>> Model::LoadSavedModel(const std::string& 
   }
   if (!a.init_op.empty()) {
     TFM_RETURN_IF_ERROR(Annotate(model->RunTarget(asset_feeds, a.init_op, "the init op"), where));
-  }
-  for (const std::string& init : a.table_initializers) {
-    TFM_RETURN_IF_ERROR(
-        Annotate(model->RunTarget(asset_feeds, init, "a table_initializer collection node"), where));
+  } else {
+    // No init op (tf.Transform's transform_fn): fill the tables as tf.tables_initializer().
+    for (const auto& node : a.table_initializers) {
+      TFM_RETURN_IF_ERROR(
+          Annotate(model->RunTarget(asset_feeds, node, "the table initializer"), where));
+    }
   }
   return std::unique_ptr<Model>(std::move(model));
 }

@@ -21,10 +21,28 @@
 namespace tfmodel::runtime {
 
 struct TensorSpec {
-  std::string tensor_name;  // "x:0"
-  DType dtype = DType::kInvalid;
-  PartialShape shape;
+  std::string tensor_name;        // "x:0"; for a SparseTensor input, its values tensor
+  DType dtype = DType::kInvalid;  // for a SparseTensor: of its values
+  PartialShape shape;             // for a SparseTensor: its dense shape
+  // A SparseTensor input (TensorInfo coo_sparse): the tensors fed with its indices and
+  // dense_shape; both empty for a plain tensor.
+  std::string sparse_indices_tensor;
+  std::string sparse_dense_shape_tensor;
+  bool is_sparse() const { return !sparse_indices_tensor.empty(); }
+  // A RaggedTensor input (composite RaggedTensorSpec; tensor_name is its flat values): the
+  // tensors fed with its row splits, outermost first. Empty for other inputs.
+  std::vector<std::string> ragged_splits_tensors;
+  DType ragged_splits_dtype = DType::kInt64;
+  bool is_ragged() const { return !ragged_splits_tensors.empty(); }
 };
+
+// Suffixes naming the components of a SparseTensor input fed part by part:
+// "<alias>.indices", "<alias>.values", "<alias>.dense_shape".
+inline constexpr const char* kSparseComponentSuffixes[] = {".indices", ".values", ".dense_shape"};
+// And of a RaggedTensor input: "<alias>.flat_values", "<alias>.row_splits_0", ... (one per
+// ragged dimension, outermost first).
+inline constexpr char kRaggedValuesSuffix[] = ".flat_values";
+inline constexpr char kRaggedSplitsSuffix[] = ".row_splits_";
 
 struct Signature {
   std::string key;
@@ -63,6 +81,12 @@ class Model {
 
   // Runs signature `key` on inputs given by alias. All inputs must be given; dtypes and
   // shapes are checked against the signature. `output_filter` (aliases) empty = all.
+  // A SparseTensor input takes either a dense tensor under its alias (every element
+  // becomes an entry; a tensor of one rank less than the sparse shape gets a trailing
+  // dim of 1, as a per-example scalar feature) or its three components under
+  // "<alias>.indices" (int64 [N, rank]), "<alias>.values" ([N]) and "<alias>.dense_shape"
+  // (int64 [rank]). A RaggedTensor input likewise takes a dense tensor (uniform rows) or
+  // "<alias>.flat_values" and "<alias>.row_splits_<k>".
   virtual absl::StatusOr<std::map<std::string, Tensor>> RunSignature(
       const std::string& key, const std::map<std::string, Tensor>& inputs,
       const std::vector<std::string>& output_filter = {}) = 0;

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -29,6 +30,7 @@
 #include "graph/synthetic_inputs.h"
 #include "gtest/gtest.h"
 #include "runtime/model.h"
+#include "runtime/signature_feeds.h"
 #include "test_util.h"
 #include "tflite/model.h"
 
@@ -68,13 +70,10 @@ const std::map<std::string, Expectation>& Expectations() {
       {"ssd-mobilenet-v1-coco-uint8-metadata", {Kind::kPending, kTfLite, true}},
       {"tf2-keras-lstm-sequential",
        {Kind::kPending, "TensorList ops in the Keras LSTM while loop (tf-lists-rnn)"}},
-      {"tfx-chicago-taxi-estimator",
-       {Kind::kPending, "ResourceGather, summaries, UpperBound (tf-lists-rnn, tf-misc-ops)"}},
+      {"tfx-chicago-taxi-estimator", {Kind::kPending, "ResourceGather (tf-lists-rnn)"}},
       {"tfx-chicago-taxi-estimator-ckpt", {Kind::kRuns}},
-      {"tfx-chicago-taxi-keras",
-       {Kind::kPending, "ParseExampleV2 synthetic tf.Examples (tf-text: text/ragged/TFX)"}},
-      {"tfx-chicago-taxi-transform-fn",
-       {Kind::kPending, "DivNoNan, UpperBound; sparse signature inputs (tf-text / tf-misc-ops)"}},
+      {"tfx-chicago-taxi-keras", {Kind::kRuns}},
+      {"tfx-chicago-taxi-transform-fn", {Kind::kRuns}},
       {"tiny-ad-autoencoder-int8", {Kind::kRuns}},
       {"tiny-kws-dscnn-int8", {Kind::kPending, kTfLite}},
       {"tiny-kws-dscnn-savedmodel", {Kind::kRuns}},
@@ -192,9 +191,18 @@ absl::Status CheckSavedModel(const std::string& dir, std::string* notes) {
     opt.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
   TFM_ASSIGN_OR_RETURN(tensorflow::GraphDef frozen,
                        FreezeGraph(art.meta_graph.graph_def(), *reader, opt));
+  // The same feeds as the signature's (SparseTensor inputs as their three components),
+  // less the placeholders freezing pruned because no output reads them.
+  std::set<std::string> kept;
+  for (const auto& n : frozen.node()) kept.insert(n.name());
   TFM_ASSIGN_OR_RETURN(auto fm, runtime::Model::LoadGraph(std::move(frozen)));
+  runtime::FeedList values;
+  TFM_RETURN_IF_ERROR(runtime::SignatureFeeds(sig->key, *sig, in, &values));
+  const std::vector<std::string> names = runtime::SignatureFeedNames(*sig);
   std::vector<std::pair<std::string, Tensor>> feeds;
-  for (const auto& [alias, spec] : sig->inputs) feeds.emplace_back(spec.tensor_name, in.at(alias));
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (kept.count(ParseTensorName(names[i]).node)) feeds.emplace_back(names[i], values[i]);
+  }
   std::vector<std::string> fetches, aliases;
   for (const auto& [alias, spec] : sig->outputs) {
     fetches.push_back(spec.tensor_name);

@@ -64,6 +64,13 @@ void RegisterImageEncodeKernels(KernelRegistry& r);     // image_encode.cc
 void RegisterResourceVariableKernels(KernelRegistry& r);
 void RegisterTensorListKernels(KernelRegistry& r);
 void RegisterTensorListBulkKernels(KernelRegistry& r);
+void RegisterRaggedKernels(KernelRegistry& r);       // ragged_ops.cc
+void RegisterRaggedDenseKernels(KernelRegistry& r);  // ragged_to_dense.cc
+void RegisterBincountKernels(KernelRegistry& r);     // bincount_ops.cc
+void RegisterTextKernels(KernelRegistry& r);         // text_ops.cc
+void RegisterUnicodeKernels(KernelRegistry& r);      // unicode_ops.cc
+void RegisterSearchKernels(KernelRegistry& r);       // search_ops.cc
+void RegisterCwiseNoNanKernels(KernelRegistry& r);   // cwise_nonan.cc
 
 void RegisterAllKernels(KernelRegistry& r) {
   RegisterBasicKernels(r);
@@ -125,6 +132,13 @@ void RegisterAllKernels(KernelRegistry& r) {
   RegisterResourceVariableKernels(r);
   RegisterTensorListKernels(r);
   RegisterTensorListBulkKernels(r);
+  RegisterRaggedKernels(r);
+  RegisterRaggedDenseKernels(r);
+  RegisterBincountKernels(r);
+  RegisterTextKernels(r);
+  RegisterUnicodeKernels(r);
+  RegisterSearchKernels(r);
+  RegisterCwiseNoNanKernels(r);
 }
 
 }  // namespace tfmodel::runtime

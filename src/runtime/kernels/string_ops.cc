@@ -588,6 +588,42 @@ Result MakeStringSplit(const KernelInit& init) {
   });
 }
 
+// Python's str.split, as TF's SplitV2: with a separator, consecutive separators delimit
+// empty strings and "" splits to [""]; without one, runs of whitespace separate and no
+// empty tokens appear except that, like TF, the remainder after `maxsplit` splits is kept
+// even when empty. maxsplit 0 returns the whole string.
+std::vector<std::string> SplitV2(const std::string& s, const std::string& sep, int64_t maxsplit) {
+  std::vector<std::string> toks;
+  if (maxsplit == 0) return {s};
+  auto is_space = [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); };
+  if (sep.empty()) {
+    size_t i = 0;
+    while (i < s.size() && is_space(s[i])) ++i;
+    while (i < s.size()) {
+      size_t j = i;
+      while (j < s.size() && !is_space(s[j])) ++j;
+      toks.push_back(s.substr(i, j - i));
+      i = j;
+      while (i < s.size() && is_space(s[i])) ++i;
+      if (maxsplit > 0 && static_cast<int64_t>(toks.size()) == maxsplit) {
+        toks.push_back(s.substr(i));
+        break;
+      }
+    }
+    return toks;
+  }
+  size_t start = 0;
+  while (true) {
+    const size_t at = s.find(sep, start);
+    if (at == std::string::npos) break;
+    toks.push_back(s.substr(start, at - start));
+    start = at + sep.size();
+    if (maxsplit > 0 && static_cast<int64_t>(toks.size()) == maxsplit) break;
+  }
+  toks.push_back(s.substr(start));
+  return toks;
+}
+
 Result MakeStringSplitV2(const KernelInit& init) {
   int64_t maxsplit = -1;
   TFM_RETURN_IF_ERROR(init.GetAttrOr("maxsplit", &maxsplit));
@@ -599,39 +635,7 @@ Result MakeStringSplitV2(const KernelInit& init) {
     }
     TFM_ASSIGN_OR_RETURN(std::string sep, ScalarStringInput(ctx, 1, "sep"));
     std::vector<std::vector<std::string>> rows;
-    for (const std::string& s : in.flat<std::string>()) {
-      std::vector<std::string> toks;
-      if (sep.empty()) {
-        // Python str.split(): runs of whitespace separate, no empty tokens.
-        size_t i = 0;
-        while (i < s.size()) {
-          while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i]))) ++i;
-          if (i >= s.size()) break;
-          if (maxsplit >= 0 && static_cast<int64_t>(toks.size()) == maxsplit) {
-            toks.push_back(s.substr(i));
-            break;
-          }
-          size_t j = i;
-          while (j < s.size() && !absl::ascii_isspace(static_cast<unsigned char>(s[j]))) ++j;
-          toks.push_back(s.substr(i, j - i));
-          i = j;
-        }
-      } else if (!s.empty()) {
-        size_t start = 0;
-        while (true) {
-          size_t at = (maxsplit >= 0 && static_cast<int64_t>(toks.size()) >= maxsplit)
-                          ? std::string::npos
-                          : s.find(sep, start);
-          if (at == std::string::npos) {
-            toks.push_back(s.substr(start));
-            break;
-          }
-          toks.push_back(s.substr(start, at - start));
-          start = at + sep.size();
-        }
-      }
-      rows.push_back(std::move(toks));
-    }
+    for (const std::string& s : in.flat<std::string>()) rows.push_back(SplitV2(s, sep, maxsplit));
     EmitSplit(ctx, rows);
     return absl::OkStatus();
   });
