@@ -139,6 +139,18 @@ absl::StatusOr<TableContents> ConstantContents(const NodeMap& nodes,
   return c;
 }
 
+// Whether two initializers give a table the same keys and values.
+bool SameContents(const TableContents& a, const TableContents& b) {
+  auto same = [](const Tensor& x, const Tensor& y) {
+    if (x.dtype() != y.dtype() || x.shape() != y.shape()) return false;
+    for (int64_t i = 0; i < x.NumElements(); ++i) {
+      if (x.ValueString(i) != y.ValueString(i)) return false;
+    }
+    return true;
+  };
+  return same(a.keys, b.keys) && same(a.values, b.values);
+}
+
 }  // namespace
 
 bool IsTableInitializerOp(const std::string& op) {
@@ -183,16 +195,27 @@ absl::Status FreezeTableInitializers(const tensorflow::GraphDef& full,
           "(\"Table not initialized\")");
       continue;
     }
-    if (it->second.size() != 1) {
-      fail(absl::StrCat(it->second.size(), " initializers fill it; expected one"));
-      continue;
-    }
     const tensorflow::NodeDef& init = *it->second.front();
     auto contents = ConstantContents(nodes, table, init, asset_files);
     if (!contents.ok()) {
       fail(absl::StrCat("initializer '", init.name(), "' (", init.op(),
                         "): ", contents.status().message(),
                         "; tfmodel freezes only tables whose contents are constant"));
+      continue;
+    }
+    // Several initializers of one table (a function inlined at two call sites) are fine
+    // when they all fill it with the same contents; the first one stands for them.
+    std::vector<std::string> differing;
+    for (size_t i = 1; i < it->second.size(); ++i) {
+      const tensorflow::NodeDef& other = *it->second[i];
+      auto c = ConstantContents(nodes, table, other, asset_files);
+      if (!c.ok() || !SameContents(*c, *contents)) differing.push_back(other.name());
+      if (taken.count(other.name())) replaced.insert(other.name());
+    }
+    if (!differing.empty()) {
+      fail(absl::StrCat(it->second.size(), " initializers fill it ('", init.name(), "', '",
+                        absl::StrJoin(differing, "', '"),
+                        "') with different contents; expected one"));
       continue;
     }
     if (taken.count(init.name())) replaced.insert(init.name());

@@ -8,6 +8,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "graph/function_graph.h"
+#include "runtime/function.h"
 #include "runtime/kernel.h"
 
 namespace tfmodel::runtime {
@@ -54,10 +56,15 @@ std::vector<MissingOp> FindMissingOps(const std::vector<const tensorflow::NodeDe
     std::vector<std::string> calls;
     FunctionsOf(n, names, &calls);
     bool is_call = !calls.empty() && calls.front() == n.op();
-    if (!is_call && !IsExecutorBuiltinOp(n.op()) && !registry.Has(n.op())) {
+    // A GPU-only op inside a function (an If branch Keras takes on a GPU) fails only
+    // when that branch runs; the function-call kernels report it then.
+    bool deferred = !where.empty() && IsGpuOnlyOp(n.op());
+    if (!is_call && !deferred && !IsExecutorBuiltinOp(n.op()) && !registry.Has(n.op())) {
       missing.push_back({n.op(), n.name(), where});
     }
-    for (auto& f : calls) {
+    for (const auto& requested : calls) {
+      // Calls of a GPU implementation run its CPU twin (as the executor arranges).
+      std::string f = SelectCpuImplementation(library, requested);
       if (names.count(f) && seen_functions.insert(f).second) queue.push_back(f);
     }
   };

@@ -23,8 +23,10 @@ struct MissingOp {
 bool IsExecutorBuiltinOp(const std::string& op);
 
 // Missing ops among `nodes` (pointers into a graph) and every library function they reach.
-// Each function is scanned once, all of its nodes (function bodies run whole). Sorted by
-// op, then function ("" first), then node.
+// Each function is scanned once, all of its nodes (function bodies run whole); a call of a
+// Keras GPU implementation scans its CPU twin instead (SelectCpuImplementation), and GPU-only
+// ops inside functions are left to fail when run. Sorted by op, then function ("" first),
+// then node.
 std::vector<MissingOp> FindMissingOps(const std::vector<const tensorflow::NodeDef*>& nodes,
                                       const tensorflow::FunctionDefLibrary* library);
 
