@@ -13,6 +13,8 @@
 #     --worktree   copy the working tree (uncommitted changes included) instead of a clone
 #                  of HEAD
 #     --demo-only  run `make demo` only (a quick check of setup and configure)
+#     --ccache DIR share a compiler cache with the root (e.g. ~/.cache/ccache): packages and
+#                  setup stay fresh, only compiling is faster; say so when reporting times
 # Exit status: 0 when both commands pass.
 set -euo pipefail
 
@@ -22,6 +24,7 @@ reuse=0
 keep=0
 worktree=0
 demo_only=0
+ccache_dir=""
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -30,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     --keep) keep=1; shift ;;
     --worktree) worktree=1; shift ;;
     --demo-only) demo_only=1; shift ;;
+    --ccache) ccache_dir="$(realpath "$2")"; shift 2 ;;
     *) echo "fresh_machine_check: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -105,6 +109,7 @@ else
   git clone -q --no-hardlinks "$here" "$root/work/main"
 fi
 bind "$testdata" "$root/work/shared/testdata" ro
+if [[ -n "$ccache_dir" ]]; then bind "$ccache_dir" "$root/root/.cache/ccache"; fi
 
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
