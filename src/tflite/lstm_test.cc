@@ -267,6 +267,51 @@ TEST(TfLiteLstmTest, MissingForgetWeightsIsALoadError) {
   b.ExpectLoadError({x}, {y}, "forget input weights");
 }
 
+TEST(TfLiteLstmTest, BidirectionalMergedOutputsRunTheBackwardDirectionReversed) {
+  const RefLstm fw = BasicRef();
+  RefLstm bw = BasicRef();
+  for (auto& w : bw.wx) {
+    for (float& v : w) v = -v;
+  }
+  bw.bias[1] = {-0.3f, 0.8f};
+  TfLiteModelBuilder b;
+  const int x = b.Tensor<float>("x", TT::FLOAT32, {3, 2, 2});  // time-major
+  std::vector<int32_t> in(48, -1);
+  in[0] = x;
+  for (int d = 0; d < 2; ++d) {
+    const RefLstm& r = d == 0 ? fw : bw;
+    const int base = d == 0 ? 0 : 17;
+    for (int g = 0; g < 4; ++g) {
+      const std::string n = std::to_string(d) + std::to_string(g);
+      in[base + 1 + g] = b.Const("wx" + n, {2, 2}, r.wx[g]);
+      in[base + 5 + g] = b.Const("wh" + n, {2, 2}, r.wh[g]);
+      in[base + 12 + g] = b.Const("bias" + n, {2}, r.bias[g]);
+    }
+    in[35 + 2 * d] = b.Tensor<float>("h" + std::to_string(d), TT::FLOAT32, {2, 2});
+    in[36 + 2 * d] = b.Tensor<float>("c" + std::to_string(d), TT::FLOAT32, {2, 2});
+    b.SetVariable(in[35 + 2 * d]);
+    b.SetVariable(in[36 + 2 * d]);
+  }
+  const int y = b.Tensor<float>("y", TT::FLOAT32, {3, 2, 4});
+  fb::BidirectionalSequenceLSTMOptionsT o;
+  o.fused_activation_function = fb::ActivationFunctionType::TANH;
+  o.merge_outputs = true;
+  o.time_major = true;
+  fb::BuiltinOptionsUnion u;
+  u.Set(o);
+  b.Op(B::BIDIRECTIONAL_SEQUENCE_LSTM, in, {y}, std::move(u));
+  auto m = b.Build({x}, {y});
+  ASSERT_NE(m, nullptr);
+  const std::vector<float> f = fw.Run(kInput, 2, 3, true);
+  const std::vector<float> r = bw.Run(kInput, 2, 3, true, /*reverse=*/true);
+  std::vector<float> want;
+  for (int row = 0; row < 6; ++row) {
+    want.insert(want.end(), f.begin() + row * 2, f.begin() + row * 2 + 2);
+    want.insert(want.end(), r.begin() + row * 2, r.begin() + row * 2 + 2);
+  }
+  ExpectNear(RunFloat(*m, kInput, {3, 2, 2}), want, 1e-5f);
+}
+
 // Quantizes v with `scale` (symmetric, int8 or int32).
 template <typename T>
 std::vector<T> Q(const std::vector<float>& v, float scale) {
