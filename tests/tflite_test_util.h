@@ -73,6 +73,12 @@ class TfLiteModelBuilder {
     op->builtin_options = std::move(options);
     sg().operators.push_back(std::move(op));
   }
+  // Marks a tensor as a variable (RNN/LSTM state).
+  void SetVariable(int tensor) { sg().tensors[tensor]->is_variable = true; }
+  // The last operator's intermediate tensors (integer LSTM scales).
+  void SetIntermediates(std::vector<int32_t> tensors) {
+    sg().operators.back()->intermediates = std::move(tensors);
+  }
   // Makes the last operator a custom operator.
   void SetCustom(const std::string& code, std::vector<uint8_t> options) {
     m_.operator_codes.back()->custom_code = code;

@@ -29,12 +29,32 @@ absl::Status CheckFeed(const SubgraphPlan& plan, int t, const Tensor& v) {
   return absl::OkStatus();
 }
 
+// Which steps compute the `wanted` tensors (walking the steps backwards).
+std::vector<bool> NeededSteps(const SubgraphPlan& plan, const std::vector<int>& wanted) {
+  std::vector<bool> needed_tensor(plan.names.size(), false);
+  for (int t : wanted) {
+    if (t >= 0 && t < static_cast<int>(needed_tensor.size())) needed_tensor[t] = true;
+  }
+  std::vector<bool> run(plan.steps.size(), false);
+  for (size_t i = plan.steps.size(); i-- > 0;) {
+    const Step& step = plan.steps[i];
+    for (int o : step.outputs) run[i] = run[i] || (o >= 0 && needed_tensor[o]);
+    if (!run[i]) continue;
+    for (int s : step.inputs) {
+      if (s >= 0 && s < static_cast<int>(needed_tensor.size())) needed_tensor[s] = true;
+    }
+  }
+  return run;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Tensor>> RunSubgraph(const SubgraphPlan& plan,
-                                                const std::map<int, Tensor>& feeds) {
+                                                const std::map<int, Tensor>& feeds,
+                                                const std::vector<int>* wanted) {
   std::vector<Tensor> slots(plan.names.size());
   for (const auto& [t, v] : plan.constants) slots[t] = v;
+  for (const auto& [t, v] : plan.variables) slots[t] = v;
   for (const auto& [t, v] : feeds) {
     TFM_RETURN_IF_ERROR(CheckFeed(plan, t, v));
     slots[t] = v;
@@ -45,9 +65,13 @@ absl::StatusOr<std::vector<Tensor>> RunSubgraph(const SubgraphPlan& plan,
           absl::StrCat(plan.file_name, ": input tensor '", plan.names[t], "' was not fed"));
     }
   }
+  const std::vector<bool> run =
+      wanted ? NeededSteps(plan, *wanted) : std::vector<bool>(plan.steps.size(), true);
   std::vector<const Tensor*> in;
   std::vector<Tensor> out;
-  for (const Step& step : plan.steps) {
+  for (size_t i = 0; i < plan.steps.size(); ++i) {
+    if (!run[i]) continue;
+    const Step& step = plan.steps[i];
     in.clear();
     for (int s : step.inputs) {
       if (s < 0) {

@@ -14,8 +14,12 @@ namespace tfmodel::tflite {
 
 // `feeds` maps tensor indices to values; every subgraph input must be fed. Returns the value
 // of every tensor (invalid for tensors nothing computed). Safe to call concurrently.
+// With `wanted` (tensor indices), only the operators those tensors depend on run; without
+// it every operator runs, as in TFLite. Variable tensors start from their initial values
+// (plan.variables) in every run.
 absl::StatusOr<std::vector<Tensor>> RunSubgraph(const SubgraphPlan& plan,
-                                                const std::map<int, Tensor>& feeds);
+                                                const std::map<int, Tensor>& feeds,
+                                                const std::vector<int>* wanted = nullptr);
 
 }  // namespace tfmodel::tflite
 

@@ -57,7 +57,15 @@ absl::StatusOr<std::map<std::string, Tensor>> TfLiteModel::RunSignature(
           absl::StrCat("signature '", key, "' has no output '", f, "'"));
     }
   }
-  TFM_ASSIGN_OR_RETURN(std::vector<Tensor> slots, RunSubgraph(plans_[b.subgraph], feeds));
+  // Only the operators the requested outputs need run.
+  std::vector<int> wanted;
+  for (const auto& [alias, t] : b.outputs) {
+    if (output_filter.empty() ||
+        std::find(output_filter.begin(), output_filter.end(), alias) != output_filter.end()) {
+      wanted.push_back(t);
+    }
+  }
+  TFM_ASSIGN_OR_RETURN(std::vector<Tensor> slots, RunSubgraph(plans_[b.subgraph], feeds, &wanted));
   std::map<std::string, Tensor> result;
   for (const auto& [alias, t] : b.outputs) {
     if (!output_filter.empty() &&
@@ -85,7 +93,7 @@ absl::StatusOr<std::vector<Tensor>> TfLiteModel::Run(
     TFM_ASSIGN_OR_RETURN(int idx, FindTensor(plans_[0], name));
     want.push_back(idx);
   }
-  TFM_ASSIGN_OR_RETURN(std::vector<Tensor> slots, RunSubgraph(plans_[0], fed));
+  TFM_ASSIGN_OR_RETURN(std::vector<Tensor> slots, RunSubgraph(plans_[0], fed, &want));
   std::vector<Tensor> result;
   for (size_t i = 0; i < want.size(); ++i) {
     if (!slots[want[i]].valid()) {

@@ -1,5 +1,7 @@
 #include "tflite/plan.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "core/status.h"
@@ -9,6 +11,33 @@
 
 namespace tfmodel::tflite {
 namespace {
+
+// The value a variable tensor holds before a run: TFLite's ResetVariableTensor fills int8
+// tensors with their zero point and everything else with zero bytes. Invalid (no value)
+// for types tfmodel has no dtype for or shapes with unknown dimensions.
+absl::Status InitialVariableValue(const SubgraphPlan& plan, int i, const tflite_fb::Tensor& t,
+                                  Tensor* out) {
+  const DType dt = plan.dtypes[i];
+  const auto& shape = plan.shapes[i];
+  if (dt == DType::kInvalid || dt == DType::kString) return absl::OkStatus();
+  int64_t n = 1;
+  for (int64_t d : shape) {
+    if (d < 0 || d > (int64_t{1} << 31)) return absl::OkStatus();
+    n *= d;
+    if (n > (int64_t{1} << 31)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(plan.file_name, ": variable tensor '", plan.names[i], "' is too large"));
+    }
+  }
+  Tensor v(dt, TensorShape(shape));  // zero-filled
+  if (dt == DType::kInt8 && t.quantization() && t.quantization()->zero_point() &&
+      t.quantization()->zero_point()->size() > 0) {
+    const int64_t zp = t.quantization()->zero_point()->Get(0);
+    std::fill_n(v.data<int8_t>(), n, static_cast<int8_t>(zp));
+  }
+  *out = std::move(v);
+  return absl::OkStatus();
+}
 
 // Names, types, shapes and constant values of a subgraph's tensors.
 absl::Status ReadTensors(const TfLiteFile& file, int sg_index, SubgraphPlan* plan) {
@@ -29,7 +58,18 @@ absl::Status ReadTensors(const TfLiteFile& file, int sg_index, SubgraphPlan* pla
     plan->shapes[i] = TfLiteShape(*t);
     plan->signature_shapes[i] = TfLiteShapeSignature(*t);
     plan->has_shape_signature[i] = t->shape_signature() && t->shape_signature()->size() > 0;
-    if (!file.BufferData(t->buffer()).empty()) {
+    const bool has_data = !file.BufferData(t->buffer()).empty();
+    if (t->is_variable()) {
+      // As in TFLite, variable tensors start from zeros and cannot have initial values.
+      if (has_data) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(file.name(), ": subgraph ", sg_index, ": variable tensor '",
+                         plan->names[i], "' has a constant buffer, which TFLite does not allow"));
+      }
+      Tensor v;
+      TFM_RETURN_IF_ERROR(InitialVariableValue(*plan, static_cast<int>(i), *t, &v));
+      if (v.valid()) plan->variables[static_cast<int>(i)] = std::move(v);
+    } else if (has_data) {
       auto c = TfLiteConstant(file, *t);
       if (!c.ok()) return c.status();
       plan->constants[static_cast<int>(i)] = std::move(*c);
@@ -41,7 +81,18 @@ absl::Status ReadTensors(const TfLiteFile& file, int sg_index, SubgraphPlan* pla
 }
 
 // Prepares every operator of a subgraph.
-absl::Status BuildSteps(const TfLiteFile& file, int sg_index, std::vector<SubgraphPlan>* plans) {
+// State of a step standing for an unsupported operator (PlanOptions::defer_unsupported).
+struct DeferredState : OpState {
+  absl::Status error;
+};
+
+absl::Status Deferred(const OpState& state, const std::vector<const Tensor*>&,
+                      std::vector<Tensor>*) {
+  return static_cast<const DeferredState&>(state).error;
+}
+
+absl::Status BuildSteps(const TfLiteFile& file, int sg_index, const PlanOptions& options,
+                        std::vector<SubgraphPlan>* plans) {
   const auto& sg = *file.model().subgraphs()->Get(sg_index);
   if (!sg.operators()) return absl::OkStatus();
   std::vector<Step> steps;
@@ -55,6 +106,12 @@ absl::Status BuildSteps(const TfLiteFile& file, int sg_index, std::vector<Subgra
           : absl::StatusOr<std::shared_ptr<const OpState>>(
                 b.Unsupported("no tfmodel implementation"));
     if (absl::IsUnimplemented(state.status())) {
+      if (options.defer_unsupported) {
+        auto d = std::make_shared<DeferredState>();
+        d->error = state.status();
+        steps.push_back(Step{b.label(), b.inputs(), b.outputs(), Deferred, std::move(d)});
+        continue;
+      }
       unsupported.push_back(std::string(state.status().message()));
       continue;
     }
@@ -71,13 +128,14 @@ absl::Status BuildSteps(const TfLiteFile& file, int sg_index, std::vector<Subgra
 
 }  // namespace
 
-absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans) {
+absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans,
+                        const PlanOptions& options) {
   const int n = static_cast<int>(file.model().subgraphs()->size());
   plans->clear();
   plans->resize(n);
   // Every subgraph's tensors first, so operators can look at other subgraphs (control flow).
   for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(ReadTensors(file, s, &(*plans)[s]));
-  for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(BuildSteps(file, s, plans));
+  for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(BuildSteps(file, s, options, plans));
   return absl::OkStatus();
 }
 

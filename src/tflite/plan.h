@@ -50,15 +50,26 @@ struct SubgraphPlan {
   std::vector<std::vector<int64_t>> signature_shapes;  // per tensor: shape_signature, else shape
   std::vector<bool> has_shape_signature;               // per tensor
   std::map<int, Tensor> constants;                     // tensor -> value
+  // Variable tensors (is_variable: RNN/LSTM/SVDF state) -> their initial value: zeros, the
+  // zero point for int8. Every run starts from these values (state is not kept across runs,
+  // so runs are independent and may be concurrent).
+  std::map<int, Tensor> variables;
   std::vector<Step> steps;
   std::vector<int> inputs;   // subgraph inputs (tensor indices)
   std::vector<int> outputs;  // subgraph outputs (tensor indices)
 };
 
+struct PlanOptions {
+  // Unsupported operators become steps that fail when run instead of failing the load (for
+  // running the supported part of a model: tests, debugging with --fetch).
+  bool defer_unsupported = false;
+};
+
 // Builds the plans of every subgraph of `file` (plans->size() == number of subgraphs):
 // tensors and constants, then each operator through its registration. Every unsupported
 // operator of a subgraph is listed in one Unimplemented error.
-absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans);
+absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans,
+                        const PlanOptions& options = {});
 
 }  // namespace tfmodel::tflite
 

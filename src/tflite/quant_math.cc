@@ -5,7 +5,6 @@
 #include <limits>
 
 namespace tfmodel::tflite {
-namespace {
 
 int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
   if (a == b && a == std::numeric_limits<int32_t>::min()) {
@@ -18,13 +17,12 @@ int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
 
 int32_t RoundingDivideByPOT(int32_t x, int exponent) {
   if (exponent <= 0) return x;
+  if (exponent > 31) exponent = 31;
   const int32_t mask = static_cast<int32_t>((1LL << exponent) - 1);
   const int32_t remainder = x & mask;
   const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
   return (x >> exponent) + (remainder > threshold ? 1 : 0);
 }
-
-}  // namespace
 
 void QuantizeMultiplier(double real_multiplier, int32_t* quantized, int* shift) {
   if (real_multiplier == 0.0 || !std::isfinite(real_multiplier)) {

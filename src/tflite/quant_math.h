@@ -15,6 +15,11 @@
 
 namespace tfmodel::tflite {
 
+// gemmlowp's primitives on int32: round(a * b / 2^31) with -2^31 * -2^31 saturated, and
+// x / 2^exponent rounded to nearest (ties away from zero), exponent in [0, 31].
+int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b);
+int32_t RoundingDivideByPOT(int32_t x, int exponent);
+
 // real_multiplier = quantized * 2^(shift - 31), quantized in [2^30, 2^31). 0, NaN and inf
 // give 0; shifts outside TFLite's range saturate.
 void QuantizeMultiplier(double real_multiplier, int32_t* quantized, int* shift);

@@ -62,7 +62,7 @@ const std::map<std::string, Expectation>& Expectations() {
       {"kws-gru-s-frozen", {Kind::kRuns}},
       {"kws-lstm-s-frozen", {Kind::kRuns}},
       {"micro-dtln-noise-suppression", {Kind::kPending, kTfLite}},
-      {"micro-mnist-lstm-float", {Kind::kPending, kTfLite}},
+      {"micro-mnist-lstm-float", {Kind::kRuns}},
       {"micro-mnist-lstm-int8", {Kind::kPending, kTfLite}},
       {"micro-speech-lstm", {Kind::kPending, kTfLite}},
       {"mobilenet-v1-025-float-metadata", {Kind::kRuns}},

@@ -85,6 +85,14 @@ PrepareResult PrepareQuantizedAdd(OpBuilder& b);
 absl::Status EvalQuantizedAdd(const OpState& state, const std::vector<const Tensor*>& in,
                               std::vector<Tensor>* out);
 
+// lstm.cc: LSTM, UNIDIRECTIONAL_SEQUENCE_LSTM, BIDIRECTIONAL_SEQUENCE_LSTM.
+PrepareResult PrepareUnidirectionalLstm(OpBuilder& b);  // also LSTM
+absl::Status EvalUnidirectionalLstm(const OpState& state, const std::vector<const Tensor*>& in,
+                                    std::vector<Tensor>* out);
+PrepareResult PrepareBidirectionalLstm(OpBuilder& b);
+absl::Status EvalBidirectionalLstm(const OpState& state, const std::vector<const Tensor*>& in,
+                                   std::vector<Tensor>* out);
+
 // custom.cc: CUSTOM operators running TF kernels.
 PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
 PrepareResult PrepareParseExample(OpBuilder& b);
