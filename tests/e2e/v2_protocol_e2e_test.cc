@@ -307,8 +307,7 @@ TEST(V2ProtocolE2E, TwoInputModelOverRestAndGrpcMatchesPredict) {
     for (int j = 0; j < 2; ++j) EXPECT_EQ(v1_softmax[i][j].GetFloat(), softmax[2 * i + j]);
   }
 
-  // gRPC: typed INT32 keys, raw FP32 features are not allowed together with typed ones, so
-  // send both raw.
+  // gRPC with raw_input_contents (which covers every input or none).
   auto stub = p.GrpcStub<inference::GRPCInferenceService>();
   inference::ModelInferRequest req;
   req.set_model_name("app");
