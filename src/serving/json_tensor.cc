@@ -44,7 +44,9 @@ std::string ShapeText(const TensorShape& s) {
 // turned into the tensor in one copy.
 class ValueSink {
  public:
-  explicit ValueSink(DType dtype) : dtype_(dtype) {}
+  // `extended`: also FP16, BF16 and UINT16 values (the Open Inference Protocol's types;
+  // TF Serving's JSON has no conversion for them).
+  explicit ValueSink(DType dtype, bool extended = false) : dtype_(dtype), extended_(extended) {}
   DType dtype() const { return dtype_; }
 
   // Appends one scalar JSON value with TF Serving's conversion rules for the dtype.
@@ -92,6 +94,25 @@ class ValueSink {
         if (!v.IsUint64()) return TypeError(v, dtype_);
         return Put(static_cast<uint64_t>(v.GetUint64()));
       default:
+        if (extended_) return AddExtended(v);
+        return absl::UnimplementedError(absl::StrCat("Conversion of JSON Value: ", JsonText(v),
+                                                     " to type: ", DTypeName(dtype_)));
+    }
+  }
+  absl::Status AddExtended(const rapidjson::Value& v) {
+    switch (dtype_) {
+      case DType::kHalf:
+        if (!v.IsNumber()) return TypeError(v, dtype_);
+        return Put(Half::FromFloat(static_cast<float>(v.GetDouble())));
+      case DType::kBFloat16:
+        if (!v.IsNumber()) return TypeError(v, dtype_);
+        return Put(BFloat16::FromFloat(static_cast<float>(v.GetDouble())));
+      case DType::kUInt16:
+        if (!v.IsUint() || v.GetUint() > std::numeric_limits<uint16_t>::max()) {
+          return TypeError(v, dtype_);
+        }
+        return Put(static_cast<uint16_t>(v.GetUint()));
+      default:
         return absl::UnimplementedError(absl::StrCat("Conversion of JSON Value: ", JsonText(v),
                                                      " to type: ", DTypeName(dtype_)));
     }
@@ -131,6 +152,7 @@ class ValueSink {
     return absl::OkStatus();
   }
   DType dtype_;
+  bool extended_;
   std::string bytes_;                 // numeric and bool values
   std::vector<std::string> strings_;  // DT_STRING values
 };
@@ -453,6 +475,13 @@ bool WriteElement(const Tensor& t, int64_t i, bool as_bytes, JsonWriter* w) {
       return w->Uint64(t.data<uint64_t>()[i]);
     case DType::kBool:
       return w->Bool(t.data<bool>()[i]);
+    // Only the Open Inference Protocol writes these (JsonWritable keeps them from predict).
+    case DType::kHalf:
+      return WriteFloat(w, t.data<Half>()[i].ToFloat());
+    case DType::kBFloat16:
+      return WriteFloat(w, t.data<BFloat16>()[i].ToFloat());
+    case DType::kUInt16:
+      return w->Uint(t.data<uint16_t>()[i]);
     case DType::kString: {
       const std::string& s = t.data<std::string>()[i];
       if (!as_bytes) return w->String(s.data(), s.size());
@@ -505,6 +534,42 @@ void WriteValues(const Tensor& t, bool as_bytes, int dim, JsonWriter* w, int64_t
 }
 
 }  // namespace
+
+absl::StatusOr<Tensor> JsonValuesToTensor(const rapidjson::Value& data, DType dtype,
+                                          const TensorShape& shape) {
+  ValueSink sink(dtype, /*extended=*/true);
+  const int64_t want = shape.NumElements();
+  int64_t count = 0;
+  // Depth-first over the lists, with an explicit stack: any nesting reads in row-major order.
+  std::vector<std::pair<const rapidjson::Value*, rapidjson::SizeType>> lists;
+  const rapidjson::Value* v = &data;
+  while (true) {
+    if (v->IsArray()) {
+      lists.emplace_back(v, 0);
+    } else {
+      if (++count > want) break;
+      TFM_RETURN_IF_ERROR(v->IsObject() ? sink.AddB64(*v) : sink.Add(*v));
+    }
+    while (!lists.empty() && lists.back().second == lists.back().first->Size()) lists.pop_back();
+    if (lists.empty()) break;
+    auto& [list, next] = lists.back();
+    v = &(*list)[next++];
+  }
+  if (count != want) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(count > want ? "more than " : "", count > want ? want : count,
+                     " values given for shape ", ShapeText(shape), ", which holds ", want));
+  }
+  return sink.Finish(shape);
+}
+
+bool WriteFlatJsonValues(const Tensor& t, JsonWriter* w) {
+  w->StartArray();
+  bool ok = true;
+  for (int64_t i = 0; ok && i < t.NumElements(); ++i) ok = WriteElement(t, i, false, w);
+  w->EndArray();
+  return ok;
+}
 
 absl::Status ParsePredictRequestJson(absl::string_view json, const InputDTypeGetter& get_inputs,
                                      JsonPredictRequest* request) {

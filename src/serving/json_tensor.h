@@ -19,6 +19,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/tensor.h"
+#include "rapidjson/document.h"
+#include "serving/json_util.h"
 #include "tensorflow_serving/apis/classification.pb.h"
 #include "tensorflow_serving/apis/input.pb.h"
 #include "tensorflow_serving/apis/regression.pb.h"
@@ -58,6 +60,17 @@ absl::StatusOr<std::string> MakeJsonFromClassificationResult(
     const tensorflow::serving::ClassificationResult& result);
 absl::StatusOr<std::string> MakeJsonFromRegressionResult(
     const tensorflow::serving::RegressionResult& result);
+
+// The values of one tensor of `dtype` and `shape` from a JSON value that is a single
+// value, a flat list or lists nested in any way, read in row-major order (the Open
+// Inference Protocol's "data"), with predict's conversion rules per dtype plus numbers for
+// half, bfloat16 and uint16. The value count must equal the shape's element count.
+absl::StatusOr<Tensor> JsonValuesToTensor(const rapidjson::Value& data, DType dtype,
+                                          const TensorShape& shape);
+
+// Writes all elements of `t` as one flat JSON list, numbers formatted as in predict
+// responses (strings as JSON strings). False for a dtype JSON cannot hold.
+bool WriteFlatJsonValues(const Tensor& t, JsonWriter* w);
 
 // {"error": "<message>"} (pretty-printed like TF Serving); a message longer than
 // kMaxErrorMessageBytes is shortened (serving/echo_text.h).

@@ -13,6 +13,7 @@
 #include "serving/echo_text.h"
 #include "serving/json_tensor.h"
 #include "serving/json_util.h"
+#include "serving/v2_rest_api.h"
 
 namespace tfmodel::serving {
 namespace {
@@ -114,7 +115,8 @@ int HexValue(char c) {
   return -1;
 }
 
-// %XX decoding (like curl_easy_unescape; '+' stays '+').
+}  // namespace
+
 std::string UrlUnescape(absl::string_view s) {
   if (s.find('%') == absl::string_view::npos) return std::string(s);
   std::string out;
@@ -128,6 +130,8 @@ std::string UrlUnescape(absl::string_view s) {
   }
   return out;
 }
+
+namespace {
 
 absl::Status ToJson(const google::protobuf::Message& m, std::string* out) {
   google::protobuf::util::JsonPrintOptions opts;
@@ -177,7 +181,12 @@ int HttpStatusFromCode(absl::StatusCode code) {
 }
 
 RestApiHandler::RestApiHandler(ServableManager* manager, Metrics* metrics, RestOptions options)
-    : manager_(manager), metrics_(metrics), options_(std::move(options)) {}
+    : manager_(manager),
+      metrics_(metrics),
+      options_(std::move(options)),
+      v2_(std::make_unique<V2RestApi>(manager)) {}
+
+RestApiHandler::~RestApiHandler() = default;
 
 absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::string_view path,
                                             const std::string& body, std::string* output,
@@ -382,6 +391,17 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
       AddCorsHeaders(&response);
       return response;
     }
+  }
+  if (path == "/v2" || absl::StartsWith(path, "/v2/")) {
+    std::string model_name, api;
+    absl::Status s;
+    response = v2_->Handle(request, path, &model_name, &api, &s);
+    AddCorsHeaders(&response);
+    if (metrics_ && !model_name.empty() && !api.empty()) {
+      metrics_->RecordRequest(model_name, api, "REST", absl::StatusCodeToString(s.code()),
+                              absl::ToInt64Microseconds(absl::Now() - start));
+    }
+    return response;
   }
   if (!v1) {
     response.status = 404;

@@ -8,6 +8,7 @@
 #define TFMODEL_SERVING_REST_API_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,9 +44,15 @@ struct RestOptions {
 // HTTP status for an absl status code (TF Serving's ToHTTPStatusCode).
 int HttpStatusFromCode(absl::StatusCode code);
 
+// %XX decoding of a path segment (like curl_easy_unescape; '+' stays '+').
+std::string UrlUnescape(absl::string_view s);
+
+class V2RestApi;
+
 class RestApiHandler {
  public:
   RestApiHandler(ServableManager* manager, Metrics* metrics, RestOptions options);
+  ~RestApiHandler();
 
   HttpResponse Handle(const HttpRequest& request) const;
 
@@ -68,6 +75,8 @@ class RestApiHandler {
   ServableManager* manager_;
   Metrics* metrics_;
   RestOptions options_;
+  // The Open Inference Protocol (/v2 paths).
+  std::unique_ptr<V2RestApi> v2_;
 };
 
 }  // namespace tfmodel::serving

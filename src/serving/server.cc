@@ -83,6 +83,7 @@ absl::Status Server::StartGrpc() {
   model_service_ = std::make_unique<ModelServiceImpl>(
       manager_.get(),
       [this](const tensorflow::serving::ModelServerConfig& c) { return ReloadConfig(c); });
+  v2_service_ = std::make_unique<V2GrpcService>(manager_.get(), &metrics_);
   grpc::ServerBuilder builder;
   std::shared_ptr<grpc::ServerCredentials> creds = grpc::InsecureServerCredentials();
   if (!options_.ssl_config_file.empty()) {
@@ -104,6 +105,7 @@ absl::Status Server::StartGrpc() {
   }
   builder.RegisterService(prediction_service_.get());
   builder.RegisterService(model_service_.get());
+  builder.RegisterService(v2_service_.get());
   builder.SetMaxMessageSize(INT_MAX);
   if (options_.grpc_max_threads > 0) {
     grpc::ResourceQuota quota;

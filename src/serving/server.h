@@ -18,6 +18,7 @@
 #include "serving/manager.h"
 #include "serving/metrics.h"
 #include "serving/rest_api.h"
+#include "serving/v2_grpc_service.h"
 
 namespace tfmodel::serving {
 
@@ -89,6 +90,7 @@ class Server {
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<PredictionServiceImpl> prediction_service_;
   std::unique_ptr<ModelServiceImpl> model_service_;
+  std::unique_ptr<V2GrpcService> v2_service_;  // Open Inference Protocol
   std::unique_ptr<grpc::Server> grpc_;
   int grpc_port_ = 0;
   std::string last_config_text_;
