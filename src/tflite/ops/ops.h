@@ -85,6 +85,19 @@ PrepareResult PrepareQuantizedAdd(OpBuilder& b);
 absl::Status EvalQuantizedAdd(const OpState& state, const std::vector<const Tensor*>& in,
                               std::vector<Tensor>* out);
 
+// quantized_pooling.cc (int8/uint8): AVERAGE_POOL_2D, MAX_POOL_2D.
+PrepareResult PrepareQuantizedPool2D(OpBuilder& b);
+absl::Status EvalQuantizedPool2D(const OpState& state, const std::vector<const Tensor*>& in,
+                                 std::vector<Tensor>* out);
+
+// quantized_activations.cc (int8/uint8): SOFTMAX; LOGISTIC and TANH by lookup table.
+PrepareResult PrepareQuantizedSoftmax(OpBuilder& b);
+absl::Status EvalQuantizedSoftmax(const OpState& state, const std::vector<const Tensor*>& in,
+                                  std::vector<Tensor>* out);
+PrepareResult PrepareQuantizedLookupTable(OpBuilder& b);
+absl::Status EvalQuantizedLookupTable(const OpState& state, const std::vector<const Tensor*>& in,
+                                      std::vector<Tensor>* out);
+
 // custom.cc: CUSTOM operators running TF kernels.
 PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
 PrepareResult PrepareParseExample(OpBuilder& b);
