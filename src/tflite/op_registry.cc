@@ -39,6 +39,8 @@ constexpr OpRegistration kOps[] = {
     {B::MAX_POOL_2D,            kQuantized, nullptr,           PrepareQuantizedPool2D,          EvalQuantizedPool2D},
     {B::AVERAGE_POOL_2D,        kAny,       nullptr,           PreparePool2D,                   EvalTfSteps},
     {B::AVERAGE_POOL_2D,        kQuantized, nullptr,           PrepareQuantizedPool2D,          EvalQuantizedPool2D},
+    {B::RESIZE_BILINEAR,        kAny,       nullptr,           PrepareResize,                   EvalResize},
+    {B::RESIZE_NEAREST_NEIGHBOR, kAny,      nullptr,           PrepareResize,                   EvalResize},
     {B::RESHAPE,                kAny,       nullptr,           PrepareReshape,                  EvalTfSteps},
     {B::SQUEEZE,                kAny,       nullptr,           PrepareSqueeze,                  EvalTfSteps},
     {B::EXPAND_DIMS,            kAny,       nullptr,           PrepareExpandDims,               EvalTfSteps},

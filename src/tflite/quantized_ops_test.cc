@@ -179,6 +179,87 @@ TEST(TfLiteQuantizedOpsTest, TanhInt8) {
   EXPECT_THAT(Ints<int8_t>((*out)[0]), ElementsAre(0, 97, -97, 127));
 }
 
+// x [1, 1, W, 1] resized to [1, 1, out_w, 1] by `code` with the given options.
+template <typename T>
+absl::StatusOr<std::vector<T>> Resize1D(B code, TT type, const std::vector<T>& x, int out_w,
+                                        bool align_corners, bool half_pixel) {
+  TfLiteModelBuilder b;
+  const int w = static_cast<int>(x.size());
+  const bool q = type != TT::FLOAT32;
+  std::vector<float> scale = q ? std::vector<float>{0.5f} : std::vector<float>{};
+  std::vector<int64_t> zp = q ? std::vector<int64_t>{0} : std::vector<int64_t>{};
+  int xi = b.Tensor<T>("x", type, {1, 1, w, 1}, scale, zp);
+  int si = b.Tensor<int32_t>("size", TT::INT32, {2}, {}, {}, 0, {1, out_w});
+  int yi = b.Tensor<T>("y", type, {1, 1, out_w, 1}, scale, zp);
+  fb::BuiltinOptionsUnion u;
+  if (code == B::RESIZE_BILINEAR) {
+    fb::ResizeBilinearOptionsT o;
+    o.align_corners = align_corners;
+    o.half_pixel_centers = half_pixel;
+    u.Set(o);
+  } else {
+    fb::ResizeNearestNeighborOptionsT o;
+    o.align_corners = align_corners;
+    o.half_pixel_centers = half_pixel;
+    u.Set(o);
+  }
+  b.Op(code, {xi, si}, {yi}, std::move(u));
+  TFM_ASSIGN_OR_RETURN(auto m, b.Load({xi}, {yi}));
+  TFM_ASSIGN_OR_RETURN(
+      auto out, m->Run({{"x", Tensor::FromVector<T>(x, TensorShape{1, 1, w, 1})}}, {"y"}, {}));
+  if (out[0].shape() != TensorShape({1, 1, out_w, 1})) {
+    return absl::InternalError("bad shape " + out[0].shape().ToString());
+  }
+  return std::vector<T>(out[0].template data<T>(), out[0].template data<T>() + out_w);
+}
+
+TEST(TfLiteResizeTest, BilinearFloatUint8Int8) {
+  // Width 2 -> 4, scale 0.5: source x = 0, 0.5, 1, 1.5 (clamped to the last pixel).
+  auto f = Resize1D<float>(B::RESIZE_BILINEAR, TT::FLOAT32, {0, 10}, 4, false, false);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_THAT(*f, ElementsAre(0, 5, 10, 10));
+  // uint8 interpolates in float and truncates: 4.5 -> 4.
+  auto u = Resize1D<uint8_t>(B::RESIZE_BILINEAR, TT::UINT8, {0, 9}, 4, false, false);
+  ASSERT_TRUE(u.ok()) << u.status();
+  EXPECT_THAT(*u, ElementsAre(0, 4, 9, 9));
+  // int8 works in 1/1024 steps and rounds half away from zero: 4.5 -> 5, -4.5 -> -5.
+  auto i = Resize1D<int8_t>(B::RESIZE_BILINEAR, TT::INT8, {0, 9}, 4, false, false);
+  ASSERT_TRUE(i.ok()) << i.status();
+  EXPECT_THAT(*i, ElementsAre(0, 5, 9, 9));
+  auto n = Resize1D<int8_t>(B::RESIZE_BILINEAR, TT::INT8, {-9, 0}, 4, false, false);
+  ASSERT_TRUE(n.ok()) << n.status();
+  EXPECT_THAT(*n, ElementsAre(-9, -5, 0, 0));
+  // half_pixel_centers: source x = -0.25 (-> pixel 0), 0.25, 0.75, 1.25 (-> pixel 1).
+  auto h = Resize1D<float>(B::RESIZE_BILINEAR, TT::FLOAT32, {0, 10}, 4, false, true);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_THAT(*h, ElementsAre(0, 2.5f, 7.5f, 10));
+  // align_corners: scale (2 - 1) / (3 - 1) = 0.5 -> 0, 5, 10.
+  auto a = Resize1D<float>(B::RESIZE_BILINEAR, TT::FLOAT32, {0, 10}, 3, true, false);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_THAT(*a, ElementsAre(0, 5, 10));
+}
+
+TEST(TfLiteResizeTest, NearestNeighbor) {
+  // Width 3 -> 6, scale 0.5: floor(x / 2).
+  auto f = Resize1D<float>(B::RESIZE_NEAREST_NEIGHBOR, TT::FLOAT32, {1, 2, 3}, 6, false, false);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_THAT(*f, ElementsAre(1, 1, 2, 2, 3, 3));
+  // align_corners, 3 -> 5: scale 0.5, round(x / 2) half away from zero: 0, 1, 1, 2, 2.
+  auto a = Resize1D<uint8_t>(B::RESIZE_NEAREST_NEIGHBOR, TT::UINT8, {1, 2, 3}, 5, true, false);
+  ASSERT_TRUE(a.ok()) << a.status();
+  EXPECT_THAT(*a, ElementsAre(1, 2, 2, 3, 3));
+  // half_pixel_centers, 3 -> 2: scale 1.5, floor((x + 0.5) * 1.5) = 0, 2.
+  auto h = Resize1D<int8_t>(B::RESIZE_NEAREST_NEIGHBOR, TT::INT8, {1, 2, 3}, 2, false, true);
+  ASSERT_TRUE(h.ok()) << h.status();
+  EXPECT_THAT(*h, ElementsAre(1, 3));
+}
+
+TEST(TfLiteResizeTest, BadSizeIsAnError) {
+  auto z = Resize1D<float>(B::RESIZE_BILINEAR, TT::FLOAT32, {0, 10}, 0, false, false);
+  ASSERT_FALSE(z.ok());
+  EXPECT_THAT(z.status().message(), HasSubstr("operator 0 (RESIZE_BILINEAR): output size 1x0"));
+}
+
 TEST(TfLiteFixedPointTest, ExpAndReciprocal) {
   const double q31 = 2147483648.0;
   // exp(-1) and exp(-0.75) with 5 integer bits (-1 is -2^26), within gemmlowp's accuracy.

@@ -98,6 +98,11 @@ PrepareResult PrepareQuantizedLookupTable(OpBuilder& b);
 absl::Status EvalQuantizedLookupTable(const OpState& state, const std::vector<const Tensor*>& in,
                                       std::vector<Tensor>* out);
 
+// resize.cc: RESIZE_BILINEAR (float, uint8, int8), RESIZE_NEAREST_NEIGHBOR (any type).
+PrepareResult PrepareResize(OpBuilder& b);
+absl::Status EvalResize(const OpState& state, const std::vector<const Tensor*>& in,
+                        std::vector<Tensor>* out);
+
 // custom.cc: CUSTOM operators running TF kernels.
 PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
 PrepareResult PrepareParseExample(OpBuilder& b);
