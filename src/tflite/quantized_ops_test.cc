@@ -213,6 +213,41 @@ absl::StatusOr<std::vector<T>> Resize1D(B code, TT type, const std::vector<T>& x
   return std::vector<T>(out[0].template data<T>(), out[0].template data<T>() + out_w);
 }
 
+TEST(TfLiteQuantizedOpsTest, SubAndMulBroadcast) {
+  {
+    // int8 scale 0.5: [2, 3] - [1] = [1, 2] -> [2, 4].
+    TfLiteModelBuilder b;
+    int x = b.Tensor<int8_t>("x", TT::INT8, {2}, {0.5f}, {0});
+    int c = b.Tensor<int8_t>("c", TT::INT8, {1}, {0.5f}, {0}, 0, {2});
+    int y = b.Tensor<int8_t>("y", TT::INT8, {2}, {0.5f}, {0});
+    b.Op(B::SUB, {x, c}, {y});
+    auto m = b.Build({x}, {y});
+    ASSERT_NE(m, nullptr);
+    TFM_ASSERT_OK_AND_ASSIGN(auto out,
+                             m->Run({{"x", Tensor::FromVector<int8_t>({4, 6})}}, {"y"}, {}));
+    EXPECT_THAT(Ints<int8_t>(out[0]), ElementsAre(2, 4));
+  }
+  {
+    // uint8 [2, 1] * [1, 2]: reals [1, 2] (scale 0.5, zero point 10) times [1, 2] (scale
+    // 0.25) = [[1, 2], [2, 4]] -> scale 0.5: [2, 4, 4, 8].
+    TfLiteModelBuilder b;
+    int x = b.Tensor<uint8_t>("x", TT::UINT8, {2, 1}, {0.5f}, {10});
+    int c = b.Tensor<uint8_t>("c", TT::UINT8, {1, 2}, {0.25f}, {0}, 0, {4, 8});
+    int y = b.Tensor<uint8_t>("y", TT::UINT8, {2, 2}, {0.5f}, {0});
+    b.Op(B::MUL, {x, c}, {y});
+    auto m = b.Build({x}, {y});
+    ASSERT_NE(m, nullptr);
+    TFM_ASSERT_OK_AND_ASSIGN(
+        auto out,
+        m->Run({{"x", Tensor::FromVector<uint8_t>({12, 14}, TensorShape{2, 1})}}, {"y"}, {}));
+    EXPECT_EQ(out[0].shape(), (TensorShape{2, 2}));
+    EXPECT_THAT(Ints<uint8_t>(out[0]), ElementsAre(2, 4, 4, 8));
+    auto bad =
+        m->Run({{"x", Tensor::FromVector<uint8_t>({1, 2, 3}, TensorShape{3, 1})}}, {"y"}, {});
+    EXPECT_TRUE(wider.ok());  // [3, 1] * [1, 2] broadcasts to [3, 2]
+  }
+}
+
 TEST(TfLiteResizeTest, BilinearFloatUint8Int8) {
   // Width 2 -> 4, scale 0.5: source x = 0, 0.5, 1, 1.5 (clamped to the last pixel).
   auto f = Resize1D<float>(B::RESIZE_BILINEAR, TT::FLOAT32, {0, 10}, 4, false, false);

@@ -80,7 +80,7 @@ PrepareResult PrepareQuantizedConv2D(OpBuilder& b);  // CONV_2D, DEPTHWISE_CONV_
 absl::Status EvalQuantizedConv2D(const OpState& state, const std::vector<const Tensor*>& in,
                                  std::vector<Tensor>* out);
 
-// quantized_add.cc (int8/uint8)
+// quantized_add.cc (int8/uint8): ADD, SUB, MUL with broadcasting.
 PrepareResult PrepareQuantizedAdd(OpBuilder& b);
 absl::Status EvalQuantizedAdd(const OpState& state, const std::vector<const Tensor*>& in,
                               std::vector<Tensor>* out);
