@@ -242,9 +242,12 @@ TEST(TfLiteQuantizedOpsTest, SubAndMulBroadcast) {
         m->Run({{"x", Tensor::FromVector<uint8_t>({12, 14}, TensorShape{2, 1})}}, {"y"}, {}));
     EXPECT_EQ(out[0].shape(), (TensorShape{2, 2}));
     EXPECT_THAT(Ints<uint8_t>(out[0]), ElementsAre(2, 4, 4, 8));
-    auto bad =
-        m->Run({{"x", Tensor::FromVector<uint8_t>({1, 2, 3}, TensorShape{3, 1})}}, {"y"}, {});
-    EXPECT_TRUE(wider.ok());  // [3, 1] * [1, 2] broadcasts to [3, 2]
+    // [3, 1] * [1, 2] broadcasts to [3, 2].
+    TFM_ASSERT_OK_AND_ASSIGN(
+        auto wider,
+        m->Run({{"x", Tensor::FromVector<uint8_t>({12, 14, 10}, TensorShape{3, 1})}}, {"y"}, {}));
+    EXPECT_EQ(wider[0].shape(), (TensorShape{3, 2}));
+    EXPECT_THAT(Ints<uint8_t>(wider[0]), ElementsAre(2, 4, 4, 8, 0, 0));
   }
 }
 
