@@ -592,15 +592,15 @@ TEST(TfLiteModelBuildTest, BadCustomOptionsAndUnsupportedOpsAreErrors) {
     int x = b.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
     int y = b.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
     int z = b.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
-    b.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x}, {y});
+    b.Op(fb::BuiltinOperator::L2_NORMALIZATION, {x}, {y});
     b.Op(fb::BuiltinOperator::HARD_SWISH, {y}, {z});
     // Every unsupported operator is listed.
-    b.ExpectLoadError({x}, {z}, "operator 0 (RESIZE_BILINEAR)");
+    b.ExpectLoadError({x}, {z}, "operator 0 (L2_NORMALIZATION)");
     ModelBuilder b2;
     int x2 = b2.Tensor<float>("x", TT::FLOAT32, {1, 4, 4, 1});
     int y2 = b2.Tensor<float>("y", TT::FLOAT32, {1, 8, 8, 1});
     int z2 = b2.Tensor<float>("z", TT::FLOAT32, {1, 8, 8, 1});
-    b2.Op(fb::BuiltinOperator::RESIZE_BILINEAR, {x2}, {y2});
+    b2.Op(fb::BuiltinOperator::L2_NORMALIZATION, {x2}, {y2});
     b2.Op(fb::BuiltinOperator::HARD_SWISH, {y2}, {z2});
     b2.ExpectLoadError({x2}, {z2}, "operator 1 (HARD_SWISH)");
   }

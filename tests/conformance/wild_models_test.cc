@@ -50,11 +50,11 @@ constexpr char kAudio[] = "audio front end DecodeWav/AudioSpectrogram/Mfcc (tf-a
 
 const std::map<std::string, Expectation>& Expectations() {
   static const auto* m = new std::map<std::string, Expectation>{
-      {"coral-deeplabv3-mnv2-dm05-uint8", {Kind::kPending, kTfLite, true}},
+      {"coral-deeplabv3-mnv2-dm05-uint8", {Kind::kRuns, "", true}},
       {"coral-keras-lstm-mnist-ptq", {Kind::kPending, kTfLite}},
-      {"coral-mobilenet-v1-025-uint8", {Kind::kPending, kTfLite}},
-      {"coral-movenet-lightning-ptq", {Kind::kPending, kTfLite, true}},
-      {"coral-tf2-mobilenet-v2-int8-ptq", {Kind::kPending, kTfLite, true}},
+      {"coral-mobilenet-v1-025-uint8", {Kind::kRuns}},
+      {"coral-movenet-lightning-ptq", {Kind::kRuns, "", true}},
+      {"coral-tf2-mobilenet-v2-int8-ptq", {Kind::kRuns, "", true}},
       {"cppflow-multi-io-keras", {Kind::kRuns}},
       {"hello-tf-c-api-graph", {Kind::kRuns}},
       {"kws-crnn-s-frozen", {Kind::kRuns}},
@@ -74,11 +74,11 @@ const std::map<std::string, Expectation>& Expectations() {
       {"tfx-chicago-taxi-keras", {Kind::kRuns}},
       {"tfx-chicago-taxi-transform-fn", {Kind::kRuns}},
       {"tiny-ad-autoencoder-int8", {Kind::kRuns}},
-      {"tiny-kws-dscnn-int8", {Kind::kPending, kTfLite}},
+      {"tiny-kws-dscnn-int8", {Kind::kRuns}},
       {"tiny-kws-dscnn-savedmodel", {Kind::kRuns}},
       {"tiny-resnet8-float", {Kind::kRuns}},
-      {"tiny-streaming-wakeword", {Kind::kPending, kTfLite}},
-      {"tiny-vww-mobilenet-int8", {Kind::kPending, kTfLite}},
+      {"tiny-streaming-wakeword", {Kind::kRuns}},
+      {"tiny-vww-mobilenet-int8", {Kind::kRuns}},
       {"yeah-world-mobilenet-frozen", {Kind::kRuns, "", true}},
   };
   return *m;

@@ -80,7 +80,7 @@ PrepareResult PrepareQuantizedConv2D(OpBuilder& b);  // CONV_2D, DEPTHWISE_CONV_
 absl::Status EvalQuantizedConv2D(const OpState& state, const std::vector<const Tensor*>& in,
                                  std::vector<Tensor>* out);
 
-// quantized_add.cc (int8/uint8)
+// quantized_add.cc (int8/uint8): ADD, SUB, MUL with broadcasting.
 PrepareResult PrepareQuantizedAdd(OpBuilder& b);
 absl::Status EvalQuantizedAdd(const OpState& state, const std::vector<const Tensor*>& in,
                               std::vector<Tensor>* out);
@@ -92,6 +92,24 @@ absl::Status EvalUnidirectionalLstm(const OpState& state, const std::vector<cons
 PrepareResult PrepareBidirectionalLstm(OpBuilder& b);
 absl::Status EvalBidirectionalLstm(const OpState& state, const std::vector<const Tensor*>& in,
                                    std::vector<Tensor>* out);
+
+// quantized_pooling.cc (int8/uint8): AVERAGE_POOL_2D, MAX_POOL_2D.
+PrepareResult PrepareQuantizedPool2D(OpBuilder& b);
+absl::Status EvalQuantizedPool2D(const OpState& state, const std::vector<const Tensor*>& in,
+                                 std::vector<Tensor>* out);
+
+// quantized_activations.cc (int8/uint8): SOFTMAX; LOGISTIC and TANH by lookup table.
+PrepareResult PrepareQuantizedSoftmax(OpBuilder& b);
+absl::Status EvalQuantizedSoftmax(const OpState& state, const std::vector<const Tensor*>& in,
+                                  std::vector<Tensor>* out);
+PrepareResult PrepareQuantizedLookupTable(OpBuilder& b);
+absl::Status EvalQuantizedLookupTable(const OpState& state, const std::vector<const Tensor*>& in,
+                                      std::vector<Tensor>* out);
+
+// resize.cc: RESIZE_BILINEAR (float, uint8, int8), RESIZE_NEAREST_NEIGHBOR (any type).
+PrepareResult PrepareResize(OpBuilder& b);
+absl::Status EvalResize(const OpState& state, const std::vector<const Tensor*>& in,
+                        std::vector<Tensor>* out);
 
 // custom.cc: CUSTOM operators running TF kernels.
 PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
