@@ -5,11 +5,10 @@
 #include <string>
 
 #include "cli/commands.h"
+#include "core/version.h"
 
 namespace tfmodel::cli {
 namespace {
-
-constexpr char kVersion[] = "0.1.0";
 
 struct Command {
   const char* name;

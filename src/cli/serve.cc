@@ -21,14 +21,13 @@
 #include "absl/time/time.h"
 #include "cli/commands.h"
 #include "core/file_util.h"
+#include "core/version.h"
 #include "format/detect.h"
 #include "serving/server.h"
 #include "tflite/model.h"
 
 namespace tfmodel::cli {
 namespace {
-
-constexpr char kVersion[] = "0.1.0";
 
 enum class Kind { kBool, kInt, kString, kFloat };
 

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "core/tensor.h"
+#include "core/version.h"
 #include "serving/json_tensor.h"
 #include "serving/manager.h"
 #include "serving/servable.h"
@@ -28,8 +29,7 @@
 namespace tfmodel::serving::v2 {
 
 inline constexpr char kServerName[] = "tfmodel";
-// Kept equal to the version `tfmodel version` prints (src/cli/cli.cc).
-inline constexpr char kServerVersion[] = "0.1.0";
+inline constexpr const char* kServerVersion = kVersion;  // core/version.h
 inline constexpr char kBinaryDataExtension[] = "binary_tensor_data";
 inline constexpr char kPlatform[] = "tensorflow_savedmodel";
 // REST binary tensor data extension: the JSON part's size in a request or response body.

@@ -1,6 +1,7 @@
 // Generated documentation stays in step with the code.
 #include "absl/strings/str_cat.h"
 #include "core/file_util.h"
+#include "core/version.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -16,6 +17,14 @@ TEST(Docs, OpListMatchesKernelRegistry) {
   EXPECT_EQ(*doc, r.output)
       << "docs/ops.md is stale: regenerate with `build/tfmodel ops --markdown > docs/ops.md`";
   EXPECT_NE(r.output.find("ParseExampleV2"), std::string::npos);
+}
+
+// The version in core/version.h is the project's (CMakeLists.txt project(... VERSION x)).
+TEST(Docs, VersionMatchesCMakeProject) {
+  auto cmake = ReadFileToString(std::string(TFMODEL_SOURCE_DIR) + "/CMakeLists.txt");
+  ASSERT_TRUE(cmake.ok()) << cmake.status();
+  EXPECT_NE(cmake->find(absl::StrCat("project(tfmodel VERSION ", kVersion, " ")), std::string::npos)
+      << "core/version.h says " << kVersion;
 }
 
 }  // namespace
