@@ -50,6 +50,7 @@ constexpr OpRegistration kOps[] = {
     {B::TRANSPOSE,              kAny,       nullptr,           PrepareTranspose,                EvalTfSteps},
     {B::CAST,                   kAny,       nullptr,           PrepareCast,                     EvalTfSteps},
     {B::CONCATENATION,          kAny,       nullptr,           PrepareConcatenation,            EvalTfSteps},
+    {B::CONCATENATION,          kQuantized, nullptr,           PrepareQuantizedConcatenation,   EvalQuantizedConcatenation},
     {B::PACK,                   kAny,       nullptr,           PreparePack,                     EvalTfSteps},
     {B::UNPACK,                 kAny,       nullptr,           PrepareUnpack,                   EvalTfSteps},
     {B::SPLIT,                  kAny,       nullptr,           PrepareSplit,                    EvalTfSteps},
@@ -65,7 +66,9 @@ constexpr OpRegistration kOps[] = {
     {B::SELECT,                 kAny,       nullptr,           PrepareSelect,                   EvalTfSteps},
     {B::SELECT_V2,              kAny,       nullptr,           PrepareSelect,                   EvalTfSteps},
     {B::MEAN,                   kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::MEAN,                   kQuantized, nullptr,           PrepareQuantizedMeanOrSum,       EvalQuantizedMeanOrSum},
     {B::SUM,                    kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
+    {B::SUM,                    kQuantized, nullptr,           PrepareQuantizedMeanOrSum,       EvalQuantizedMeanOrSum},
     {B::REDUCE_MAX,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
     {B::REDUCE_MIN,             kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
     {B::REDUCE_PROD,            kAny,       nullptr,           PrepareReduce,                   EvalTfSteps},
@@ -96,7 +99,9 @@ bool NameMatches(const char* want, const std::string& name) {
 }  // namespace
 
 const OpRegistration* FindOpRegistration(const OpBuilder& b) {
-  const bool quantized = IsQuantizedType(b.input_type(0)) && IsQuantizedType(b.output_type(0));
+  // int8/uint8 without quantization parameters are plain integers (type-generic kernels).
+  const bool quantized = IsQuantizedType(b.input_type(0)) && IsQuantizedType(b.output_type(0)) &&
+                         b.OutputQuant(0).present();
   const std::string custom = b.code() == B::CUSTOM ? b.custom_name() : "";
   // Preference: quantized over any types; a named custom op over the generic flex entry.
   const OpRegistration* best = nullptr;

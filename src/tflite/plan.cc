@@ -8,6 +8,7 @@
 #include "format/tflite.h"
 #include "tflite/op_builder.h"
 #include "tflite/op_registry.h"
+#include "tflite/quant_check.h"
 
 namespace tfmodel::tflite {
 namespace {
@@ -102,9 +103,17 @@ absl::Status BuildSteps(const TfLiteFile& file, int sg_index, const PlanOptions&
     OpBuilder b(file, sg_index, static_cast<int>(i), *plans, &float_weights);
     const OpRegistration* r = FindOpRegistration(b);
     absl::StatusOr<std::shared_ptr<const OpState>> state =
-        r ? r->prepare(b)
-          : absl::StatusOr<std::shared_ptr<const OpState>>(
-                b.Unsupported("no tfmodel implementation"));
+        absl::UnimplementedError("no registration");
+    if (!r) {
+      state = b.Unsupported("no tfmodel implementation");
+    } else if (absl::Status raw =
+                   r->types == OpTypes::kAny ? CheckRawQuantizedOperator(b) : absl::OkStatus();
+               !raw.ok()) {
+      // A type-generic kernel would compute on the raw integers of quantized tensors.
+      state = raw;
+    } else {
+      state = r->prepare(b);
+    }
     if (absl::IsUnimplemented(state.status())) {
       if (options.defer_unsupported) {
         auto d = std::make_shared<DeferredState>();

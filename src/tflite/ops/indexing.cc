@@ -1,8 +1,11 @@
 // Builtins that join, split, slice, gather, pad, tile or fill tensors: CONCATENATION, PACK,
 // UNPACK, SPLIT, SPLIT_V, SLICE, STRIDED_SLICE, GATHER, GATHER_ND, PAD, PADV2, TILE, FILL,
 // SELECT, SELECT_V2.
+#include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "tflite/ops/ops.h"
+#include "tflite/quant_check.h"
+#include "tflite/quant_math.h"
 #include "tflite/tf_steps.h"
 
 namespace tfmodel::tflite {
@@ -135,7 +138,38 @@ PrepareResult PreparePad(OpBuilder& b) {
   auto a = TypeAttrs(b.input_type(0));
   a["Tpaddings"] = AttrType(b.input_type(1));
   auto s = std::make_shared<TfSteps>(b);
-  if (b.code() == B::PADV2 && b.has_input(2)) {
+  const bool has_value = b.code() == B::PADV2 && b.has_input(2);
+  if (IsQuantizedTensor(b, b.inputs()[0]) || IsQuantizedTensor(b, b.outputs()[0])) {
+    // TFLite pads quantized tensors with the output's zero point (the quantized 0.0), or
+    // with PADV2's constant, which must be quantized like the output; values are copied raw,
+    // so input and output must share their quantization.
+    const QuantParams qi = b.InputQuant(0), qo = b.OutputQuant(0);
+    if (b.input_type(0) != b.output_type(0) || !SameQuantParams(qi, qo) || qo.scale.size() != 1) {
+      return b.Unsupported(
+          "quantized input and output with different types or quantization (TFLite requires "
+          "them equal)");
+    }
+    if (has_value) {
+      if (b.input_type(2) != b.output_type(0) || !SameQuantParams(b.InputQuant(2), qo)) {
+        return b.Unsupported(
+            "the quantized pad value's quantization differs from the output's (TFLite "
+            "requires them equal)");
+      }
+    } else {
+      int32_t lo, hi;
+      QRange(b.output_type(0), &lo, &hi);
+      if (qo.zero_point[0] < lo || qo.zero_point[0] > hi) {
+        return b.Error(absl::StrCat("output zero point ", qo.zero_point[0], " is out of range"));
+      }
+      Tensor zp = Tensor::Empty(b.output_type(0), TensorShape{});
+      StoreQ(&zp, 0, static_cast<int32_t>(qo.zero_point[0]));
+      const int value = s->Const(std::move(zp));
+      TFM_RETURN_IF_ERROR(
+          s->AddTf("PadV2", std::move(a), {s->In(0), s->In(1), value}, {s->Out(0)}));
+      return s;
+    }
+  }
+  if (has_value) {
     TFM_RETURN_IF_ERROR(
         s->AddTf("PadV2", std::move(a), {s->In(0), s->In(1), s->In(2)}, {s->Out(0)}));
   } else {

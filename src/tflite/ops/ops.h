@@ -106,6 +106,16 @@ PrepareResult PrepareQuantizedLookupTable(OpBuilder& b);
 absl::Status EvalQuantizedLookupTable(const OpState& state, const std::vector<const Tensor*>& in,
                                       std::vector<Tensor>* out);
 
+// quantized_concatenation.cc (int8/uint8): CONCATENATION, requantizing inputs.
+PrepareResult PrepareQuantizedConcatenation(OpBuilder& b);
+absl::Status EvalQuantizedConcatenation(const OpState& state, const std::vector<const Tensor*>& in,
+                                        std::vector<Tensor>* out);
+
+// quantized_reduce.cc (int8/uint8): MEAN, SUM.
+PrepareResult PrepareQuantizedMeanOrSum(OpBuilder& b);
+absl::Status EvalQuantizedMeanOrSum(const OpState& state, const std::vector<const Tensor*>& in,
+                                    std::vector<Tensor>* out);
+
 // resize.cc: RESIZE_BILINEAR (float, uint8, int8), RESIZE_NEAREST_NEIGHBOR (any type).
 PrepareResult PrepareResize(OpBuilder& b);
 absl::Status EvalResize(const OpState& state, const std::vector<const Tensor*>& in,
