@@ -51,7 +51,7 @@ constexpr char kAudio[] = "audio front end DecodeWav/AudioSpectrogram/Mfcc (tf-a
 const std::map<std::string, Expectation>& Expectations() {
   static const auto* m = new std::map<std::string, Expectation>{
       {"coral-deeplabv3-mnv2-dm05-uint8", {Kind::kRuns, "", true}},
-      {"coral-keras-lstm-mnist-ptq", {Kind::kPending, kTfLite}},
+      {"coral-keras-lstm-mnist-ptq", {Kind::kRuns}},
       {"coral-mobilenet-v1-025-uint8", {Kind::kRuns}},
       {"coral-movenet-lightning-ptq", {Kind::kRuns, "", true}},
       {"coral-tf2-mobilenet-v2-int8-ptq", {Kind::kRuns, "", true}},
@@ -61,10 +61,10 @@ const std::map<std::string, Expectation>& Expectations() {
       {"kws-dscnn-s-frozen", {Kind::kRuns}},
       {"kws-gru-s-frozen", {Kind::kRuns}},
       {"kws-lstm-s-frozen", {Kind::kRuns}},
-      {"micro-dtln-noise-suppression", {Kind::kPending, kTfLite}},
+      {"micro-dtln-noise-suppression", {Kind::kRuns}},
       {"micro-mnist-lstm-float", {Kind::kRuns}},
-      {"micro-mnist-lstm-int8", {Kind::kPending, kTfLite}},
-      {"micro-speech-lstm", {Kind::kPending, kTfLite}},
+      {"micro-mnist-lstm-int8", {Kind::kRuns}},
+      {"micro-speech-lstm", {Kind::kRuns}},
       {"mobilenet-v1-025-float-metadata", {Kind::kRuns}},
       {"movie-review-nl-classifier-metadata", {Kind::kRuns}},
       {"ssd-mobilenet-v1-coco-uint8-metadata", {Kind::kPending, kTfLite, true}},
