@@ -6,6 +6,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -415,6 +416,28 @@ TEST(CApiTest, HalfPlusTwoRunByTensorNames) {
   EXPECT_THAT(TFM_Message(st.get()), HasSubstr("no_such_node"));
   TFM_Run(m.get(), nullptr, nullptr, 0, nullptr, 0, nullptr, nullptr, 0, st.get());
   EXPECT_EQ(TFM_GetCode(st.get()), TFM_INVALID_ARGUMENT);
+}
+
+// One model run from several threads at once, each with its own status and tensors.
+TEST(CApiTest, ConcurrentRuns) {
+  TFM_REQUIRE_TESTDATA();
+  ModelPtr m = Load(HalfPlusTwo());
+  ASSERT_NE(m, nullptr);
+  std::vector<int> wrong(4, 0);
+  std::vector<std::thread> threads;
+  for (int k = 0; k < 4; ++k) {
+    threads.emplace_back([&, k] {
+      StatusPtr st(TFM_NewStatus());
+      for (int i = 0; i < 50; ++i) {
+        const float v = static_cast<float>(k * 100 + i);
+        TensorPtr x = FloatTensor({1, 1}, {v});
+        TensorPtr y = RunOne(m.get(), "serving_default", "x", x.get(), "y", st.get());
+        if (y == nullptr || Floats(y.get()) != std::vector<float>{0.5f * v + 2.f}) ++wrong[k];
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(wrong, std::vector<int>(4, 0));
 }
 
 // The same linear model written by TF as a frozen GraphDef, a MetaGraphDef + checkpoint, a
