@@ -214,10 +214,10 @@ TFM_CAPI_EXPORT void TFM_LoadOptionsSetThreads(TFM_LoadOptions* options, int int
  * be NULL for the defaults. Everything is parsed, checked and compiled here; unsupported
  * ops are all reported at once.
  * Errors (returns NULL): TFM_NOT_FOUND when `path` does not exist; TFM_INVALID_ARGUMENT
- * when it holds no runnable model (the message names the path and what it holds), an
- * unknown tag set (the message lists the available ones) or unsupported ops; others from
- * reading the files (TFM_DATA_LOSS for corrupt ones). The message names `path` or the file
- * inside it that failed. */
+ * when it holds no runnable model (the message names the path and what it holds) or for
+ * an unknown tag set (the message lists the available ones); TFM_UNIMPLEMENTED for ops
+ * tfmodel has no kernel for (all listed, with their nodes); others from reading the files
+ * (e.g. TFM_DATA_LOSS for corrupt ones). The message always contains `path`. */
 TFM_CAPI_EXPORT TFM_Model* TFM_LoadModel(const char* path, const TFM_LoadOptions* options,
                                          TFM_Status* status);
 /* Frees `model` and everything borrowed from it (NULL is ignored). */
