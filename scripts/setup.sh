@@ -10,6 +10,7 @@ PACKAGES=(
   rapidjson-dev libjpeg62-turbo-dev libpng-dev
   libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl python3
+  python3-numpy python3-pytest
 )
 # Optional, used only by benchmarks (`make bench`).
 # libarmnn*: Arm NN's TfLiteParser + CpuRef backend for bench/armnn_tflite_check.

@@ -25,6 +25,7 @@
 #include "graph/synthetic_inputs.h"
 #include "runtime/model.h"
 #include "runtime/signature_feeds.h"
+#include "serving/model_loader.h"
 #include "tflite/model.h"
 
 namespace tfmodel::cli {
@@ -110,59 +111,16 @@ int Emit(const std::string& key, const Tensor& t, const std::string& outdir, boo
   return 0;
 }
 
-// A model loaded from a path of any kind (format/detect.h decides by content).
-struct LoadedModel {
-  std::unique_ptr<runtime::Model> model;
-  const tflite::TfLiteModel* tflite = nullptr;  // set for TFLite models
-};
+using serving::LoadedModel;
 
 absl::StatusOr<LoadedModel> LoadModel(const std::string& path, const std::string& tag_set,
                                       const std::string& checkpoint) {
-  TFM_ASSIGN_OR_RETURN(DetectedFormat d, DetectModelFormat(path));
-  LoadedModel m;
-  switch (d.format) {
-    case ModelFormat::kSavedModelDir:
-    case ModelFormat::kSessionBundleDir:
-    case ModelFormat::kSavedModel: {
-      const std::string dir = d.format == ModelFormat::kSavedModel ? Dirname(d.path) : d.path;
-      std::vector<std::string> tags = SplitList(tag_set);
-      if (tags.empty()) {
-        std::string note;
-        TFM_ASSIGN_OR_RETURN(tags, DefaultTagSet(dir, &note));
-        if (!note.empty()) std::fprintf(stderr, "tfmodel run: %s\n", note.c_str());
-      }
-      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadSavedModel(dir, tags));
-      return m;
-    }
-    case ModelFormat::kTfLite: {
-      TFM_ASSIGN_OR_RETURN(auto file, TfLiteFile::Read(d.path));
-      TFM_ASSIGN_OR_RETURN(auto lite, tflite::TfLiteModel::Load(std::move(file)));
-      m.tflite = lite.get();
-      m.model = std::move(lite);
-      return m;
-    }
-    case ModelFormat::kMetaGraphDef: {
-      TFM_ASSIGN_OR_RETURN(auto mg, ReadMetaGraphDef(d.path));
-      std::string prefix;
-      if (!checkpoint.empty()) {
-        TFM_ASSIGN_OR_RETURN(prefix, ResolveCheckpointPrefix(checkpoint));
-      }
-      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadMetaGraph(std::move(mg), prefix));
-      return m;
-    }
-    case ModelFormat::kGraphDef: {
-      TFM_ASSIGN_OR_RETURN(auto g, ReadGraphDef(d.path));
-      TFM_ASSIGN_OR_RETURN(m.model, runtime::Model::LoadGraph(std::move(g)));
-      return m;
-    }
-    default:
-      break;
-  }
-  return absl::InvalidArgumentError(
-      d.format == ModelFormat::kUnknown
-          ? absl::StrCat("'", path, "' is not a model tfmodel can run: ", d.reason)
-          : absl::StrCat("'", path, "' is a ", ModelFormatName(d.format),
-                         ", not a model tfmodel can run (", d.reason, ")"));
+  serving::ModelLoadRequest request;
+  request.tags = SplitList(tag_set);
+  request.checkpoint = checkpoint;
+  TFM_ASSIGN_OR_RETURN(LoadedModel m, serving::LoadModelFromPath(path, request));
+  if (!m.note.empty()) std::fprintf(stderr, "tfmodel run: %s\n", m.note.c_str());
+  return m;
 }
 
 // Fills the signature inputs not in `in` with synthetic values. TFLite inputs without a
