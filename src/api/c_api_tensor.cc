@@ -8,10 +8,7 @@
 #include "core/status.h"
 #include "core/tensor.h"
 #include "core/tensor_shape.h"
-
-#ifndef TFMODEL_VERSION
-#error "TFMODEL_VERSION must be defined by the build"
-#endif
+#include "core/version.h"
 
 namespace tfmodel::api {
 
@@ -59,7 +56,7 @@ using tfmodel::api::Guarded;
 
 extern "C" {
 
-const char* TFM_Version(void) { return TFMODEL_VERSION; }
+const char* TFM_Version(void) { return tfmodel::kVersion; }
 
 TFM_Status* TFM_NewStatus(void) { return new (std::nothrow) TFM_Status(); }
 
