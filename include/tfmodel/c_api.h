@@ -75,7 +75,9 @@ typedef enum TFM_Code {
   TFM_INTERNAL = 13,
   TFM_UNAVAILABLE = 14,
   TFM_DATA_LOSS = 15,
-  TFM_UNAUTHENTICATED = 16
+  TFM_UNAUTHENTICATED = 16,
+  /* Not a code: makes the enum int-sized (see TFM_DATATYPE_FORCE_INT). */
+  TFM_CODE_FORCE_INT = 0x7FFFFFFF
 } TFM_Code;
 
 /* The outcome of a call: a code and, for errors, a message. */
@@ -123,7 +125,10 @@ typedef enum TFM_DataType {
   TFM_RESOURCE = 20,
   TFM_VARIANT = 21,
   TFM_UINT32 = 22,
-  TFM_UINT64 = 23
+  TFM_UINT64 = 23,
+  /* Not a data type: makes the enum int-sized, so any int a caller passes is a valid value
+     of this type (and is rejected with a status, not undefined behaviour). */
+  TFM_DATATYPE_FORCE_INT = 0x7FFFFFFF
 } TFM_DataType;
 
 /* TensorFlow's name for `dtype` ("float", "int64", "string", ...; "invalid" for a value
