@@ -27,7 +27,6 @@
 #include <cstdio>
 #include <jpeglib.h>
 #include <jerror.h>
-#include <png.h>
 // clang-format on
 
 #include <algorithm>
@@ -40,11 +39,14 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/image_decode.h"
 
 namespace tfmodel::runtime {
 namespace {
 
 using Result = absl::StatusOr<std::unique_ptr<OpKernel>>;
+using image_decode::DecodeBmpBytes;
+using image_decode::DecodePngBytes;
 
 // ---------------------------------------------------------------- JPEG
 
@@ -386,240 +388,6 @@ bool JpegShapeLow(JpegJob* job, int* h, int* w, int* c) {
   *c = cinfo->output_components;
   jpeg_destroy_decompress(cinfo);
   return true;
-}
-
-// ---------------------------------------------------------------- PNG
-
-struct PngJob {
-  const uint8_t* data = nullptr;
-  size_t left = 0;
-  bool read_error = false;
-  char message[256] = {0};
-  png_structp png = nullptr;
-  png_infop info = nullptr;
-  // Header.
-  png_uint_32 width = 0, height = 0;
-  int bit_depth = 0, color_type = 0;
-  int channels = 0;  // desired (0 = as in the file)
-  int passes = 1;
-  bool synthesize_16 = false;
-  std::function<uint8_t*(int, int, int)> allocate;
-  uint8_t* out = nullptr;
-  size_t row_bytes = 0;
-};
-
-void PngError(png_structp png, png_const_charp msg) {
-  auto* job = static_cast<PngJob*>(png_get_error_ptr(png));
-  std::snprintf(job->message, sizeof(job->message), "%s", msg);
-  png_longjmp(png, 1);
-}
-void PngWarning(png_structp, png_const_charp) {}
-void PngRead(png_structp png, png_bytep dst, size_t n) {
-  auto* job = static_cast<PngJob*>(png_get_io_ptr(png));
-  if (job->left < n) {
-    job->read_error = true;
-    std::memset(dst, 0, n);
-    return;
-  }
-  std::memcpy(dst, job->data, n);
-  job->data += n;
-  job->left -= n;
-}
-
-// Reads a PNG with TensorFlow's transformations. desired_bits is 8 or 16. Returns false on
-// error (message in job->message or a read error).
-bool PngDecodeLow(PngJob* job, int desired_bits) {
-  job->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, job, PngError, PngWarning);
-  if (job->png == nullptr) return false;
-  if (setjmp(png_jmpbuf(job->png))) {
-    png_destroy_read_struct(&job->png, job->info ? &job->info : nullptr, nullptr);
-    return false;
-  }
-  job->info = png_create_info_struct(job->png);
-  if (job->info == nullptr) {
-    png_destroy_read_struct(&job->png, nullptr, nullptr);
-    return false;
-  }
-  png_set_read_fn(job->png, job, PngRead);
-  png_read_info(job->png, job->info);
-  png_get_IHDR(job->png, job->info, &job->width, &job->height, &job->bit_depth, &job->color_type,
-               nullptr, nullptr, nullptr);
-  if (job->read_error || job->width == 0 || job->height == 0) {
-    if (job->message[0] == '\0') {
-      std::snprintf(job->message, sizeof(job->message), "%s",
-                    job->read_error ? "truncated header" : "invalid dimensions");
-    }
-    png_destroy_read_struct(&job->png, &job->info, nullptr);
-    return false;
-  }
-  const bool has_trns = png_get_valid(job->png, job->info, PNG_INFO_tRNS) != 0;
-  if (job->channels == 0) {
-    job->channels = job->color_type == PNG_COLOR_TYPE_PALETTE
-                        ? (has_trns ? 4 : 3)
-                        : png_get_channels(job->png, job->info);
-  }
-  const bool has_alpha = (job->color_type & PNG_COLOR_MASK_ALPHA) != 0;
-  if ((job->channels & 1) == 0) {
-    if (!has_alpha) {
-      if (has_trns) {
-        png_set_tRNS_to_alpha(job->png);
-      } else {
-        png_set_add_alpha(job->png, (1u << job->bit_depth) - 1, PNG_FILLER_AFTER);
-      }
-    }
-  } else if (has_alpha || has_trns) {
-    png_set_strip_alpha(job->png);
-  }
-  if (job->bit_depth > 8 && desired_bits <= 8) png_set_strip_16(job->png);
-  job->synthesize_16 = job->bit_depth <= 8 && desired_bits == 16;
-  png_set_packing(job->png);
-  job->passes = png_set_interlace_handling(job->png);
-  if (desired_bits > 8) png_set_swap(job->png);  // little-endian host
-  if (job->color_type == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(job->png);
-  const bool want_gray = job->channels < 3;
-  const bool is_gray = (job->color_type & PNG_COLOR_MASK_COLOR) == 0;
-  if (is_gray && job->bit_depth < 8) png_set_expand_gray_1_2_4_to_8(job->png);
-  if (want_gray) {
-    if (!is_gray) png_set_rgb_to_gray(job->png, 1, 0.299, 0.587);
-  } else if (is_gray) {
-    png_set_gray_to_rgb(job->png);
-  }
-  png_read_update_info(job->png, job->info);
-
-  if (job->width >= (1u << 27) || job->height >= (1u << 27) ||
-      static_cast<uint64_t>(job->width) * job->height >= (uint64_t{1} << 29)) {
-    std::snprintf(job->message, sizeof(job->message), "PNG size too large for int: %u by %u",
-                  static_cast<unsigned>(job->width), static_cast<unsigned>(job->height));
-    png_destroy_read_struct(&job->png, &job->info, nullptr);
-    return false;
-  }
-  job->row_bytes = static_cast<size_t>(job->width) * job->channels * (desired_bits / 8);
-  job->out =
-      job->allocate(static_cast<int>(job->height), static_cast<int>(job->width), job->channels);
-  if (job->out == nullptr) {
-    png_destroy_read_struct(&job->png, &job->info, nullptr);
-    return false;
-  }
-  for (int p = 0; p < job->passes; ++p) {
-    png_bytep row = job->out;
-    for (png_uint_32 y = 0; y < job->height; ++y, row += job->row_bytes) {
-      png_read_row(job->png, row, nullptr);
-    }
-  }
-  png_read_end(job->png, job->info);
-  png_destroy_read_struct(&job->png, &job->info, nullptr);
-  return !job->read_error;
-}
-
-absl::StatusOr<Tensor> DecodePngBytes(KernelContext* ctx, absl::string_view data, int channels,
-                                      DType dtype) {
-  const int bits = dtype == DType::kUInt8 ? 8 : 16;
-  auto job = std::make_unique<PngJob>();
-  job->data = reinterpret_cast<const uint8_t*>(data.data());
-  job->left = data.size();
-  job->channels = channels;
-  Tensor raw;
-  job->allocate = [&raw, bits](int h, int w, int c) -> uint8_t* {
-    raw = Tensor::Empty(bits == 8 ? DType::kUInt8 : DType::kUInt16, TensorShape{h, w, c});
-    return static_cast<uint8_t*>(raw.raw_data());
-  };
-  if (!PngDecodeLow(job.get(), bits)) {
-    std::string why = job->message[0] ? job->message : "truncated data";
-    return ctx->Error(absl::StrCat("Invalid PNG data, size ", data.size(), ": ", why));
-  }
-  if (job->synthesize_16) {
-    // Rows hold 8-bit samples in their first half: widen from the end backwards.
-    const int64_t per_row = static_cast<int64_t>(job->width) * job->channels;
-    uint8_t* base = static_cast<uint8_t*>(raw.raw_data());
-    for (int64_t y = static_cast<int64_t>(job->height) - 1; y >= 0; --y) {
-      uint8_t* row = base + y * static_cast<int64_t>(job->row_bytes);
-      for (int64_t i = per_row - 1; i >= 0; --i) {
-        const uint16_t v = static_cast<uint16_t>(row[i] * 257);
-        std::memcpy(row + 2 * i, &v, sizeof(v));
-      }
-    }
-  }
-  if (dtype == DType::kFloat) {
-    Tensor f = Tensor::Empty(DType::kFloat, raw.shape());
-    const uint16_t* s = raw.data<uint16_t>();
-    float* d = f.data<float>();
-    for (int64_t i = 0; i < raw.NumElements(); ++i) d[i] = s[i] * (1.0f / 65535.0f);
-    return f;
-  }
-  return raw;
-}
-
-// ---------------------------------------------------------------- BMP
-
-uint32_t ReadLe32(const uint8_t* p) {
-  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
-         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
-}
-
-absl::StatusOr<Tensor> DecodeBmpBytes(KernelContext* ctx, absl::string_view data, int channels) {
-  if (channels == 1) {
-    return ctx->Error(absl::StrCat("`channels` must be 0, 3 or 4 for BMP, but got ", channels));
-  }
-  if (data.size() < 32) {
-    return ctx->Error(absl::StrCat(
-        "Incomplete bmp content, requires at least 32 bytes to find the header size, width, "
-        "height, and bpp, got ",
-        data.size(), " bytes"));
-  }
-  const uint8_t* b = reinterpret_cast<const uint8_t*>(data.data());
-  const int32_t header_size = static_cast<int32_t>(ReadLe32(b + 10));
-  const int32_t width = static_cast<int32_t>(ReadLe32(b + 18));
-  const int32_t height = static_cast<int32_t>(ReadLe32(b + 22));
-  const int bpp = static_cast<int>(b[28]) | (static_cast<int>(b[29]) << 8);
-  const int img_channels = bpp / 8;
-  if (img_channels != 1 && img_channels != 3 && img_channels != 4) {
-    return ctx->Error(absl::StrCat(
-        "Number of channels inherent in the image must be 1, 3 or 4, was ", img_channels));
-  }
-  if (width <= 0) return ctx->Error("Width must be positive");
-  if (height == 0 || height == std::numeric_limits<int32_t>::min()) {
-    return ctx->Error("Height must be nonzero");
-  }
-  if (header_size < 0) return ctx->Error("header size must be nonnegative");
-  const int64_t abs_height = height < 0 ? -static_cast<int64_t>(height) : height;
-  if (static_cast<int64_t>(width) * abs_height >= std::numeric_limits<int32_t>::max() / 8) {
-    return ctx->Error("Total possible pixel bytes must be less than 2^30");
-  }
-  const int64_t row_size = (static_cast<int64_t>(img_channels) * width + 3) / 4 * 4;
-  const int64_t diff = static_cast<int64_t>(data.size()) - header_size - row_size * abs_height;
-  if (diff != 0) {
-    return ctx->Error(absl::StrCat(
-        "Input size should match (header_size + row_size * abs_height) but they differ by ", diff));
-  }
-  const int out_c = channels == 0 ? img_channels : channels;
-  Tensor out = Tensor::Empty(DType::kUInt8, TensorShape{abs_height, width, out_c});
-  uint8_t* o = out.data<uint8_t>();
-  const uint8_t* pix = b + header_size;
-  const bool top_down = height < 0;
-  for (int64_t y = 0; y < abs_height; ++y) {
-    const uint8_t* src = pix + (top_down ? y : abs_height - 1 - y) * row_size;
-    for (int64_t x = 0; x < width; ++x) {
-      const uint8_t* s = src + x * img_channels;
-      uint8_t* d = o + (y * width + x) * out_c;
-      // BMP stores BGR(A); gray replicates.
-      uint8_t r, g, bl, a = 255;
-      if (img_channels == 1) {
-        r = g = bl = s[0];
-      } else {
-        bl = s[0];
-        g = s[1];
-        r = s[2];
-        if (img_channels == 4) a = s[3];
-      }
-      d[0] = r;
-      if (out_c >= 3) {
-        d[1] = g;
-        d[2] = bl;
-      }
-      if (out_c == 4) d[3] = a;
-    }
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------- kernels
