@@ -30,21 +30,6 @@ int32_t ExpOnQuarterInterval(int32_t a) {
 
 }  // namespace
 
-int32_t MulHigh(int32_t a, int32_t b) {
-  if (a == kMin && b == kMin) return kMax;
-  const int64_t ab = static_cast<int64_t>(a) * b;
-  const int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
-  return static_cast<int32_t>((ab + nudge) / (1LL << 31));
-}
-
-int32_t RoundingDivideByPOT(int32_t x, int exponent) {
-  if (exponent <= 0) return x;
-  const int32_t mask = static_cast<int32_t>((1LL << exponent) - 1);
-  const int32_t remainder = x & mask;
-  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
-  return (x >> exponent) + (remainder > threshold ? 1 : 0);
-}
-
 int32_t SaturatingRoundingMultiplyByPOT(int32_t x, int exponent) {
   if (exponent < 0) return RoundingDivideByPOT(x, -exponent);
   if (exponent == 0) return x;

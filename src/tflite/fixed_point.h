@@ -8,12 +8,14 @@
 
 #include <cstdint>
 
+#include "tflite/quant_math.h"
+
 namespace tfmodel::tflite::fixed {
 
 // Round(a * b / 2^31), saturating the one overflowing case (INT32_MIN * INT32_MIN).
-int32_t MulHigh(int32_t a, int32_t b);
-// x / 2^exponent rounded to nearest, ties away from zero (exponent in [0, 31]).
-int32_t RoundingDivideByPOT(int32_t x, int exponent);
+inline int32_t MulHigh(int32_t a, int32_t b) { return SaturatingRoundingDoublingHighMul(a, b); }
+// x / 2^exponent rounded to nearest, ties away from zero (quant_math.h).
+using ::tfmodel::tflite::RoundingDivideByPOT;
 // x * 2^exponent, saturating when exponent > 0, rounding when exponent < 0.
 int32_t SaturatingRoundingMultiplyByPOT(int32_t x, int exponent);
 // Changes a value's integer bits from `src_bits` to `dst_bits`.

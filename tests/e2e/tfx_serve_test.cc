@@ -2,17 +2,8 @@
 // sockets): the tf.Transform transform_fn (tag "transform", SparseTensor inputs fed as
 // one value per instance) and the TF2 Keras model (base64 tf.Examples). Each REST predict
 // must equal what the runtime computes in-process for the same inputs.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <chrono>
+#include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -20,95 +11,28 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
-#include "runtime/kernel.h"
 #include "runtime/model.h"
+#include "serve_e2e_util.h"
 #include "tensorflow/core/example/example.pb.h"
 #include "test_util.h"
 
 namespace tfmodel {
 namespace {
 
-int UnusedPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a));
-  socklen_t len = sizeof(a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-// One HTTP/1.1 request; returns "<status> <body>" ("" when the connection fails).
+// "<status> <body>" of one request ("" when the connection fails).
 std::string Request(int port, const std::string& method, const std::string& path,
                     const std::string& body = "") {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
-    close(fd);
-    return "";
-  }
-  const std::string req =
-      absl::StrCat(method, " ", path, " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n",
-                   "Content-Length: ", body.size(), "\r\n\r\n", body);
-  (void)send(fd, req.data(), req.size(), MSG_NOSIGNAL);
-  std::string resp;
-  char buf[8192];
-  ssize_t n;
-  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) resp.append(buf, static_cast<size_t>(n));
-  close(fd);
-  const size_t hdr = resp.find("\r\n\r\n");
-  if (resp.size() < 12 || hdr == std::string::npos) return "";
-  return resp.substr(9, 3) + " " + resp.substr(hdr + 4);
+  e2e::HttpResult r = e2e::Http(port, method, path, body);
+  return r.status == 0 ? "" : absl::StrCat(r.status, " ", r.body);
 }
 
-class Server {
- public:
-  ~Server() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int st;
-      waitpid(pid_, &st, 0);
-    }
-  }
-  // Starts serving `base_path` as model "m"; true once its version is AVAILABLE.
-  bool Start(const std::string& base_path, const std::string& tags) {
-    rest_port = UnusedPort();
-    std::vector<std::string> args = {TFMODEL_BINARY,
-                                     "serve",
-                                     "--model_name=m",
-                                     "--model_base_path=" + base_path,
-                                     absl::StrCat("--port=", UnusedPort()),
-                                     absl::StrCat("--rest_api_port=", rest_port),
-                                     "--saved_model_tags=" + tags,
-                                     "--max_num_load_retries=0"};
-    pid_ = fork();
-    if (pid_ == 0) {
-      int fd = open("/dev/null", O_WRONLY);
-      dup2(fd, 1);
-      dup2(fd, 2);
-      std::vector<char*> argv;
-      for (auto& s : args) argv.push_back(s.data());
-      argv.push_back(nullptr);
-      execv(argv[0], argv.data());
-      _exit(127);
-    }
-    for (int i = 0; i < 600; ++i) {
-      std::string r = Request(rest_port, "GET", "/v1/models/m");
-      if (absl::StartsWith(r, "200") && r.find("AVAILABLE") != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
-  }
-  int rest_port = 0;
-
- private:
-  pid_t pid_ = -1;
-};
+// `tfmodel serve` on `base_path` as model "m" with `tags`; true once a version is AVAILABLE.
+bool StartServer(e2e::ServerProcess* server, const std::string& base_path,
+                 const std::string& tags) {
+  return server->Start(
+      {"--model_name=m", "--model_base_path=" + base_path, "--saved_model_tags=" + tags},
+      "/v1/models/m");
+}
 
 std::string Wild(const std::string& id) { return testing::Testdata("wild/" + id); }
 
@@ -132,8 +56,9 @@ std::vector<double> TensorNumbers(const Tensor& t) {
 
 TEST(TfxServeE2E, TransformFnRestPredictEqualsRun) {
   TFM_REQUIRE_TESTDATA();
-  Server server;
-  ASSERT_TRUE(server.Start(Wild("tfx-chicago-taxi-transform-fn"), "transform"));
+  e2e::ServerProcess server;
+  ASSERT_TRUE(StartServer(&server, Wild("tfx-chicago-taxi-transform-fn"), "transform"))
+      << server.Log();
   const std::string body = R"({"signature_name": "transform_signature", "instances": [{
       "company": "Dispatch Taxi Affiliation", "payment_type": "Cash",
       "trip_miles": 3.5, "fare": 12.25, "trip_seconds": 900, "tips": 3.0,
@@ -209,8 +134,8 @@ std::string PenguinExample(float a, float b, float c, float d) {
 
 TEST(TfxServeE2E, KerasExamplesRestPredictEqualsRun) {
   TFM_REQUIRE_TESTDATA();
-  Server server;
-  ASSERT_TRUE(server.Start(Wild("tfx-chicago-taxi-keras"), "serve"));
+  e2e::ServerProcess server;
+  ASSERT_TRUE(StartServer(&server, Wild("tfx-chicago-taxi-keras"), "serve")) << server.Log();
   const std::vector<std::string> examples = {PenguinExample(0.5f, 0.4f, 0.3f, 0.6f),
                                              PenguinExample(0.1f, 0.9f, 0.2f, 0.1f)};
   const std::string body =
@@ -266,14 +191,11 @@ std::string TaxiExample() {
   return ex.SerializeAsString();
 }
 
-// Needs the ResourceGather kernel ("tf-lists-rnn"); skipped until it is registered.
+// The Estimator's embedding and linear columns read their weights with ResourceGather.
 TEST(TfxServeE2E, EstimatorRestPredictEqualsRun) {
   TFM_REQUIRE_TESTDATA();
-  if (!runtime::KernelRegistry::Global().Has("ResourceGather")) {
-    GTEST_SKIP() << "needs the ResourceGather kernel";
-  }
-  Server server;
-  ASSERT_TRUE(server.Start(Wild("tfx-chicago-taxi-estimator"), "serve"));
+  e2e::ServerProcess server;
+  ASSERT_TRUE(StartServer(&server, Wild("tfx-chicago-taxi-estimator"), "serve")) << server.Log();
   const std::string example = TaxiExample();
   const std::string body = absl::StrCat(R"({"signature_name": "predict", "instances": [{"b64": ")",
                                         absl::Base64Escape(example), R"("}]})");

@@ -14,43 +14,12 @@
 #include "runtime/kernels/arity.h"
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/broadcast.h"
+#include "runtime/kernels/wrap_math.h"
 
 namespace tfmodel::runtime {
 namespace {
 
 using Result = absl::StatusOr<std::unique_ptr<OpKernel>>;
-
-template <typename Fn>
-bool DispatchInt(DType dt, Fn&& fn) {
-  switch (dt) {
-    case DType::kInt8:
-      fn.template operator()<int8_t>();
-      return true;
-    case DType::kInt16:
-      fn.template operator()<int16_t>();
-      return true;
-    case DType::kInt32:
-      fn.template operator()<int32_t>();
-      return true;
-    case DType::kInt64:
-      fn.template operator()<int64_t>();
-      return true;
-    case DType::kUInt8:
-      fn.template operator()<uint8_t>();
-      return true;
-    case DType::kUInt16:
-      fn.template operator()<uint16_t>();
-      return true;
-    case DType::kUInt32:
-      fn.template operator()<uint32_t>();
-      return true;
-    case DType::kUInt64:
-      fn.template operator()<uint64_t>();
-      return true;
-    default:
-      return false;
-  }
-}
 
 enum class Bit { kAnd, kOr, kXor, kShl, kShr };
 
@@ -88,7 +57,7 @@ Result MakeBitBinary(const KernelInit& init) {
     absl::Status ps = MakeBroadcastPlan(shapes, &plan);
     if (!ps.ok()) return ctx->Error(ps.message());
     Tensor out = Tensor::Empty(x.dtype(), plan.out_shape);
-    bool ok = DispatchInt(x.dtype(), [&]<typename T>() {
+    bool ok = DispatchIntTypes(x.dtype(), [&]<typename T>() {
       BroadcastLoop(plan, x.data<T>(), y.data<T>(), out.data<T>(),
                     [](T a, T b) { return ApplyBit<B, T>(a, b); });
     });
@@ -102,7 +71,7 @@ Result MakeInvert(const KernelInit&) {
   return MakeKernel([](KernelContext* ctx) -> absl::Status {
     const Tensor& x = ctx->input(0);
     Tensor out = Tensor::Empty(x.dtype(), x.shape());
-    bool ok = DispatchInt(x.dtype(), [&]<typename T>() {
+    bool ok = DispatchIntTypes(x.dtype(), [&]<typename T>() {
       const T* p = x.data<T>();
       T* o = out.data<T>();
       for (int64_t i = 0; i < x.NumElements(); ++i) o[i] = static_cast<T>(~p[i]);
@@ -117,7 +86,7 @@ Result MakePopulationCount(const KernelInit&) {
   return MakeKernel([](KernelContext* ctx) -> absl::Status {
     const Tensor& x = ctx->input(0);
     Tensor out = Tensor::Empty(DType::kUInt8, x.shape());
-    bool ok = DispatchInt(x.dtype(), [&]<typename T>() {
+    bool ok = DispatchIntTypes(x.dtype(), [&]<typename T>() {
       using U = std::make_unsigned_t<T>;
       const T* p = x.data<T>();
       uint8_t* o = out.data<uint8_t>();

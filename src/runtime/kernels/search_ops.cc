@@ -11,49 +11,12 @@
 
 #include "runtime/kernels/array_util.h"
 #include "runtime/kernels/register_all.h"
+#include "runtime/kernels/wrap_math.h"
 
 namespace tfmodel::runtime {
 namespace {
 
 using Result = absl::StatusOr<std::unique_ptr<OpKernel>>;
-
-template <typename Fn>
-bool DispatchRealNumber(DType d, Fn&& fn) {
-  switch (d) {
-    case DType::kFloat:
-      fn.template operator()<float>();
-      return true;
-    case DType::kDouble:
-      fn.template operator()<double>();
-      return true;
-    case DType::kInt8:
-      fn.template operator()<int8_t>();
-      return true;
-    case DType::kInt16:
-      fn.template operator()<int16_t>();
-      return true;
-    case DType::kInt32:
-      fn.template operator()<int32_t>();
-      return true;
-    case DType::kInt64:
-      fn.template operator()<int64_t>();
-      return true;
-    case DType::kUInt8:
-      fn.template operator()<uint8_t>();
-      return true;
-    case DType::kUInt16:
-      fn.template operator()<uint16_t>();
-      return true;
-    case DType::kUInt32:
-      fn.template operator()<uint32_t>();
-      return true;
-    case DType::kUInt64:
-      fn.template operator()<uint64_t>();
-      return true;
-    default:
-      return false;
-  }
-}
 
 Result MakeBound(const KernelInit& init, bool upper) {
   DType out_type = DType::kInt32;
@@ -88,7 +51,7 @@ Result MakeBound(const KernelInit& init, bool upper) {
     }
     const int64_t batch = sorted.dim(0), n = sorted.dim(1), m = values.dim(1);
     Tensor out = Tensor::Empty(out_type, values.shape());
-    bool ok = DispatchRealNumber(values.dtype(), [&]<typename T>() {
+    bool ok = DispatchRealTypes(values.dtype(), [&]<typename T>() {
       const T* s = sorted.data<T>();
       const T* v = values.data<T>();
       for (int64_t b = 0; b < batch; ++b) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include "core/dtype.h"
 
@@ -46,16 +47,16 @@ T WrapMul(T a, T b) {
   }
 }
 
-// Calls fn.template operator()<T>() for the real number types (float, double and every
-// integer type; not bool). Returns false for other dtypes.
+// Calls fn.template operator()<T>() for the integer types (signed and unsigned, 8 to 64
+// bits; not bool). Returns false for other dtypes.
 template <typename Fn>
-bool DispatchRealTypes(DType dtype, Fn&& fn) {
+bool DispatchIntTypes(DType dtype, Fn&& fn) {
   switch (dtype) {
-    case DType::kFloat:
-      fn.template operator()<float>();
+    case DType::kInt8:
+      fn.template operator()<int8_t>();
       return true;
-    case DType::kDouble:
-      fn.template operator()<double>();
+    case DType::kInt16:
+      fn.template operator()<int16_t>();
       return true;
     case DType::kInt32:
       fn.template operator()<int32_t>();
@@ -65,12 +66,6 @@ bool DispatchRealTypes(DType dtype, Fn&& fn) {
       return true;
     case DType::kUInt8:
       fn.template operator()<uint8_t>();
-      return true;
-    case DType::kInt8:
-      fn.template operator()<int8_t>();
-      return true;
-    case DType::kInt16:
-      fn.template operator()<int16_t>();
       return true;
     case DType::kUInt16:
       fn.template operator()<uint16_t>();
@@ -84,6 +79,20 @@ bool DispatchRealTypes(DType dtype, Fn&& fn) {
     default:
       return false;
   }
+}
+
+// DispatchIntTypes plus float and double. Returns false for other dtypes.
+template <typename Fn>
+bool DispatchRealTypes(DType dtype, Fn&& fn) {
+  if (dtype == DType::kFloat) {
+    fn.template operator()<float>();
+    return true;
+  }
+  if (dtype == DType::kDouble) {
+    fn.template operator()<double>();
+    return true;
+  }
+  return DispatchIntTypes(dtype, std::forward<Fn>(fn));
 }
 
 // DispatchRealTypes plus complex64 / complex128.
