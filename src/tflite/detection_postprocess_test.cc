@@ -2,6 +2,7 @@
 // regular (per-class) NMS, padding of unused slots, quantized inputs, and bad options and
 // shapes reported as errors naming the operator. Expected values are worked out by hand in
 // the comments.
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <string>
@@ -81,7 +82,9 @@ struct Detector {
   }
   Detector() = default;
   void AddOutputs(const Opts& o) {
-    const int m = o.max_detections * o.max_classes_per_detection;
+    // Bad options (negative or huge counts) still get valid declared shapes.
+    const int64_t slots = int64_t{o.max_detections} * o.max_classes_per_detection;
+    const int m = static_cast<int>(std::clamp<int64_t>(slots, 0, 1000));
     outs = {b.Tensor<float>("out_boxes", TT::FLOAT32, {1, m, 4}),
             b.Tensor<float>("out_classes", TT::FLOAT32, {1, m}),
             b.Tensor<float>("out_scores", TT::FLOAT32, {1, m}),
@@ -99,9 +102,9 @@ std::vector<float> Floats(const Tensor& t) {
   return std::vector<float>(t.data<float>(), t.data<float>() + t.NumElements());
 }
 
-absl::StatusOr<std::vector<Tensor>> Run(TfLiteModel& m, int n, int width,
-                                        const std::vector<float>& boxes,
-                                        const std::vector<float>& scores) {
+absl::StatusOr<std::vector<Tensor>> RunDetector(TfLiteModel& m, int n, int width,
+                                                const std::vector<float>& boxes,
+                                                const std::vector<float>& scores) {
   return m.Run({{"boxes", Tensor::FromVector<float>(boxes, TensorShape{1, n, 4})},
                 {"scores", Tensor::FromVector<float>(scores, TensorShape{1, n, width})}},
                {"out_boxes", "out_classes", "out_scores", "num"}, {});
@@ -142,7 +145,7 @@ TEST(DetectionPostProcessTest, DecodesCenterSizeEncodingsAgainstTheAnchor) {
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
   TFM_ASSERT_OK_AND_ASSIGN(auto out,
-                           Run(*m, 1, 3, {1, -2, 0, 5 * std::log(2.0f)}, {0, 0.9f, 0.1f}));
+                           RunDetector(*m, 1, 3, {1, -2, 0, 5 * std::log(2.0f)}, {0, 0.9f, 0.1f}));
   EXPECT_EQ(out[0].shape(), (TensorShape{1, 3, 4}));
   EXPECT_EQ(out[1].shape(), (TensorShape{1, 3}));
   EXPECT_EQ(out[2].shape(), (TensorShape{1, 3}));
@@ -162,7 +165,7 @@ TEST(DetectionPostProcessTest, FastNmsRanksAnchorsByTheirBestClass) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], Concat({kBoxB, kBoxC, kBoxD}));
   ExpectFloats(out[1], {1, 0, 1});
   ExpectFloats(out[2], {0.9f, 0.7f, 0.4f});
@@ -176,7 +179,7 @@ TEST(DetectionPostProcessTest, FastNmsStopsAtMaxDetections) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], Concat({kBoxB, kBoxC}));
   ExpectFloats(out[1], {1, 0});
   ExpectFloats(out[3], {2});
@@ -190,7 +193,7 @@ TEST(DetectionPostProcessTest, ScoreThresholdKeepsScoresAtOrAboveIt) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], Concat({kBoxB, kBoxC, {0, 0, 0, 0}}));
   ExpectFloats(out[1], {1, 0, 0});
   ExpectFloats(out[2], {0.9f, 0.7f, 0});
@@ -206,7 +209,7 @@ TEST(DetectionPostProcessTest, IouThresholdOfOneSuppressesNothing) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[1], {1, 0, 0, 1});
   ExpectFloats(out[2], {0.9f, 0.7f, 0.6f, 0.4f});
   ExpectFloats(out[3], {4});
@@ -221,7 +224,7 @@ TEST(DetectionPostProcessTest, FastNmsWithSeveralClassesPerDetection) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   EXPECT_EQ(out[0].shape(), (TensorShape{1, 4, 4}));
   ExpectFloats(out[0], Concat({kBoxB, kBoxB, kBoxC, kBoxC}));
   ExpectFloats(out[1], {1, 0, 0, 1});
@@ -238,7 +241,7 @@ TEST(DetectionPostProcessTest, RegularNmsSuppressesPerClass) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], Concat({kBoxB, kBoxC, kBoxA}));
   ExpectFloats(out[1], {1, 0, 0});
   ExpectFloats(out[2], {0.9f, 0.7f, 0.6f});
@@ -254,7 +257,7 @@ TEST(DetectionPostProcessTest, RegularNmsLimitsDetectionsPerClass) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], Concat({kBoxB, kBoxC, {0, 0, 0, 0}}));
   ExpectFloats(out[1], {1, 0, 0});
   ExpectFloats(out[2], {0.9f, 0.7f, 0});
@@ -272,7 +275,7 @@ TEST(DetectionPostProcessTest, ScoresWithoutABackgroundColumn) {
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
   const std::vector<float> scores = {0.6f, 0.3f, 0.2f, 0.9f, 0.7f, 0.1f, 0.05f, 0.4f};
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 2, kZeroBoxes, scores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 2, kZeroBoxes, scores));
   ExpectFloats(out[1], {1, 0, 0});
   ExpectFloats(out[2], {0.9f, 0.7f, 0.6f});
   ExpectFloats(out[3], {3});
@@ -288,7 +291,7 @@ TEST(DetectionPostProcessTest, EqualScoresKeepAnchorOrder) {
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
   const std::vector<float> scores = {0, 0.5f, 0, 0, 0.5f, 0, 0, 0.5f, 0, 0, 0.5f, 0};
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, scores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, scores));
   ExpectFloats(out[0], Concat({kBoxA, kBoxC, kBoxD, {0, 0, 0, 0}}));
   ExpectFloats(out[3], {3});
 }
@@ -325,7 +328,7 @@ TEST(DetectionPostProcessTest, NoBoxesAboveTheThresholdGivesZeros) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  TFM_ASSERT_OK_AND_ASSIGN(auto out, Run(*m, 4, 3, kZeroBoxes, kScores));
+  TFM_ASSERT_OK_AND_ASSIGN(auto out, RunDetector(*m, 4, 3, kZeroBoxes, kScores));
   ExpectFloats(out[0], std::vector<float>(12, 0.0f));
   ExpectFloats(out[2], {0, 0, 0});
   ExpectFloats(out[3], {0});
@@ -428,7 +431,7 @@ TEST(DetectionPostProcessTest, RunTimeShapeMismatchNamesTheOperator) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  auto out = Run(*m, 3, 3, std::vector<float>(12, 0.0f), std::vector<float>(9, 0.5f));
+  auto out = RunDetector(*m, 3, 3, std::vector<float>(12, 0.0f), std::vector<float>(9, 0.5f));
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("operator 0 (TFLite_Detection_PostProcess)"));
   EXPECT_THAT(out.status().message(), HasSubstr("disagree on the number of boxes"));
@@ -441,7 +444,7 @@ TEST(DetectionPostProcessTest, InvertedBoxIsARunError) {
   d.AddOp(o);
   auto m = d.Build();
   ASSERT_NE(m, nullptr);
-  auto out = Run(*m, 1, 3, {0, 0, 0, 0}, {0, 0.9f, 0.1f});
+  auto out = RunDetector(*m, 1, 3, {0, 0, 0, 0}, {0, 0.9f, 0.1f});
   ASSERT_FALSE(out.ok());
   EXPECT_THAT(out.status().message(), HasSubstr("operator 0 (TFLite_Detection_PostProcess)"));
   EXPECT_THAT(out.status().message(), HasSubstr("decoded box 0 is inverted"));
