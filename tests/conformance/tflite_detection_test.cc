@@ -55,8 +55,8 @@ TEST(TfLiteDetectionConformanceTest, SsdMobilenetDetectionsFollowTheOptions) {
   // The operator's options, read independently of tfmodel's parser.
   float score_threshold = -1, iou_threshold = -1;
   int max_detections = -1, num_classes = -1;
-  for (const auto* op : *file.model().subgraphs()->Get(0)->operators()) {
-    if (file.OperatorName(*op) != "TFLite_Detection_PostProcess") continue;
+  for (const auto* op : *file->model().subgraphs()->Get(0)->operators()) {
+    if (file->OperatorName(*op) != "TFLite_Detection_PostProcess") continue;
     auto m =
         flexbuffers::GetRoot(op->custom_options()->data(), op->custom_options()->size()).AsMap();
     score_threshold = m["nms_score_threshold"].AsFloat();
@@ -99,7 +99,9 @@ TEST(TfLiteDetectionConformanceTest, SsdMobilenetDetectionsFollowTheOptions) {
     SCOPED_TRACE(i);
     EXPECT_GE(scores[i], score_threshold);
     EXPECT_LE(scores[i], 1.0f);
-    if (i > 0) EXPECT_LE(scores[i], scores[i - 1]);
+    if (i > 0) {
+      EXPECT_LE(scores[i], scores[i - 1]);
+    }
     EXPECT_EQ(classes[i], std::floor(classes[i]));
     EXPECT_GE(classes[i], 0);
     EXPECT_LT(classes[i], num_classes);
