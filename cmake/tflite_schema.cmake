@@ -15,3 +15,7 @@ add_custom_target(tfmodel_tflite_schema_gen DEPENDS ${TFMODEL_TFLITE_SCHEMA_H})
 add_library(tfmodel_tflite_schema INTERFACE)
 target_include_directories(tfmodel_tflite_schema SYSTEM INTERFACE ${TFMODEL_FBS_OUT})
 add_dependencies(tfmodel_tflite_schema tfmodel_tflite_schema_gen)
+# flexbuffers.h (custom operator options) calls into the FlatBuffers library for numbers
+# stored as strings.
+find_package(FlatBuffers CONFIG REQUIRED)
+target_link_libraries(tfmodel_tflite_schema INTERFACE flatbuffers::flatbuffers)

@@ -85,6 +85,8 @@ constexpr OpRegistration kOps[] = {
     {B::BIDIRECTIONAL_SEQUENCE_LSTM, kAny, nullptr,            PrepareBidirectionalLstm,        EvalBidirectionalLstm},
     {B::CUSTOM,                 kAny,       "ParseExample",    PrepareParseExample,             EvalTfSteps},
     {B::CUSTOM,                 kAny,       "ParseExampleV2",  PrepareParseExampleV2,           EvalTfSteps},
+    {B::CUSTOM,                 kAny,       "TFLite_Detection_PostProcess", PrepareDetectionPostProcess, EvalDetectionPostProcess},
+    {B::CUSTOM,                 kAny,       "edgetpu-custom-op", PrepareEdgeTpuOp,              EvalTfSteps},
     {B::CUSTOM,                 kAny,       nullptr,           PrepareFlexOp,                   EvalTfSteps},
 };
 // clang-format on

@@ -45,8 +45,6 @@ struct Expectation {
   bool slow = false;
 };
 
-constexpr char kTfLite[] = "TFLite int8/uint8 kernels, LSTM, resize, custom ops (tflite-home)";
-constexpr char kAudio[] = "audio front end DecodeWav/AudioSpectrogram/Mfcc (tf-audio-vision)";
 
 const std::map<std::string, Expectation>& Expectations() {
   static const auto* m = new std::map<std::string, Expectation>{
@@ -67,7 +65,7 @@ const std::map<std::string, Expectation>& Expectations() {
       {"micro-speech-lstm", {Kind::kRuns}},
       {"mobilenet-v1-025-float-metadata", {Kind::kRuns}},
       {"movie-review-nl-classifier-metadata", {Kind::kRuns}},
-      {"ssd-mobilenet-v1-coco-uint8-metadata", {Kind::kPending, kTfLite, true}},
+      {"ssd-mobilenet-v1-coco-uint8-metadata", {Kind::kRuns, "", true}},
       {"tf2-keras-lstm-sequential", {Kind::kRuns}},
       {"tfx-chicago-taxi-estimator", {Kind::kRuns}},
       {"tfx-chicago-taxi-estimator-ckpt", {Kind::kRuns}},

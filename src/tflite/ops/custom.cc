@@ -2,6 +2,8 @@
 // TF-kernel-backed custom ops store a FlexBuffer vector [op name, serialized NodeDef] in
 // custom_options; TFLite's ParseExample / ParseExampleV2 may carry no NodeDef, and then the
 // TF attributes follow from the operator's inputs and outputs.
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
 #include "flatbuffers/flexbuffers.h"
@@ -67,26 +69,35 @@ PrepareResult ParseExampleV2FromOperands(OpBuilder& b) {
   return s;
 }
 
+// For flex ops (custom code "Flex" + TF op name, written by TFLite's converter with
+// select TF ops), what they are, to prefix errors with.
+std::string FlexNote(const OpBuilder& b) {
+  if (b.custom_name().rfind("Flex", 0) != 0) return "";
+  return "flex op (a TensorFlow op kept by TFLite's converter with select TF ops, run by "
+         "TFLite's Flex delegate): ";
+}
+
 // The flex path; `fallback` (may be null) handles options that are a vector but not
 // [name, NodeDef].
 PrepareResult PrepareNodeDefOp(OpBuilder& b, PrepareFn fallback) {
   const auto* opts = b.op().custom_options();
+  const std::string flex = FlexNote(b);
   if (!opts || opts->size() == 0) {
-    return b.Unsupported("custom operator without a NodeDef in its options");
+    return b.Unsupported(flex + "custom operator without a NodeDef in its options");
   }
   if (!flexbuffers::VerifyBuffer(opts->data(), opts->size())) {
     return b.Error("custom options are not a valid FlexBuffer");
   }
   auto root = flexbuffers::GetRoot(opts->data(), opts->size());
   if (!root.IsVector()) {
-    return b.Unsupported(absl::StrCat("custom options (", opts->size(), " bytes, FlexBuffer type ",
-                                      static_cast<int>(root.GetType()),
+    return b.Unsupported(absl::StrCat(flex, "custom options (", opts->size(),
+                                      " bytes, FlexBuffer type ", static_cast<int>(root.GetType()),
                                       ") are not a [name, NodeDef] vector"));
   }
   auto vec = root.AsVector();
   if (vec.size() < 2 || !vec[1].IsString()) {
     if (fallback) return fallback(b);
-    return b.Unsupported(absl::StrCat("custom options are not a [name, NodeDef] vector (",
+    return b.Unsupported(absl::StrCat(flex, "custom options are not a [name, NodeDef] vector (",
                                       vec.size(), " elements)"));
   }
   auto nd = vec[1].AsString();
@@ -95,7 +106,8 @@ PrepareResult PrepareNodeDefOp(OpBuilder& b, PrepareFn fallback) {
     return b.Error("custom options hold a malformed NodeDef");
   }
   if (!runtime::KernelRegistry::Global().Has(node.op())) {
-    return b.Unsupported(absl::StrCat("TF op ", node.op(), " has no tfmodel kernel"));
+    return b.Unsupported(absl::StrCat(flex, "TF op ", node.op(),
+                                      " has no tfmodel kernel, so tfmodel cannot run it"));
   }
   AttrMap attrs(node.attr().begin(), node.attr().end());
   auto s = std::make_shared<TfSteps>(b);
@@ -109,6 +121,14 @@ PrepareResult PrepareNodeDefOp(OpBuilder& b, PrepareFn fallback) {
 }  // namespace
 
 PrepareResult PrepareFlexOp(OpBuilder& b) { return PrepareNodeDefOp(b, nullptr); }
+
+PrepareResult PrepareEdgeTpuOp(OpBuilder& b) {
+  return b.Unsupported(
+      "Edge TPU operator: the model was compiled by edgetpu_compiler for a Coral Edge TPU and "
+      "this operator holds an Edge TPU executable that only that accelerator runs (TFLite "
+      "needs the libedgetpu delegate); tfmodel cannot run it - use the model as it was before "
+      "edgetpu_compiler");
+}
 
 PrepareResult PrepareParseExample(OpBuilder& b) {
   const auto* opts = b.op().custom_options();

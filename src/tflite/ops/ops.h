@@ -125,6 +125,12 @@ absl::Status EvalResize(const OpState& state, const std::vector<const Tensor*>& 
 PrepareResult PrepareFlexOp(OpBuilder& b);  // options hold [op name, NodeDef]
 PrepareResult PrepareParseExample(OpBuilder& b);
 PrepareResult PrepareParseExampleV2(OpBuilder& b);
+PrepareResult PrepareEdgeTpuOp(OpBuilder& b);  // always Unimplemented: explains Edge TPU ops
+
+// detection_postprocess.cc: TFLite_Detection_PostProcess (SSD box decoding + NMS).
+PrepareResult PrepareDetectionPostProcess(OpBuilder& b);
+absl::Status EvalDetectionPostProcess(const OpState& state, const std::vector<const Tensor*>& in,
+                                      std::vector<Tensor>* out);
 
 }  // namespace tfmodel::tflite
 
