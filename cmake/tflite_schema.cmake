@@ -15,7 +15,8 @@ add_custom_target(tfmodel_tflite_schema_gen DEPENDS ${TFMODEL_TFLITE_SCHEMA_H})
 add_library(tfmodel_tflite_schema INTERFACE)
 target_include_directories(tfmodel_tflite_schema SYSTEM INTERFACE ${TFMODEL_FBS_OUT})
 add_dependencies(tfmodel_tflite_schema tfmodel_tflite_schema_gen)
-# flexbuffers.h (custom operator options) calls into the FlatBuffers library for numbers
-# stored as strings.
-find_package(FlatBuffers CONFIG REQUIRED)
-target_link_libraries(tfmodel_tflite_schema INTERFACE flatbuffers::flatbuffers)
+# flexbuffers.h (custom operator options) is header-only except for the locale object its
+# locale-independent number parsing uses (in libflatbuffers.a, built without -fPIC, which
+# libtfmodel.so cannot take in). Options hold numbers as numbers; the rare number stored as
+# a string is parsed with plain strtod/strtoll, so no FlatBuffers library is linked.
+target_compile_definitions(tfmodel_tflite_schema INTERFACE FLATBUFFERS_LOCALE_INDEPENDENT=0)

@@ -300,6 +300,51 @@ TFM_CAPI_EXPORT void TFM_Run(TFM_Model* model, const char* const* feed_names,
                              const char* const* fetch_names, int num_fetches, TFM_Tensor** fetches,
                              const char* const* target_names, int num_targets, TFM_Status* status);
 
+/* ---- Freezing, exporting, converting ------------------------------------------------- */
+
+/* What `tfmodel freeze`, `tfmodel export` and `tfmodel convert` do (docs/cli.md), with the
+ * same flags: `names[i]` is a flag name without the leading "--" and `values[i]` its value,
+ * for i in [0, count). Booleans are "true"/"false" (also 1/0, yes/no). List flags (node
+ * names, tags, arrays) take comma-separated values; a list flag given again appends, and so
+ * does a repeatable one (export's "signature" and "assets").
+ * Errors: TFM_INVALID_ARGUMENT for an unknown flag (the message lists the known ones), a bad
+ * value, a missing required flag or conflicting sources; TFM_NOT_FOUND for a missing file,
+ * checkpoint or signature; otherwise the error of the step that failed, naming the file,
+ * node or op. Nothing is written when an error is returned, except that a failed write may
+ * leave a partial output file (exports are published atomically and never partial). */
+
+/* Checkpoint + graph (input_graph or input_meta_graph, with input_checkpoint) or a
+ * SavedModel (input_saved_model_dir) -> one frozen GraphDef at output_graph (required).
+ * Flags: input_graph, input_meta_graph, input_checkpoint, input_saved_model_dir,
+ * saved_model_tags, signature_def, output_node_names, output_graph, as_text,
+ * variable_names_allowlist (whitelist), variable_names_denylist (blacklist),
+ * clear_devices; freeze_graph's initializer_nodes, restore_op_name, filename_tensor_name,
+ * input_saver, input_binary and checkpoint_version are accepted and ignored. */
+TFM_CAPI_EXPORT void TFM_Freeze(const char* const* names, const char* const* values, int count,
+                                TFM_Status* status);
+
+/* A graph + checkpoint, a frozen graph or a SavedModel -> a SavedModel folder with
+ * signatures, at export_dir or at <export_base>/<version> (next integer by default).
+ * Flags: input_graph, input_meta_graph, input_checkpoint, input_saved_model_dir,
+ * saved_model_tags, signature (repeatable: "KEY: inputs a=x:0; outputs y=z:0; method
+ * predict"), signatures (a JSON or text SignatureDefMap file), tags, export_base,
+ * export_dir, version, overwrite, clear_devices, main_op, legacy_init_op, assets, as_text,
+ * unfreeze_min_bytes, keep_unused_variables.
+ * The folder written is stored in `written_dir` (NUL-terminated, truncated to
+ * `written_dir_size` bytes; NULL / 0 for none). Returns the length of that path (without
+ * the NUL), so a caller can retry with a bigger buffer; 0 on error. */
+TFM_CAPI_EXPORT size_t TFM_Export(const char* const* names, const char* const* values, int count,
+                                  char* written_dir, size_t written_dir_size, TFM_Status* status);
+
+/* A frozen GraphDef (graph_def_file, with input_arrays and output_arrays) or a SavedModel
+ * signature (saved_model_dir) -> a .tflite FlatBuffer at output_file (required).
+ * Flags: graph_def_file (input_graph), saved_model_dir, saved_model_signature_key
+ * (signature_def), saved_model_tag_set, input_arrays, output_arrays, input_shapes ("1,784"
+ * per input, ':' between inputs), output_file, allow_custom_ops, quantize_weights
+ * (post_training_quantize). */
+TFM_CAPI_EXPORT void TFM_Convert(const char* const* names, const char* const* values, int count,
+                                 TFM_Status* status);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

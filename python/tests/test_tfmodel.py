@@ -124,3 +124,61 @@ def test_numpy_conversions_round_trip(testdata):
     with pytest.raises(tfmodel.Error) as e:
         m.run({"X:0": np.array([1], dtype=np.longdouble)}, "pred:0")
     assert "no TensorFlow equivalent" in e.value.message
+
+
+def _half_plus_two_check(model, key="serving_default", name="x", out="y"):
+    got = model.signatures[key](**{name: np.array([[1.0], [4.0]], dtype=np.float32)})
+    np.testing.assert_allclose(got[out], np.array([[2.5], [4.0]], dtype=np.float32))
+
+
+def test_freeze_saved_model_then_run_the_frozen_graph(testdata, tmp_path):
+    frozen = str(tmp_path / "frozen.pb")
+    assert tfmodel.freeze(input_saved_model_dir=testdata(HALF_PLUS_TWO),
+                          output_graph=frozen) == frozen
+    m = tfmodel.load(frozen)
+    np.testing.assert_allclose(m.run({"x:0": np.array([[6.0]], dtype=np.float32)}, "y:0"),
+                               np.array([[5.0]], dtype=np.float32))
+
+
+def test_export_frozen_graph_to_versioned_saved_model(testdata, tmp_path):
+    frozen = str(tmp_path / "frozen.pb")
+    tfmodel.freeze(input_saved_model_dir=testdata(HALF_PLUS_TWO), output_graph=frozen)
+    base = tmp_path / "models" / "hp2"
+    sig = "serving_default: inputs x=x:0; outputs y=y:0; method predict"
+    first = tfmodel.export(input_graph=frozen, export_base=base, signature=[sig])
+    assert first == str(base / "1")
+    second = tfmodel.export(input_graph=frozen, export_base=base, signature=sig, as_text=True)
+    assert second == str(base / "2")
+    assert (base / "2" / "saved_model.pbtxt").exists()
+    _half_plus_two_check(tfmodel.load(second))
+
+
+def test_convert_saved_model_to_tflite(testdata, tmp_path):
+    out = str(tmp_path / "hp2.tflite")
+    assert tfmodel.convert(saved_model_dir=testdata(HALF_PLUS_TWO), output_file=out) == out
+    with open(out, "rb") as f:
+        assert f.read(8)[4:8] == b"TFL3"
+    _half_plus_two_check(tfmodel.load(out))
+
+
+def test_tool_errors_raise_with_the_c_status_message(testdata, tmp_path):
+    with pytest.raises(tfmodel.Error) as e:
+        tfmodel.freeze(input_saved_model_dir=testdata(HALF_PLUS_TWO), output_grph="x.pb")
+    assert e.value.code_name == "INVALID_ARGUMENT"
+    assert "unknown flag 'output_grph'" in e.value.message
+    assert "output_graph" in e.value.message
+    with pytest.raises(tfmodel.Error) as e:
+        tfmodel.freeze(input_graph=str(tmp_path / "missing.pb"), input_checkpoint="c",
+                       output_node_names="y", output_graph=str(tmp_path / "f.pb"))
+    assert "missing.pb" in e.value.message
+    with pytest.raises(tfmodel.Error) as e:
+        tfmodel.export(input_saved_model_dir=testdata(HALF_PLUS_TWO), export_dir=tmp_path / "e",
+                       overwrite="perhaps")
+    assert e.value.code_name == "INVALID_ARGUMENT"
+    assert "'overwrite' takes true or false" in e.value.message
+    with pytest.raises(tfmodel.Error) as e:
+        tfmodel.convert(saved_model_dir=testdata(HALF_PLUS_TWO), output_file=tmp_path / "o",
+                        saved_model_signature_key="nope")
+    assert e.value.code_name == "NOT_FOUND"
+    assert "no signature 'nope'" in e.value.message
+    assert not (tmp_path / "o").exists()

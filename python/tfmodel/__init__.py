@@ -13,6 +13,7 @@ numpy object arrays of bytes.
 """
 
 import ctypes
+import os
 from collections import namedtuple
 
 import numpy as np
@@ -20,7 +21,8 @@ import numpy as np
 from . import _capi
 from ._capi import lib
 
-__all__ = ["Error", "Model", "Signature", "TensorSpec", "load", "__version__"]
+__all__ = ["Error", "Model", "Signature", "TensorSpec", "convert", "export", "freeze", "load",
+           "__version__"]
 
 __version__ = lib.TFM_Version().decode()
 
@@ -307,3 +309,62 @@ def load(path, tags=None, checkpoint=None, intra_op_threads=0, inter_op_threads=
     or a list); default {serve} or the only one. Raises Error (NOT_FOUND for a missing
     path; the message names the path)."""
     return Model(path, tags, checkpoint, intra_op_threads, inter_op_threads)
+
+
+def _flag_pairs(flags):
+    """keyword arguments -> (names, values) for the C API's flag functions: True/False become
+    "true"/"false", numbers their decimal text, a list or tuple one pair per item (a
+    repeatable flag such as export's `signature`, or list items appended); None is left
+    out."""
+    names, values = [], []
+    for name, value in flags.items():
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if item is None:
+                continue
+            if isinstance(item, bool):
+                item = "true" if item else "false"
+            elif isinstance(item, os.PathLike):
+                item = os.fspath(item)
+            names.append(name)
+            values.append(str(item))
+    return _capi.names_array(names), _capi.names_array(values), len(names)
+
+
+def freeze(**flags):
+    """Freezes variables into constants like `tfmodel freeze` / freeze_graph, with its flags
+    as keyword arguments, e.g. freeze(input_saved_model_dir="m/1", output_graph="f.pb") or
+    freeze(input_graph="g.pbtxt", input_checkpoint="ckpt/model", output_node_names="out",
+    output_graph="f.pb"). Returns the output_graph path. Raises Error."""
+    names, values, n = _flag_pairs(flags)
+    st = _Status()
+    lib.TFM_Freeze(names, values, n, st.ptr)
+    st.check()
+    return flags.get("output_graph")
+
+
+def export(**flags):
+    """Writes a SavedModel like `tfmodel export` / SavedModelBuilder, with its flags as
+    keyword arguments, e.g. export(input_graph="frozen.pb", export_base="models/m",
+    signature="serving_default: inputs x=x:0; outputs y=y:0"). `signature` may be a list.
+    Returns the folder written (<export_base>/<version> or export_dir). Raises Error."""
+    names, values, n = _flag_pairs(flags)
+    st = _Status()
+    buf = ctypes.create_string_buffer(4096)
+    length = lib.TFM_Export(names, values, n, buf, len(buf), st.ptr)
+    st.check()
+    if length >= len(buf):
+        raise Error(13, "exported folder path longer than %d bytes" % len(buf))
+    return buf.value.decode("utf-8")
+
+
+def convert(**flags):
+    """Converts to a .tflite file like `tfmodel convert` / tflite_convert, with its flags as
+    keyword arguments, e.g. convert(saved_model_dir="m/1", output_file="m.tflite") or
+    convert(graph_def_file="frozen.pb", input_arrays="x", output_arrays="y",
+    output_file="m.tflite"). Returns the output_file path. Raises Error."""
+    names, values, n = _flag_pairs(flags)
+    st = _Status()
+    lib.TFM_Convert(names, values, n, st.ptr)
+    st.check()
+    return flags.get("output_file")

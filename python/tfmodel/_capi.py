@@ -111,6 +111,10 @@ _FUNCTIONS = {
                                 _c_char_pp, ctypes.c_int, _tensor_pp, _status_p]),
     "TFM_Run": (None, [_model_p, _c_char_pp, _tensor_pp, ctypes.c_int, _c_char_pp, ctypes.c_int,
                        _tensor_pp, _c_char_pp, ctypes.c_int, _status_p]),
+    "TFM_Freeze": (None, [_c_char_pp, _c_char_pp, ctypes.c_int, _status_p]),
+    "TFM_Export": (ctypes.c_size_t, [_c_char_pp, _c_char_pp, ctypes.c_int, ctypes.c_char_p,
+                                     ctypes.c_size_t, _status_p]),
+    "TFM_Convert": (None, [_c_char_pp, _c_char_pp, ctypes.c_int, _status_p]),
 }
 
 lib = _load_library()

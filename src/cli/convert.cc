@@ -3,20 +3,12 @@
 // --output_arrays, --input_shapes, --output_file, --allow_custom_ops).
 #include <cstdio>
 #include <string>
-#include <vector>
 
 #include "CLI/CLI.hpp"
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
-#include "core/file_util.h"
-#include "format/checkpoint.h"
-#include "format/saved_model.h"
-#include "graph/freeze.h"
-#include "tflite/converter.h"
+#include "core/flag_values.h"
+#include "tflite/convert_job.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -24,42 +16,6 @@ namespace {
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "tfmodel convert: %s\n", msg.c_str());
   return 1;
-}
-
-// A checkpoint with no entries, for SavedModels without variables.
-struct NoCheckpoint : CheckpointReader {
-  int format_version() const override { return 2; }
-  const std::string& prefix() const override { return p; }
-  const std::vector<CheckpointEntry>& entries() const override { return e; }
-  const CheckpointEntry* Find(const std::string&) const override { return nullptr; }
-  absl::StatusOr<Tensor> Read(const std::string& n) const override {
-    return absl::NotFoundError("no checkpoint");
-  }
-  absl::StatusOr<Tensor> ReadSlice(const std::string& n, const std::string&) const override {
-    return absl::NotFoundError("no checkpoint");
-  }
-  std::string p = "(none)";
-  std::vector<CheckpointEntry> e;
-};
-
-// "1,784:4" -> [[1,784],[4]]; "" entries mean "from the graph"; "?" or -1 = unknown.
-absl::StatusOr<std::vector<std::vector<int64_t>>> ParseShapes(const std::string& s) {
-  std::vector<std::vector<int64_t>> out;
-  if (s.empty()) return out;
-  for (absl::string_view one : absl::StrSplit(s, ':')) {
-    std::vector<int64_t> dims;
-    for (absl::string_view d : absl::StrSplit(one, ',', absl::SkipEmpty())) {
-      int64_t v;
-      if (d == "?" || d == "None") {
-        v = -1;
-      } else if (!absl::SimpleAtoi(d, &v) || v < -1) {
-        return absl::InvalidArgumentError(absl::StrCat("bad --input_shapes entry '", one, "'"));
-      }
-      dims.push_back(v);
-    }
-    out.push_back(std::move(dims));
-  }
-  return out;
 }
 
 }  // namespace
@@ -88,86 +44,27 @@ int ConvertMain(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-  if (graph_file.empty() == saved_model_dir.empty()) {
-    return Fail("give exactly one of --graph_def_file (--input_graph) and --saved_model_dir");
-  }
-  tflite::TfLiteConvertOptions opt;
+  tflite::ConvertJob job;
+  job.graph_def_file = graph_file;
+  job.saved_model_dir = saved_model_dir;
+  job.saved_model_signature_key = signature;
+  job.saved_model_tag_set = SplitList(tag_set);
+  job.output_file = output_file;
+  tflite::TfLiteConvertOptions& opt = job.options;
   opt.allow_custom_ops = allow_custom;
   opt.quantize_weights = quantize;
-  auto shapes = ParseShapes(input_shapes);
+  opt.input_arrays = SplitList(input_arrays);
+  opt.output_arrays = SplitList(output_arrays);
+  auto shapes = tflite::ParseInputShapes(input_shapes);
   if (!shapes.ok()) return Fail(std::string(shapes.status().message()));
   opt.input_shapes = *shapes;
-  tensorflow::GraphDef graph;
-  int64_t source_bytes = 0;
-  if (!graph_file.empty()) {
-    auto g = ReadGraphDef(graph_file);
-    if (!g.ok()) return Fail(std::string(g.status().message()));
-    graph = std::move(*g);
-    source_bytes = static_cast<int64_t>(graph.ByteSizeLong());
-    opt.input_arrays = SplitList(input_arrays);
-    opt.output_arrays = SplitList(output_arrays);
-    if (opt.input_arrays.empty() || opt.output_arrays.empty()) {
-      return Fail("--input_arrays and --output_arrays are required with a graph");
-    }
-  } else {
-    auto art = ReadModelArtifact(saved_model_dir, SplitList(tag_set));
-    if (!art.ok()) return Fail(std::string(art.status().message()));
-    const std::string key = signature.empty() ? "serving_default" : signature;
-    auto it = art->meta_graph.signature_def().find(key);
-    if (it == art->meta_graph.signature_def().end()) {
-      std::vector<std::string> keys;
-      for (const auto& [k, v] : art->meta_graph.signature_def()) keys.push_back(k);
-      return Fail(absl::StrCat("SavedModel has no signature '", key,
-                               "'; it has: ", absl::StrJoin(keys, ", ")));
-    }
-    opt.signature_key = key;
-    for (const auto& [alias, info] : it->second.inputs()) {
-      opt.input_aliases.push_back(alias);
-      opt.input_arrays.push_back(info.name());
-    }
-    for (const auto& [alias, info] : it->second.outputs()) {
-      opt.output_aliases.push_back(alias);
-      opt.output_arrays.push_back(info.name());
-    }
-    FreezeOptions fo;
-    for (const auto& o : opt.output_arrays) fo.output_nodes.push_back(ParseTensorName(o).node);
-    for (const auto& a : art->assets)
-      fo.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
-    absl::StatusOr<tensorflow::GraphDef> frozen;
-    if (!art->variables_prefix.empty()) {
-      auto reader = CheckpointReader::Open(art->variables_prefix);
-      if (!reader.ok()) return Fail(std::string(reader.status().message()));
-      frozen = FreezeGraph(art->meta_graph.graph_def(), **reader, fo);
-    } else {
-      NoCheckpoint none;
-      frozen = FreezeGraph(art->meta_graph.graph_def(), none, fo);
-    }
-    if (!frozen.ok()) return Fail(std::string(frozen.status().message()));
-    graph = std::move(*frozen);
-    source_bytes = static_cast<int64_t>(graph.ByteSizeLong());
-  }
-  // Lookup tables need their initializer run before the first lookup; the TFLite converter
-  // has no lowering for tables or their initializers, so refuse rather than write a model
-  // whose lookups fail.
-  std::vector<std::string> tables;
-  for (const auto& n : graph.node()) {
-    if (n.op().find("HashTable") != std::string::npos) {
-      tables.push_back(absl::StrCat(n.name(), " (", n.op(), ")"));
-    }
-  }
-  if (!tables.empty()) {
-    return Fail(absl::StrCat(
-        "the model uses lookup tables (", absl::StrJoin(tables, ", "),
-        "), which tfmodel convert cannot lower to TFLite yet; `tfmodel freeze` makes them "
-        "constant in a frozen GraphDef that tfmodel and TensorFlow run"));
-  }
-  tflite::TfLiteConvertReport report;
-  auto bytes = tflite::ConvertGraphToTfLite(graph, opt, &report);
-  if (!bytes.ok()) return Fail(std::string(bytes.status().message()));
-  auto s = WriteStringToFile(output_file, *bytes);
-  if (!s.ok()) return Fail(std::string(s.message()));
+  auto result = tflite::RunConvertJob(job);
+  if (!result.ok()) return Fail(std::string(result.status().message()));
+  const tflite::TfLiteConvertReport& report = result->report;
+  const std::string& bytes = result->flatbuffer;
+  const int64_t source_bytes = result->frozen_graph_bytes;
   std::printf("Wrote %s: %zu bytes (frozen graph %lld bytes), %zu operators: %s\n",
-              output_file.c_str(), bytes->size(), static_cast<long long>(source_bytes),
+              output_file.c_str(), bytes.size(), static_cast<long long>(source_bytes),
               report.operators.size(), absl::StrJoin(report.operators, ", ").c_str());
   std::printf("  folded %d nodes, fused %d ops\n", report.folded_nodes, report.fused_ops);
   if (quantize) {

@@ -1,20 +1,12 @@
 // `tfmodel freeze`: checkpoint + graph (or a SavedModel) -> one frozen GraphDef, with
 // freeze_graph.py's flag names.
-#include "graph/freeze.h"
-
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
-#include "core/file_util.h"
-#include "format/checkpoint.h"
-#include "format/proto_io.h"
-#include "format/saved_model.h"
+#include "core/flag_values.h"
+#include "graph/freeze_job.h"
 #include "graph/freeze_tables.h"
-#include "graph/function_graph.h"
 
 namespace tfmodel::cli {
 namespace {
@@ -22,19 +14,6 @@ namespace {
 int Fail(const std::string& msg) {
   std::fprintf(stderr, "tfmodel freeze: %s\n", msg.c_str());
   return 1;
-}
-
-bool FeedsFunctionCall(const tensorflow::GraphDef& g, const std::vector<std::string>& vars) {
-  std::set<std::string> v(vars.begin(), vars.end());
-  for (const auto& n : g.node()) {
-    bool call = n.op() == "While" || n.op() == "StatelessWhile" || n.op() == "If" ||
-                n.op() == "StatelessIf" || n.op() == "Case";
-    if (!call) continue;
-    for (const auto& in : n.input()) {
-      if (v.count(ParseTensorName(in).node)) return true;
-    }
-  }
-  return false;
 }
 
 }  // namespace
@@ -92,102 +71,27 @@ int FreezeMain(int argc, char** argv) {
                  "the checkpoint\n");
   }
 
-  tensorflow::GraphDef graph;
-  std::string prefix;
-  FreezeOptions opt;
+  FreezeJob job;
+  job.input_graph = input_graph;
+  job.input_meta_graph = input_meta_graph;
+  job.input_saved_model_dir = input_saved_model_dir;
+  job.saved_model_tags = SplitList(saved_model_tags);
+  job.signature_def = signature_def;
+  job.input_checkpoint = input_checkpoint;
+  job.output_graph = output_graph;
+  job.as_text = as_text;
+  FreezeOptions& opt = job.options;
   opt.clear_devices = clear;
   opt.output_nodes = SplitList(output_node_names);
   opt.variable_whitelist = SplitList(whitelist);
   opt.variable_blacklist = SplitList(blacklist);
   for (auto& d : SplitList(denylist)) opt.variable_blacklist.push_back(d);
-
-  if (!input_saved_model_dir.empty()) {
-    auto art = ReadModelArtifact(input_saved_model_dir, SplitList(saved_model_tags));
-    if (!art.ok()) return Fail(std::string(art.status().message()));
-    graph = art->meta_graph.graph_def();
-    RegisterOpDefs(art->meta_graph.meta_info_def().stripped_op_list());
-    prefix = input_checkpoint.empty() ? art->variables_prefix : input_checkpoint;
-    for (const auto& a : art->assets)
-      opt.asset_files[ParseTensorName(a.tensor_name).ToString()] = a.path;
-    if (!signature_def.empty() || opt.output_nodes.empty()) {
-      std::string key = signature_def.empty() ? kDefaultServingSignatureKey : signature_def;
-      auto it = art->meta_graph.signature_def().find(key);
-      if (it == art->meta_graph.signature_def().end()) {
-        return Fail(absl::StrCat("SavedModel has no signature '", key, "'"));
-      }
-      for (const auto& [alias, info] : it->second.outputs()) {
-        opt.output_nodes.push_back(ParseTensorName(info.name()).node);
-      }
-    }
-  } else {
-    if (input_checkpoint.empty()) return Fail("--input_checkpoint is required with a graph");
-    prefix = input_checkpoint;
-    if (!input_meta_graph.empty()) {
-      auto mg = ReadMetaGraphDef(input_meta_graph);
-      if (!mg.ok()) return Fail(std::string(mg.status().message()));
-      graph = mg->graph_def();
-      RegisterOpDefs(mg->meta_info_def().stripped_op_list());
-    } else {
-      auto g = ReadGraphDef(input_graph);
-      if (!g.ok()) return Fail(std::string(g.status().message()));
-      graph = std::move(*g);
-    }
-  }
-  if (opt.output_nodes.empty())
-    return Fail("You need to supply the name of a node to --output_node_names.");
-
-  std::unique_ptr<CheckpointReader> reader;
-  if (!prefix.empty()) {
-    auto resolved = ResolveCheckpointPrefix(prefix);
-    if (!resolved.ok()) {
-      return Fail(absl::StrCat("Input checkpoint '", prefix, "' doesn't exist! (",
-                               resolved.status().message(), ")"));
-    }
-    auto r = CheckpointReader::Open(*resolved);
-    if (!r.ok()) {
-      if (r.status().code() == absl::StatusCode::kNotFound) {
-        return Fail(absl::StrCat("Input checkpoint '", prefix, "' doesn't exist! (",
-                                 r.status().message(), ")"));
-      }
-      return Fail(std::string(r.status().message()));
-    }
-    reader = std::move(*r);
-  }
-  if (!reader) {
-    // No variables at all: freezing is pruning.
+  auto result = RunFreezeJob(job);
+  if (!result.ok()) return Fail(std::string(result.status().message()));
+  if (!result->had_checkpoint) {
     std::fprintf(stderr, "tfmodel freeze: note: the model has no variables\n");
   }
-  FreezeReport report;
-  absl::StatusOr<tensorflow::GraphDef> frozen;
-  if (reader) {
-    frozen = FreezeGraph(graph, *reader, opt, &report);
-  } else {
-    struct NoCheckpoint : CheckpointReader {
-      int format_version() const override { return 2; }
-      const std::string& prefix() const override { return p; }
-      const std::vector<CheckpointEntry>& entries() const override { return e; }
-      const CheckpointEntry* Find(const std::string&) const override { return nullptr; }
-      absl::StatusOr<Tensor> Read(const std::string& n) const override {
-        return absl::NotFoundError("no checkpoint");
-      }
-      absl::StatusOr<Tensor> ReadSlice(const std::string& n, const std::string&) const override {
-        return absl::NotFoundError("no checkpoint");
-      }
-      std::string p = "(none)";
-      std::vector<CheckpointEntry> e;
-    } none;
-    frozen = FreezeGraph(graph, none, opt, &report);
-  }
-  if (!frozen.ok()) return Fail(std::string(frozen.status().message()));
-  if (FeedsFunctionCall(*frozen, report.variables_converted)) {
-    return Fail(
-        "this graph passes variables into functional control flow (If/While/Case bodies); "
-        "tfmodel freezes variables read by function calls (inlined) but not yet those read "
-        "inside If/While/Case branches");
-  }
-  absl::Status s =
-      WriteProtoFile(output_graph, *frozen, as_text ? ProtoFormat::kText : ProtoFormat::kBinary);
-  if (!s.ok()) return Fail(std::string(s.message()));
+  const FreezeReport& report = result->report;
   if (report.calls_inlined > 0) {
     std::printf("Inlined %d function calls.\n", report.calls_inlined);
   }

@@ -11,7 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
-#include "cli/flags.h"
+#include "core/flag_values.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/checkpoint.h"

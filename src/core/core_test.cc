@@ -8,6 +8,7 @@
 #include "core/crc32c.h"
 #include "core/dtype.h"
 #include "core/file_util.h"
+#include "core/flag_values.h"
 #include "core/float_format.h"
 #include "core/tensor.h"
 #include "gtest/gtest.h"
@@ -33,6 +34,24 @@ TEST(Crc32c, MaskRoundTrip) {
     EXPECT_NE(crc32c::Mask(c), c);
     EXPECT_EQ(crc32c::Unmask(crc32c::Mask(c)), c);
   }
+}
+
+TEST(FlagValues, SplitListTrimsAndDropsEmptyItems) {
+  EXPECT_EQ(SplitList("a, b,,c "), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(SplitList("").empty());
+  EXPECT_TRUE(SplitList(" , ").empty());
+}
+
+TEST(FlagValues, ParseBoolTakesTfSpellingsOnly) {
+  bool b = false;
+  EXPECT_TRUE(ParseBool("TRUE", &b));
+  EXPECT_TRUE(b);
+  EXPECT_TRUE(ParseBool("0", &b));
+  EXPECT_FALSE(b);
+  EXPECT_TRUE(ParseBool("yes", &b));
+  EXPECT_TRUE(b);
+  EXPECT_FALSE(ParseBool("maybe", &b));
+  EXPECT_TRUE(b);  // unchanged
 }
 
 TEST(DType, NamesAndSizes) {

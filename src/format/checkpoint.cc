@@ -474,4 +474,30 @@ absl::StatusOr<std::string> ResolveCheckpointPrefix(const std::string& path) {
   return StripCheckpointSuffix(path);
 }
 
+namespace {
+
+class EmptyCheckpointReader : public CheckpointReader {
+ public:
+  int format_version() const override { return 2; }
+  const std::string& prefix() const override { return prefix_; }
+  const std::vector<CheckpointEntry>& entries() const override { return entries_; }
+  const CheckpointEntry* Find(const std::string&) const override { return nullptr; }
+  absl::StatusOr<Tensor> Read(const std::string& name) const override {
+    return absl::NotFoundError(absl::StrCat("no checkpoint holds '", name, "'"));
+  }
+  absl::StatusOr<Tensor> ReadSlice(const std::string& name, const std::string&) const override {
+    return Read(name);
+  }
+
+ private:
+  std::string prefix_ = "(none)";
+  std::vector<CheckpointEntry> entries_;
+};
+
+}  // namespace
+
+std::unique_ptr<CheckpointReader> NewEmptyCheckpointReader() {
+  return std::make_unique<EmptyCheckpointReader>();
+}
+
 }  // namespace tfmodel

@@ -80,6 +80,8 @@ absl::Status WriteCheckpointState(const std::string& dir, const tensorflow::Chec
 // Resolves a folder (via its state file: relative paths are relative to the folder), a
 // ".index" file or a prefix to the checkpoint prefix to open.
 absl::StatusOr<std::string> ResolveCheckpointPrefix(const std::string& path);
+// A reader with no entries (prefix "(none)"), for graphs and SavedModels without variables.
+std::unique_ptr<CheckpointReader> NewEmptyCheckpointReader();
 
 }  // namespace tfmodel
 

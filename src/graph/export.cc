@@ -315,8 +315,10 @@ absl::StatusOr<ExportResult> BuildExport(const tensorflow::MetaGraphDef& source,
       DType dt = GuessOutputDType(*n, id.index);
       PartialShape shape = input_nodes.count(n->name()) ? ShapeOf(*n) : PartialShape();
       (*def.mutable_outputs())[alias] = MakeTensorInfo(id.ToString(), dt, shape);
-      // The output must be computable from the signature's inputs.
-      TFM_ASSIGN_OR_RETURN(std::set<std::string> needs, ReachableNodes(graph, {n->name()}));
+      // The output must be computable from the signature's inputs (fed inputs cut the
+      // graph: half_plus_two's x is an Identity of a ParseExample that feeding x skips).
+      TFM_ASSIGN_OR_RETURN(std::set<std::string> needs,
+                           ReachableNodes(graph, {n->name()}, input_nodes));
       bool uses_input = false;
       for (const auto& in : input_nodes) uses_input |= needs.count(in) > 0;
       if (!uses_input) {

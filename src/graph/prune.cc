@@ -47,7 +47,8 @@ std::vector<std::string> CloseNames(const std::string& name,
 }
 
 absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef& graph,
-                                                     const std::vector<std::string>& roots) {
+                                                     const std::vector<std::string>& roots,
+                                                     const std::set<std::string>& stops) {
   std::map<std::string, const tensorflow::NodeDef*> by_name;
   std::vector<std::string> names;
   for (const auto& n : graph.node()) {
@@ -69,7 +70,7 @@ absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef&
   while (!stack.empty()) {
     std::string n = stack.back();
     stack.pop_back();
-    if (!seen.insert(n).second) continue;
+    if (!seen.insert(n).second || stops.count(n)) continue;
     for (const auto& in : by_name[n]->input()) {
       std::string src = ParseTensorName(in).node;
       if (!by_name.count(src)) {

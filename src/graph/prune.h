@@ -12,9 +12,11 @@
 namespace tfmodel {
 
 // The nodes `roots` depend on (data and control inputs, transitively), roots included.
+// Nodes in `stops` (fed nodes) are included but their inputs are not followed.
 // Unknown roots fail with an error suggesting close node names.
 absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef& graph,
-                                                     const std::vector<std::string>& roots);
+                                                     const std::vector<std::string>& roots,
+                                                     const std::set<std::string>& stops = {});
 // A copy of `graph` keeping only `keep` (node order and library preserved).
 tensorflow::GraphDef KeepNodes(const tensorflow::GraphDef& graph,
                                const std::set<std::string>& keep);
