@@ -8,6 +8,12 @@
 #include "core/version.h"
 
 namespace tfmodel::cli {
+
+int PrintError(absl::string_view command, absl::string_view message) {
+  std::fprintf(stderr, "tfmodel %.*s: %.*s\n", static_cast<int>(command.size()), command.data(),
+               static_cast<int>(message.size()), message.data());
+  return 1;
+}
 namespace {
 
 struct Command {

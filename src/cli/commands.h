@@ -3,7 +3,13 @@
 #ifndef TFMODEL_CLI_COMMANDS_H_
 #define TFMODEL_CLI_COMMANDS_H_
 
+#include "absl/strings/string_view.h"
+
 namespace tfmodel::cli {
+
+// The one error printer: "tfmodel <command>: <message>" on stderr. Returns 1, the exit code
+// of a failed command.
+int PrintError(absl::string_view command, absl::string_view message);
 
 int InspectMain(int argc, char** argv);
 int RunMain(int argc, char** argv);

@@ -13,10 +13,7 @@
 namespace tfmodel::cli {
 namespace {
 
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "tfmodel convert: %s\n", msg.c_str());
-  return 1;
-}
+int Fail(const std::string& msg) { return PrintError("convert", msg); }
 
 }  // namespace
 

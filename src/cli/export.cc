@@ -10,10 +10,7 @@
 namespace tfmodel::cli {
 namespace {
 
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "tfmodel export: %s\n", msg.c_str());
-  return 1;
-}
+int Fail(const std::string& msg) { return PrintError("export", msg); }
 
 }  // namespace
 

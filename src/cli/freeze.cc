@@ -11,10 +11,7 @@
 namespace tfmodel::cli {
 namespace {
 
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "tfmodel freeze: %s\n", msg.c_str());
-  return 1;
-}
+int Fail(const std::string& msg) { return PrintError("freeze", msg); }
 
 }  // namespace
 

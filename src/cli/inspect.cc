@@ -374,7 +374,7 @@ int InspectSavedModel(const std::string& dir, const Options& opt) {
   } else {
     auto sm = ReadSavedModelProto(dir);
     if (!sm.ok()) {
-      std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(sm.status().message()).c_str());
+      PrintError("inspect", sm.status().message());
       return 1;
     }
     for (const auto& mg : sm->meta_graphs()) {
@@ -401,7 +401,7 @@ int InspectSavedModel(const std::string& dir, const Options& opt) {
   for (const auto& tags : tag_sets) {
     auto art = ReadModelArtifact(dir, tags);
     if (!art.ok()) {
-      std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(art.status().message()).c_str());
+      PrintError("inspect", art.status().message());
       rc = 1;
       continue;
     }
@@ -485,14 +485,14 @@ int InspectSavedModel(const std::string& dir, const Options& opt) {
 int InspectCheckpoint(const std::string& path, const Options& opt) {
   auto reader = CheckpointReader::Open(path);
   if (!reader.ok()) {
-    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(reader.status().message()).c_str());
+    PrintError("inspect", reader.status().message());
     return 1;
   }
   const auto& r = **reader;
   if (!opt.tensor.empty()) {
     auto t = r.Read(opt.tensor);
     if (!t.ok()) {
-      std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(t.status().message()).c_str());
+      PrintError("inspect", t.status().message());
       return 1;
     }
     std::printf("tensor_name:  %s\n%s\n", opt.tensor.c_str(), t->DebugString(1000).c_str());
@@ -566,14 +566,14 @@ int InspectGraphFile(const std::string& path, bool meta, const Options& opt) {
   if (meta) {
     auto m = ReadMetaGraphDef(path);
     if (!m.ok()) {
-      std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(m.status().message()).c_str());
+      PrintError("inspect", m.status().message());
       return 1;
     }
     mg = std::move(*m);
   } else {
     auto g = ReadGraphDef(path);
     if (!g.ok()) {
-      std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(g.status().message()).c_str());
+      PrintError("inspect", g.status().message());
       return 1;
     }
     *mg.mutable_graph_def() = std::move(*g);
@@ -619,7 +619,7 @@ int InspectGraphFile(const std::string& path, bool meta, const Options& opt) {
 int InspectNpy(const std::string& path, const Options& opt) {
   auto t = ReadNpy(path);
   if (!t.ok()) {
-    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(t.status().message()).c_str());
+    PrintError("inspect", t.status().message());
     return 1;
   }
   std::printf("%s: %s\n", path.c_str(), t->DebugString(opt.all_tensors ? 1000000 : 20).c_str());
@@ -731,7 +731,7 @@ int InspectMain(int argc, char** argv) {
   if (!tag_set.empty()) opt.tags = absl::StrSplit(tag_set, ',');
   auto detected = DetectModelFormat(opt.path);
   if (!detected.ok()) {
-    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(detected.status().message()).c_str());
+    PrintError("inspect", detected.status().message());
     return 1;
   }
   const DetectedFormat& d = *detected;

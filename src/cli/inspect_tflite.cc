@@ -7,6 +7,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "cli/commands.h"
 #include "cli/tflite_cli.h"
 #include "format/tflite.h"
 #include "rapidjson/prettywriter.h"
@@ -278,7 +279,7 @@ void WriteJson(const TfLiteFile& f) {
 int InspectTfLite(const std::string& path, bool json) {
   auto file = TfLiteFile::Read(path);
   if (!file.ok()) {
-    std::fprintf(stderr, "tfmodel inspect: %s\n", std::string(file.status().message()).c_str());
+    PrintError("inspect", file.status().message());
     return 1;
   }
   const TfLiteFile& f = **file;

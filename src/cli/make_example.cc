@@ -28,7 +28,7 @@ int MakeExampleMain(int argc, char** argv) {
   opt.overwrite = overwrite;
   absl::Status s = WriteSavedModel(out, m.saved_model, m.variables, {}, opt);
   if (!s.ok()) {
-    std::fprintf(stderr, "tfmodel make-example: %s\n", std::string(s.message()).c_str());
+    PrintError("make-example", s.message());
     return 1;
   }
   std::printf("wrote %s\n", out.c_str());

@@ -11,8 +11,8 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "cli/commands.h"
-#include "core/flag_values.h"
 #include "core/file_util.h"
+#include "core/flag_values.h"
 #include "core/status.h"
 #include "format/checkpoint.h"
 #include "format/detect.h"
@@ -33,10 +33,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-int Fail(const std::string& msg) {
-  std::fprintf(stderr, "tfmodel run: %s\n", msg.c_str());
-  return 1;
-}
+int Fail(const std::string& msg) { return PrintError("run", msg); }
 
 // "k=v;k2=v2" and repeated flags -> pairs (split at the first '=').
 absl::Status SplitAssignments(const std::vector<std::string>& flags, const char* what,
@@ -178,6 +175,123 @@ absl::Status AddSyntheticFeeds(const tensorflow::GraphDef& g, const std::vector<
   return absl::OkStatus();
 }
 
+// What `tfmodel run` was asked, flags parsed.
+struct RunRequest {
+  std::string signature, outdir;
+  bool overwrite = false, synthetic = false;
+  int iterations = 1;
+  std::vector<std::string> fetches, targets;
+  std::vector<std::pair<std::string, std::string>> files, exprs, feed_pairs;
+};
+
+// Runs signature r.signature on the --inputs / --input_exprs values (and synthetic ones).
+int RunBySignature(const LoadedModel& loaded_model, const RunRequest& r) {
+  runtime::Model* model = loaded_model.model.get();
+  const auto& sigs = model->signatures();
+  const std::string& signature = r.signature;
+  auto sit = sigs.find(signature);
+  if (sit == sigs.end()) {
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : sigs) keys.push_back(k);
+    return Fail(
+        absl::StrCat("no signature '", signature, "'; the model has: ", absl::StrJoin(keys, ", ")));
+  }
+  const runtime::Signature& sig = sit->second;
+  std::map<std::string, Tensor> in;
+  auto add = [&](const std::string& key, const std::string& value, bool file) -> int {
+    // An alias, or a component of a sparse / ragged input ("word.indices").
+    auto dtype = runtime::FeedDType(sig, key);
+    if (!dtype.ok()) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : sig.inputs) keys.push_back(k);
+      return Fail(absl::StrCat("signature '", signature, "' has no input '", key,
+                               "'; inputs are: ", absl::StrJoin(keys, ", ")));
+    }
+    auto t = LoadValue(value, *dtype, file);
+    if (!t.ok()) return Fail(absl::StrCat("input '", key, "': ", t.status().message()));
+    in[key] = std::move(*t);
+    return 0;
+  };
+  for (const auto& [k, v] : r.files) {
+    if (int rc = add(k, v, true)) return rc;
+  }
+  for (const auto& [k, v] : r.exprs) {
+    if (int rc = add(k, v, false)) return rc;
+  }
+  if (r.synthetic) {
+    absl::Status st = AddSyntheticInputs(loaded_model, signature, sig, &in);
+    if (!st.ok()) return Fail(std::string(st.message()));
+  }
+  absl::StatusOr<std::map<std::string, Tensor>> out;
+  for (int i = 0; i < std::max(1, r.iterations); ++i) out = model->RunSignature(signature, in);
+  if (!out.ok()) return Fail(std::string(out.status().message()));
+  for (const auto& [k, t] : *out) {
+    if (int rc = Emit(k, t, r.outdir, r.overwrite)) return rc;
+  }
+  return 0;
+}
+
+// Plain graph: feeds and fetches by tensor name.
+int RunByTensorNames(const LoadedModel& loaded_model, RunRequest r) {
+  runtime::Model* model = loaded_model.model.get();
+  std::vector<std::string>& fetches = r.fetches;
+  const std::vector<std::string>& targets = r.targets;
+  if (fetches.empty() && targets.empty()) {
+    if (!r.synthetic) {
+      return Fail(
+          "this model has no signatures: name what to compute with --fetch TENSOR (`tfmodel "
+          "inspect` lists the likely outputs; --synthetic_inputs alone fetches them)");
+    }
+    fetches = DefaultFetches(RankOutputCandidates(model->meta_graph().graph_def()));
+    if (fetches.empty()) {
+      return Fail("no --fetch given and no likely output found: name one with --fetch TENSOR");
+    }
+    std::fprintf(stderr, "tfmodel run: no --fetch given; fetching the likely outputs %s\n",
+                 absl::StrJoin(fetches, ", ").c_str());
+  }
+  const auto& g = model->meta_graph().graph_def();
+  std::vector<std::pair<std::string, Tensor>> feed_tensors;
+  auto add_feed = [&](const std::string& name, const std::string& value, bool file) -> int {
+    const tensorflow::NodeDef* n = FindNode(g, ParseTensorName(name).node);
+    DType dtype = DType::kInvalid;
+    if (n) {
+      auto it = n->attr().find("dtype");
+      if (it != n->attr().end()) dtype = BaseDType(it->second.type());
+    }
+    auto t = LoadValue(value, dtype, file);
+    if (!t.ok()) return Fail(absl::StrCat("feed '", name, "': ", t.status().message()));
+    feed_tensors.emplace_back(name, std::move(*t));
+    return 0;
+  };
+  for (const auto& [k, v] : r.feed_pairs) {
+    // A value naming an existing file is a file (then read as .npy, by content); '@path'
+    // feeds raw bytes.
+    bool file = !IsRawBytesValue(v) && ((FileExists(v) && !IsDirectory(v)) ||
+                                        absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz"));
+    if (int rc = add_feed(k, v, file)) return rc;
+  }
+  for (const auto& [k, v] : r.files) {
+    if (int rc = add_feed(k, v, true)) return rc;
+  }
+  for (const auto& [k, v] : r.exprs) {
+    if (int rc = add_feed(k, v, false)) return rc;
+  }
+  if (r.synthetic) {
+    std::vector<std::string> roots = fetches;
+    for (const auto& t : targets) roots.push_back(t);
+    absl::Status st = AddSyntheticFeeds(g, roots, &feed_tensors);
+    if (!st.ok()) return Fail(std::string(st.message()));
+  }
+  absl::StatusOr<std::vector<Tensor>> out;
+  for (int i = 0; i < std::max(1, r.iterations); ++i)
+    out = model->Run(feed_tensors, fetches, targets);
+  if (!out.ok()) return Fail(std::string(out.status().message()));
+  for (size_t i = 0; i < fetches.size() && i < out->size(); ++i) {
+    if (int rc = Emit(fetches[i], (*out)[i], r.outdir, r.overwrite)) return rc;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int RunMain(int argc, char** argv) {
@@ -234,106 +348,19 @@ int RunMain(int argc, char** argv) {
     if (!s.ok()) return Fail(std::string(s.message()));
   }
 
-  const auto& sigs = model->signatures();
-  bool by_signature = fetches.empty() && !sigs.empty();
-  if (by_signature) {
-    auto sit = sigs.find(signature);
-    if (sit == sigs.end()) {
-      std::vector<std::string> keys;
-      for (const auto& [k, v] : sigs) keys.push_back(k);
-      return Fail(absl::StrCat("no signature '", signature,
-                               "'; the model has: ", absl::StrJoin(keys, ", ")));
-    }
-    const runtime::Signature& sig = sit->second;
-    std::map<std::string, Tensor> in;
-    auto add = [&](const std::string& key, const std::string& value, bool file) -> int {
-      // An alias, or a component of a sparse / ragged input ("word.indices").
-      auto dtype = runtime::FeedDType(sig, key);
-      if (!dtype.ok()) {
-        std::vector<std::string> keys;
-        for (const auto& [k, v] : sig.inputs) keys.push_back(k);
-        return Fail(absl::StrCat("signature '", signature, "' has no input '", key,
-                                 "'; inputs are: ", absl::StrJoin(keys, ", ")));
-      }
-      auto t = LoadValue(value, *dtype, file);
-      if (!t.ok()) return Fail(absl::StrCat("input '", key, "': ", t.status().message()));
-      in[key] = std::move(*t);
-      return 0;
-    };
-    for (const auto& [k, v] : files) {
-      if (int rc = add(k, v, true)) return rc;
-    }
-    for (const auto& [k, v] : exprs) {
-      if (int rc = add(k, v, false)) return rc;
-    }
-    if (synthetic) {
-      absl::Status st = AddSyntheticInputs(loaded_model, signature, sig, &in);
-      if (!st.ok()) return Fail(std::string(st.message()));
-    }
-    absl::StatusOr<std::map<std::string, Tensor>> out;
-    for (int i = 0; i < std::max(1, iterations); ++i) out = model->RunSignature(signature, in);
-    if (!out.ok()) return Fail(std::string(out.status().message()));
-    for (const auto& [k, t] : *out) {
-      if (int rc = Emit(k, t, outdir, overwrite)) return rc;
-    }
-    return 0;
-  }
-
-  // Plain graph: feeds and fetches by tensor name.
-  if (fetches.empty() && targets.empty()) {
-    if (!synthetic) {
-      return Fail(
-          "this model has no signatures: name what to compute with --fetch TENSOR (`tfmodel "
-          "inspect` lists the likely outputs; --synthetic_inputs alone fetches them)");
-    }
-    fetches = DefaultFetches(RankOutputCandidates(model->meta_graph().graph_def()));
-    if (fetches.empty()) {
-      return Fail("no --fetch given and no likely output found: name one with --fetch TENSOR");
-    }
-    std::fprintf(stderr, "tfmodel run: no --fetch given; fetching the likely outputs %s\n",
-                 absl::StrJoin(fetches, ", ").c_str());
-  }
-  const auto& g = model->meta_graph().graph_def();
-  std::vector<std::pair<std::string, Tensor>> feed_tensors;
-  auto add_feed = [&](const std::string& name, const std::string& value, bool file) -> int {
-    const tensorflow::NodeDef* n = FindNode(g, ParseTensorName(name).node);
-    DType dtype = DType::kInvalid;
-    if (n) {
-      auto it = n->attr().find("dtype");
-      if (it != n->attr().end()) dtype = BaseDType(it->second.type());
-    }
-    auto t = LoadValue(value, dtype, file);
-    if (!t.ok()) return Fail(absl::StrCat("feed '", name, "': ", t.status().message()));
-    feed_tensors.emplace_back(name, std::move(*t));
-    return 0;
-  };
-  for (const auto& [k, v] : feed_pairs) {
-    // A value naming an existing file is a file (then read as .npy, by content); '@path'
-    // feeds raw bytes.
-    bool file = !IsRawBytesValue(v) && ((FileExists(v) && !IsDirectory(v)) ||
-                                        absl::EndsWith(v, ".npy") || absl::EndsWith(v, ".npz"));
-    if (int rc = add_feed(k, v, file)) return rc;
-  }
-  for (const auto& [k, v] : files) {
-    if (int rc = add_feed(k, v, true)) return rc;
-  }
-  for (const auto& [k, v] : exprs) {
-    if (int rc = add_feed(k, v, false)) return rc;
-  }
-  if (synthetic) {
-    std::vector<std::string> roots = fetches;
-    for (const auto& t : targets) roots.push_back(t);
-    absl::Status st = AddSyntheticFeeds(g, roots, &feed_tensors);
-    if (!st.ok()) return Fail(std::string(st.message()));
-  }
-  absl::StatusOr<std::vector<Tensor>> out;
-  for (int i = 0; i < std::max(1, iterations); ++i)
-    out = model->Run(feed_tensors, fetches, targets);
-  if (!out.ok()) return Fail(std::string(out.status().message()));
-  for (size_t i = 0; i < fetches.size() && i < out->size(); ++i) {
-    if (int rc = Emit(fetches[i], (*out)[i], outdir, overwrite)) return rc;
-  }
-  return 0;
+  RunRequest r;
+  r.signature = signature;
+  r.outdir = outdir;
+  r.overwrite = overwrite;
+  r.synthetic = synthetic;
+  r.iterations = iterations;
+  r.fetches = fetches;
+  r.targets = targets;
+  r.files = std::move(files);
+  r.exprs = std::move(exprs);
+  r.feed_pairs = std::move(feed_pairs);
+  if (fetches.empty() && !model->signatures().empty()) return RunBySignature(loaded_model, r);
+  return RunByTensorNames(loaded_model, std::move(r));
 }
 
 }  // namespace tfmodel::cli

@@ -134,7 +134,8 @@ TEST(Npy, RejectsFortranOrderAndGarbage) {
   EXPECT_NE(ParseNpy("garbage!!!!!", "g.npy").status().message().find("bad magic"),
             std::string::npos);
   std::string truncated = enc->substr(0, enc->size() - 3);
-  EXPECT_NE(ParseNpy(truncated, "t.npy").status().message().find("needs 2 items of 4 bytes"), std::string::npos);
+  EXPECT_NE(ParseNpy(truncated, "t.npy").status().message().find("needs 2 items of 4 bytes"),
+            std::string::npos);
   std::string big_endian = *enc;
   big_endian.replace(big_endian.find("<f4"), 3, ">f4");
   EXPECT_NE(ParseNpy(big_endian, "b.npy").status().message().find("big-endian"), std::string::npos);

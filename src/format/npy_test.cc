@@ -163,7 +163,8 @@ TEST(NpyStrings, BadUnicodeAndWidthsAreErrors) {
   wide.replace(wide.find(">U2"), 3, ">U9");
   t = ParseNpy(wide, "wide.npy");
   ASSERT_FALSE(t.ok());
-  EXPECT_NE(t.status().message().find("needs 2 items of 36 bytes"), std::string::npos) << t.status();
+  EXPECT_NE(t.status().message().find("needs 2 items of 36 bytes"), std::string::npos)
+      << t.status();
 }
 
 TEST(NpyStrings, WritesStringsAsBytes) {

@@ -156,6 +156,36 @@ struct JpegJob {
   int full_height = 0, full_width = 0;
 };
 
+// One row of CMYK samples (inverted when the file has an Adobe marker, as libjpeg reads
+// Adobe CMYK) to RGB.
+void CmykRowToRgb(const JSAMPLE* src, int width, bool adobe, uint8_t* line) {
+  for (int x = 0; x < width; ++x) {
+    const int c = src[4 * x], m = src[4 * x + 1], y = src[4 * x + 2], k = src[4 * x + 3];
+    if (adobe) {
+      line[3 * x] = static_cast<uint8_t>(k * c / 255);
+      line[3 * x + 1] = static_cast<uint8_t>(k * m / 255);
+      line[3 * x + 2] = static_cast<uint8_t>(k * y / 255);
+    } else {
+      line[3 * x] = static_cast<uint8_t>((255 - k) * (255 - c) / 255);
+      line[3 * x + 1] = static_cast<uint8_t>((255 - k) * (255 - m) / 255);
+      line[3 * x + 2] = static_cast<uint8_t>((255 - k) * (255 - y) / 255);
+    }
+  }
+}
+
+// try_recover_truncated: the `rows` rows from `line` on repeat the row above (zeros when
+// no row was read yet).
+void RepeatLastRow(bool none_read, JDIMENSION rows, int row_bytes, uint8_t* line) {
+  for (JDIMENSION y = 0; y < rows; ++y) {
+    if (y == 0 && none_read) {
+      std::memset(line, 0, static_cast<size_t>(row_bytes));
+    } else {
+      std::memcpy(line, line - row_bytes, static_cast<size_t>(row_bytes));
+    }
+    line += row_bytes;
+  }
+}
+
 // Returns true when job->out holds the image (rows past height_read unset). Only trivially
 // destructible locals: libjpeg errors longjmp here. With job->crop, decodes just the window
 // as TensorFlow does with libjpeg-turbo: jpeg_crop_scanline (which widens the window to the
@@ -266,18 +296,7 @@ bool JpegDecodeLow(JpegJob* job) {
         if (!cmyk) {
           std::memcpy(line, src, static_cast<size_t>(job->row_bytes));
         } else {
-          for (int x = 0; x < width; ++x) {
-            const int c = src[4 * x], m = src[4 * x + 1], y = src[4 * x + 2], k = src[4 * x + 3];
-            if (cinfo->saw_Adobe_marker) {
-              line[3 * x] = static_cast<uint8_t>(k * c / 255);
-              line[3 * x + 1] = static_cast<uint8_t>(k * m / 255);
-              line[3 * x + 2] = static_cast<uint8_t>(k * y / 255);
-            } else {
-              line[3 * x] = static_cast<uint8_t>((255 - k) * (255 - c) / 255);
-              line[3 * x + 1] = static_cast<uint8_t>((255 - k) * (255 - m) / 255);
-              line[3 * x + 2] = static_cast<uint8_t>((255 - k) * (255 - y) / 255);
-            }
-          }
+          CmykRowToRgb(src, width, cinfo->saw_Adobe_marker != 0, line);
         }
       }
     } else {
@@ -290,14 +309,8 @@ bool JpegDecodeLow(JpegJob* job) {
         job->height_read = static_cast<int>(cinfo->output_scanline - skipped);
         truncated = true;
       } else {
-        for (JDIMENSION y = cinfo->output_scanline; y < last; ++y) {
-          if (y == skipped) {
-            std::memset(line, 0, static_cast<size_t>(job->row_bytes));
-          } else {
-            std::memcpy(line, line - job->row_bytes, static_cast<size_t>(job->row_bytes));
-          }
-          line += job->row_bytes;
-        }
+        RepeatLastRow(cinfo->output_scanline == skipped, last - cinfo->output_scanline,
+                      job->row_bytes, line);
         cinfo->output_scanline = last;
       }
       break;
