@@ -9,7 +9,7 @@ PACKAGES=(
   libabsl-dev libleveldb-dev libsnappy-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev opencl-headers
   rapidjson-dev libjpeg62-turbo-dev libpng-dev
   libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libre2-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev curl python3
+  libgtest-dev libgmock-dev libbenchmark-dev curl openssl python3
   python3-numpy python3-pytest
 )
 # Optional, used only by benchmarks (`make bench`).

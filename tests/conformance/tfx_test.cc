@@ -383,13 +383,9 @@ TEST(TfxEstimator, FrozenPredictSignatureRuns) {
   EXPECT_THAT(r.output, HasSubstr(absl::StrCat("float [1,1] [", logits.ValueString(1), "]")));
 }
 
-// Needs the ResourceGather kernel (embedding and linear feature columns), which the
-// "tf-lists-rnn" work adds; until it is registered this test is skipped, then it runs.
+// Embedding and linear feature columns: ResourceGather.
 TEST(TfxEstimator, ClassifiesAndPredictsTaxiTrips) {
   TFM_REQUIRE_TESTDATA();
-  if (!runtime::KernelRegistry::Global().Has("ResourceGather")) {
-    GTEST_SKIP() << "needs the ResourceGather kernel";
-  }
   auto model = runtime::Model::LoadSavedModel(Wild("tfx-chicago-taxi-estimator"));
   ASSERT_TRUE(model.ok()) << model.status();
   const Tensor examples = Strs({TaxiExample(), TaxiExample()});
@@ -411,12 +407,9 @@ TEST(TfxEstimator, ClassifiesAndPredictsTaxiTrips) {
 }
 
 // The frozen Estimator (ResourceGather -> GatherV2, vocabularies made constant under
-// init_all_tables) answers as the SavedModel does. Skipped until ResourceGather lands.
+// init_all_tables) answers as the SavedModel does.
 TEST(TfxEstimator, FrozenGraphGivesTheSameScores) {
   TFM_REQUIRE_TESTDATA();
-  if (!runtime::KernelRegistry::Global().Has("ResourceGather")) {
-    GTEST_SKIP() << "needs the ResourceGather kernel";
-  }
   const std::string dir = Wild("tfx-chicago-taxi-estimator");
   const std::string frozen = JoinPath(testing::TempDir(), "estimator_frozen.pb");
   auto r = RunCommand(absl::StrCat(Quote(TFMODEL_BINARY), " freeze --input_saved_model_dir ",
