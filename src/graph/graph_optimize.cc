@@ -41,6 +41,11 @@ int NumDataInputs(const NodeDef& n) {
   return k;
 }
 
+bool IsConv(const NodeDef& n) {
+  return n.op() == "Conv2D" || n.op() == "DepthwiseConv2dNative" || n.op() == "_FusedConv2D" ||
+         n.op() == "_FusedDepthwiseConv2dNative";
+}
+
 bool IsActivation(const std::string& op) {
   return op == "Relu" || op == "Relu6" || op == "Elu" || op == "LeakyRelu" || op == "Sigmoid" ||
          op == "Tanh";
@@ -87,6 +92,7 @@ class Fuser {
       auto it = index_.find(id.node);
       if (it == index_.end() || id.index != 0) return nullptr;
       const NodeDef& nd = g_.node(it->second);
+      if (keep_.count(nd.name())) return nullptr;  // fed: not a constant
       if (nd.op() == "Const") return &nd;
       if (nd.op() != "Identity" || nd.input_size() < 1) return nullptr;
       name = nd.input(0);
@@ -165,10 +171,17 @@ class Fuser {
     *r.graph.mutable_versions() = g_.versions();
     for (int i = 0; i < n; ++i) {
       auto it = replace.find(i);
+      NodeDef* nd = nullptr;
       if (it != replace.end()) {
-        *r.graph.add_node() = std::move(it->second);
+        nd = r.graph.add_node();
+        *nd = std::move(it->second);
       } else if (!absorbed_[i]) {
-        *r.graph.add_node() = g_.node(i);
+        nd = r.graph.add_node();
+        *nd = g_.node(i);
+      }
+      if (nd != nullptr && IsConv(*nd) && nd->input_size() >= 2 &&
+          ConstBehind(nd->input(1)) != nullptr) {
+        (*nd->mutable_attr())[kConstantFilterAttr] = AttrB(true);
       }
     }
     return r;

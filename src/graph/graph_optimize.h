@@ -10,6 +10,10 @@
 // every consumer and fetch of that node is unchanged. A node is only absorbed when its
 // output has exactly one consumer, nothing depends on it by a control edge, and it is not
 // in `keep` (fed, fetched or a target).
+//
+// When it rewrites a graph it also marks every Conv2D / DepthwiseConv2dNative (fused or
+// not) whose filter is a Const (directly or through Identity nodes) with the bool attr
+// kConstantFilterAttr, so the runtime may prepare the weights once.
 #ifndef TFMODEL_GRAPH_GRAPH_OPTIMIZE_H_
 #define TFMODEL_GRAPH_GRAPH_OPTIMIZE_H_
 
@@ -20,6 +24,8 @@
 #include "tensorflow/core/framework/graph.pb.h"
 
 namespace tfmodel {
+
+inline constexpr char kConstantFilterAttr[] = "_tfmodel_constant_filter";
 
 struct FusionResult {
   tensorflow::GraphDef graph;

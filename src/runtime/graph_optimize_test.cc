@@ -298,5 +298,37 @@ TEST(GraphOptimizeTest, ChainsFuseThroughAWholeNetwork) {
   ExpectSameResults(b.graph(), Wave(TensorShape{1, 5, 5, 3}, 0), {"logits:0"});
 }
 
+TEST(GraphOptimizeTest, ConstantFiltersAreMarkedAndReusedAcrossRuns) {
+  GraphBuilder b = ConvBiasAct("Relu");
+  b.Const("w2", Wave(TensorShape{3, 3, 3, 2}, 9));
+  b.Op("dw", "DepthwiseConv2dNative", {"x", "w2"}, ConvAttrs());  // not fused: fetched
+  b.Placeholder("wf", DType::kFloat, PartialShape{3, 3, 3, 4});
+  b.Op("conv_fed", "Conv2D", {"x", "wf"}, ConvAttrs());
+  auto r = FuseBiasActivation(b.graph(), {"x", "act", "dw", "wf", "conv_fed"});
+  ASSERT_TRUE(r.has_value());
+  EXPECT_TRUE(Find(r->graph, "act")->attr().at(kConstantFilterAttr).b());
+  EXPECT_TRUE(Find(r->graph, "dw")->attr().at(kConstantFilterAttr).b());
+  EXPECT_EQ(Find(r->graph, "conv_fed")->attr().count(kConstantFilterAttr), 0u);
+
+  // The kept weights serve later runs: every run still matches the unfused graph.
+  ExecutorOptions plain;
+  plain.optimize_graph = false;
+  TFM_ASSERT_OK_AND_ASSIGN(auto fused,
+                           Executor::Create(b.graph(), nullptr, {"x:0"}, {"act:0", "dw:0"}, {}));
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto unfused, Executor::Create(b.graph(), nullptr, {"x:0"}, {"act:0", "dw:0"}, {}, plain));
+  EXPECT_LT(fused->num_nodes(), unfused->num_nodes());
+  for (int seed = 0; seed < 3; ++seed) {
+    const Tensor x = Wave(TensorShape{1, 5, 5, 3}, 10 + seed);
+    std::vector<Tensor> a, c;
+    RunContext ctx;
+    TFM_ASSERT_OK(fused->Run(ctx, {x}, &a));
+    TFM_ASSERT_OK(unfused->Run(ctx, {x}, &c));
+    ASSERT_EQ(a.size(), 2u);
+    ExpectTensorNear(a[0], c[0], 1e-5, 1e-5);
+    ExpectTensorNear(a[1], c[1], 1e-5, 1e-5);
+  }
+}
+
 }  // namespace
 }  // namespace tfmodel::runtime

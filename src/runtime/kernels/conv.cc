@@ -15,6 +15,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "graph/graph_optimize.h"
 #include "runtime/kernel.h"
 #include "runtime/kernels/nn_util.h"
 
@@ -146,6 +147,11 @@ struct DnnlConv {
   bool reorder_w = false;
   dnnl::reorder w_reorder;
   dnnl::memory::desc w_reorder_scratch_md;
+  // Weights already reordered to w_md, for a filter known to be constant: the filter
+  // tensor they came from (held, so its buffer cannot be reused by another tensor) and
+  // the result. Guarded by w_mu.
+  mutable std::mutex w_mu;
+  mutable Tensor w_cached_src, w_cached;
 };
 
 std::shared_ptr<DnnlConv> BuildDnnlConv(ConvKind kind, nn::DataFormat fmt, const Geom& g,
@@ -217,8 +223,10 @@ Tensor Scratch(const dnnl::memory::desc& md) {
 
 // Runs the primitive: data_in (src or diff_dst), filter (and the float bias, when the
 // primitive has one) in, data_out written.
+// With `const_filter` the reordered weights are kept for the next call with the same
+// filter buffer.
 void RunDnnlConv(const DnnlConv& c, ConvKind kind, const Tensor& data_in, const Tensor& filter,
-                 const Tensor* bias, Tensor* data_out) {
+                 const Tensor* bias, bool const_filter, Tensor* data_out) {
   const dnnl::engine& eng = Engine();
   dnnl::stream strm(eng);
   dnnl::memory in_mem(c.data_in_md, eng, Ptr(data_in));
@@ -226,13 +234,25 @@ void RunDnnlConv(const DnnlConv& c, ConvKind kind, const Tensor& data_in, const 
   dnnl::memory w_user(c.w_user_md, eng, Ptr(filter));
   dnnl::memory w_mem = w_user;
   Tensor w_buf, w_scratch;
-  if (c.reorder_w) {
+  if (c.reorder_w && const_filter) {
+    std::lock_guard<std::mutex> l(c.w_mu);
+    if (c.w_cached.valid() && c.w_cached_src.raw_data() == filter.raw_data()) w_buf = c.w_cached;
+  }
+  if (w_buf.valid()) {
+    w_mem = dnnl::memory(c.w_md, eng, w_buf.raw_data());
+  } else if (c.reorder_w) {
     w_buf = Scratch(c.w_md);
     w_scratch = Scratch(c.w_reorder_scratch_md);
     w_mem = dnnl::memory(c.w_md, eng, w_buf.raw_data());
     dnnl::memory rs(c.w_reorder_scratch_md, eng, w_scratch.raw_data());
     c.w_reorder.execute(strm,
                         {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_mem}, {DNNL_ARG_SCRATCHPAD, rs}});
+    if (const_filter) {
+      strm.wait();
+      std::lock_guard<std::mutex> l(c.w_mu);
+      c.w_cached_src = filter;
+      c.w_cached = w_buf;
+    }
   }
   Tensor scratch = Scratch(c.scratch_md);
   dnnl::memory sp(c.scratch_md, eng, scratch.raw_data());
@@ -328,8 +348,8 @@ void RefConvBackpropInput(nn::DataFormat f, const Geom& g, const ConvAttrs& a, c
 
 class ConvKernel : public OpKernel {
  public:
-  ConvKernel(ConvKind kind, ConvAttrs attrs, BiasEpilogue epi = {})
-      : kind_(kind), a_(attrs), epi_(epi) {}
+  ConvKernel(ConvKind kind, ConvAttrs attrs, BiasEpilogue epi = {}, bool const_filter = false)
+      : kind_(kind), a_(attrs), epi_(epi), const_filter_(const_filter) {}
 
   absl::Status Compute(KernelContext* ctx) const override {
     Geom g;
@@ -358,7 +378,7 @@ class ConvKernel : public OpKernel {
       try {
         std::shared_ptr<DnnlConv> c = GetPrimitive(g, threads);
         nn::ScopedOmpThreads omp(threads);
-        RunDnnlConv(*c, kind_, fin, ffil, epi_.bias ? &fbias : nullptr, &fout);
+        RunDnnlConv(*c, kind_, fin, ffil, epi_.bias ? &fbias : nullptr, const_filter_, &fout);
       } catch (const dnnl::error& e) {
         return ctx->Error(absl::StrCat("oneDNN convolution failed: ", e.what(), " (input ",
                                        ShapeStr(data_in), ", filter ", ShapeStr(filter), ")"));
@@ -598,6 +618,7 @@ class ConvKernel : public OpKernel {
   const ConvKind kind_;
   const ConvAttrs a_;
   const BiasEpilogue epi_;
+  const bool const_filter_;  // the filter input is a constant: reordered weights are kept
   mutable std::mutex mu_;
   mutable std::map<std::string, std::shared_ptr<DnnlConv>> cache_;
 };
@@ -606,7 +627,11 @@ KernelFactory ConvFactory(ConvKind kind) {
   return [kind](const KernelInit& init) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
     ConvAttrs a;
     TFM_RETURN_IF_ERROR(ParseConvAttrs(init, &a));
-    return std::unique_ptr<OpKernel>(new ConvKernel(kind, a));
+    bool const_filter = false;
+    if (kind != ConvKind::kBackpropInput) {
+      TFM_RETURN_IF_ERROR(init.GetAttrOr(kConstantFilterAttr, &const_filter));
+    }
+    return std::unique_ptr<OpKernel>(new ConvKernel(kind, a, {}, const_filter));
   };
 }
 
@@ -617,8 +642,10 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedConvKernel(const KernelInit& 
                                                               const BiasEpilogue& epilogue) {
   ConvAttrs a;
   TFM_RETURN_IF_ERROR(ParseConvAttrs(init, &a));
-  return std::unique_ptr<OpKernel>(
-      new ConvKernel(depthwise ? ConvKind::kDepthwise : ConvKind::kConv, a, epilogue));
+  bool const_filter = false;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr(kConstantFilterAttr, &const_filter));
+  return std::unique_ptr<OpKernel>(new ConvKernel(
+      depthwise ? ConvKind::kDepthwise : ConvKind::kConv, a, epilogue, const_filter));
 }
 
 void RegisterConvKernels(KernelRegistry& r) {

@@ -13,7 +13,8 @@ namespace tfmodel::runtime {
 
 // A Conv2D (or, with `depthwise`, DepthwiseConv2dNative) kernel reading the conv attrs of
 // `init`, with inputs (input, filter, bias) and the epilogue run by oneDNN inside the
-// convolution (float, half, bfloat16) or after the direct loop (double).
+// convolution (float, half, bfloat16) or after the direct loop (double). With the attr
+// kConstantFilterAttr (graph/graph_optimize.h) true, oneDNN's reordered weights are kept.
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedConvKernel(const KernelInit& init,
                                                               bool depthwise,
                                                               const BiasEpilogue& epilogue);
