@@ -156,12 +156,23 @@ class Fuser {
       const std::string bias = BiasOf(base, add, u->input);
       if (bias.empty()) continue;
       std::vector<int> chain = {i, u->node};
+      std::string side;
       std::optional<Use> a = SoleUse(u->node);
+      if (a && op != "MatMul") {
+        // A residual: Add/AddV2 of the biased conv and another tensor.
+        const NodeDef& res = g_.node(a->node);
+        if ((res.op() == "Add" || res.op() == "AddV2") && IsFloat(res) && NumDataInputs(res) == 2 &&
+            res.input_size() >= 2) {
+          side = res.input(1 - a->input);
+          chain.push_back(a->node);
+          a = SoleUse(a->node);
+        }
+      }
       if (a && IsActivation(g_.node(a->node).op()) && IsFloat(g_.node(a->node)) &&
           NumDataInputs(g_.node(a->node)) == 1) {
         chain.push_back(a->node);
       }
-      replace.emplace(chain.back(), MakeFused(chain, bias));
+      replace.emplace(chain.back(), MakeFused(chain, bias, side));
       for (size_t k = 0; k + 1 < chain.size(); ++k) absorbed_[chain[k]] = 1;
       absorbed_[chain.back()] = 1;
     }
@@ -188,7 +199,9 @@ class Fuser {
   }
 
  private:
-  NodeDef MakeFused(const std::vector<int>& chain, const std::string& bias) const {
+  // chain: base, bias add, [residual add,] [activation].
+  NodeDef MakeFused(const std::vector<int>& chain, const std::string& bias,
+                    const std::string& side) const {
     const NodeDef& base = g_.node(chain[0]);
     const NodeDef& last = g_.node(chain.back());
     NodeDef f;
@@ -199,6 +212,7 @@ class Fuser {
       if (!in.empty() && in[0] != '^') f.add_input(in);
     }
     f.add_input(bias);
+    if (!side.empty()) f.add_input(side);
     std::set<std::string> controls;
     for (int k : chain) {
       for (const auto& in : g_.node(k).input()) {
@@ -207,7 +221,8 @@ class Fuser {
     }
     *f.mutable_attr() = base.attr();
     std::vector<std::string> ops = {"BiasAdd"};
-    if (chain.size() == 3) {
+    if (!side.empty()) ops.push_back("Add");
+    if (chain.size() == (side.empty() ? 3u : 4u)) {
       ops.push_back(last.op());
       if (last.op() == "LeakyRelu") {
         auto it = last.attr().find("alpha");
@@ -216,7 +231,7 @@ class Fuser {
       }
     }
     (*f.mutable_attr())["fused_ops"] = AttrSList(ops);
-    (*f.mutable_attr())["num_args"] = AttrI(1);
+    (*f.mutable_attr())["num_args"] = AttrI(side.empty() ? 1 : 2);
     return f;
   }
 

@@ -9,7 +9,11 @@
 // leakyrelu_alpha, plus the base op's attrs) named like the last node it replaces, so
 // every consumer and fetch of that node is unchanged. A node is only absorbed when its
 // output has exactly one consumer, nothing depends on it by a control edge, and it is not
-// in `keep` (fed, fetched or a target).
+// in `keep` (fed, fetched or a target). For the convolutions a residual Add/AddV2 of the
+// biased output and another tensor between bias and activation joins too (fused_ops
+// BiasAdd, Add [, activation]; num_args 2; the other tensor is the fourth input), as
+// grappler does for ResNet blocks; the kernel adds it in the primitive when its shape is
+// the output's and otherwise runs the ops one by one (so broadcasting stays correct).
 //
 // When it rewrites a graph it also marks every Conv2D / DepthwiseConv2dNative (fused or
 // not) whose filter is a Const (directly or through Identity nodes) with the bool attr

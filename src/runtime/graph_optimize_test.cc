@@ -298,6 +298,71 @@ TEST(GraphOptimizeTest, ChainsFuseThroughAWholeNetwork) {
   ExpectSameResults(b.graph(), Wave(TensorShape{1, 5, 5, 3}, 0), {"logits:0"});
 }
 
+// x -> conv(stride 1, 3 -> 3 channels) -> BiasAdd -> Add(residual) -> [Relu], residual
+// of shape `res_shape` (a Const) or x itself when empty.
+GraphBuilder Residual(const std::string& add_op, const TensorShape* res_shape, bool act,
+                      bool residual_first) {
+  GraphBuilder b;
+  b.Placeholder("x", DType::kFloat, PartialShape{1, 5, 5, 3});
+  b.Const("w", Wave(TensorShape{3, 3, 3, 3}, 1));
+  b.Const("b", Wave(TensorShape{3}, 2));
+  AttrMap ca = ConvAttrs();
+  ca["strides"] = AttrIList({1, 1, 1, 1});
+  b.Op("conv", "Conv2D", {"x", "w"}, ca);
+  b.Op("bias", "BiasAdd", {"conv", "b"}, T());
+  std::string res = "x";
+  if (res_shape != nullptr) res = b.Const("res", Wave(*res_shape, 5));
+  if (residual_first) {
+    b.Op("add", add_op, {res, "bias"}, T());
+  } else {
+    b.Op("add", add_op, {"bias", res}, T());
+  }
+  if (act) b.Op("act", "Relu", {"add"}, T());
+  return b;
+}
+
+TEST(GraphOptimizeTest, ResidualAddJoinsConvFusion) {
+  const Tensor x = Wave(TensorShape{1, 5, 5, 3}, 0);
+  for (bool act : {true, false}) {
+    for (bool first : {false, true}) {
+      SCOPED_TRACE(std::string(act ? "relu" : "no act") + (first ? " residual first" : ""));
+      GraphBuilder b = Residual(first ? "Add" : "AddV2", nullptr, act, first);
+      const std::string last = act ? "act" : "add";
+      auto r = FuseBiasActivation(b.graph(), {"x", last});
+      ASSERT_TRUE(r.has_value());
+      const tensorflow::NodeDef* f = Find(r->graph, last);
+      EXPECT_EQ(f->op(), "_FusedConv2D");
+      EXPECT_THAT(f->input(), ::testing::ElementsAre("x", "w", "b", "x"));
+      EXPECT_EQ(f->attr().at("num_args").i(), 2);
+      if (act) {
+        EXPECT_THAT(FusedOps(*f), ::testing::ElementsAre("BiasAdd", "Add", "Relu"));
+      } else {
+        EXPECT_THAT(FusedOps(*f), ::testing::ElementsAre("BiasAdd", "Add"));
+      }
+      ExpectSameResults(b.graph(), x, {last + ":0"});
+    }
+  }
+  // Residuals that broadcast ([3], [1,1,1,3]) fuse too; the kernel then runs op by op.
+  for (const TensorShape& s : {TensorShape{3}, TensorShape{1, 1, 1, 3}, TensorShape{1, 5, 5, 3}}) {
+    SCOPED_TRACE(s.ToString());
+    GraphBuilder b = Residual("AddV2", &s, true, false);
+    auto r = FuseBiasActivation(b.graph(), {"x", "act"});
+    ASSERT_TRUE(r.has_value());
+    EXPECT_THAT(FusedOps(*Find(r->graph, "act")), ::testing::ElementsAre("BiasAdd", "Add", "Relu"));
+    ExpectSameResults(b.graph(), x, {"act:0"});
+  }
+  // The residual Add is fetched: it ends the fused chain (keeping its name), the Relu
+  // stays separate.
+  GraphBuilder b = Residual("AddV2", nullptr, true, false);
+  auto r = FuseBiasActivation(b.graph(), {"x", "act", "add"});
+  ASSERT_TRUE(r.has_value());
+  ASSERT_NE(Find(r->graph, "add"), nullptr);
+  EXPECT_THAT(FusedOps(*Find(r->graph, "add")), ::testing::ElementsAre("BiasAdd", "Add"));
+  EXPECT_EQ(Find(r->graph, "act")->op(), "Relu");
+  EXPECT_EQ(Find(r->graph, "bias"), nullptr);
+  ExpectSameResults(b.graph(), x, {"act:0", "add:0"});
+}
+
 TEST(GraphOptimizeTest, ConstantFiltersAreMarkedAndReusedAcrossRuns) {
   GraphBuilder b = ConvBiasAct("Relu");
   b.Const("w2", Wave(TensorShape{3, 3, 3, 2}, 9));

@@ -358,6 +358,7 @@ class ConvKernel : public OpKernel {
     TFM_RETURN_IF_ERROR(Prepare(ctx, &g, &data_in, &filter, &out_shape));
     const DType dtype = data_in.dtype();
     if (epi_.bias) TFM_RETURN_IF_ERROR(CheckBias(ctx, g, dtype, &bias));
+    if (epi_.side) return ComputeWithSide(ctx, g, data_in, filter, bias, out_shape);
     Tensor out = Tensor::Empty(dtype, out_shape);
     if (out.NumElements() == 0) {
       ctx->set_output(0, out);
@@ -410,6 +411,34 @@ class ConvKernel : public OpKernel {
 
  private:
   bool fused() const { return epi_.bias || epi_.act != FusedActivation::kNone; }
+
+  // input + bias + side (added by the primitive's sum post-op into an output that starts
+  // as a copy of side, or side's own buffer when it is free), then the activation.
+  absl::Status ComputeWithSide(KernelContext* ctx, const Geom& g, const Tensor& data_in,
+                               const Tensor& filter, const Tensor& bias,
+                               const TensorShape& out_shape) const {
+    {
+      const Tensor& side = ctx->input(3);
+      if (data_in.dtype() != DType::kFloat || side.dtype() != DType::kFloat ||
+          side.shape() != out_shape || side.NumElements() == 0 || data_in.NumElements() == 0 ||
+          filter.NumElements() == 0) {
+        return absl::UnimplementedError(kFusedFallback);
+      }
+    }
+    Tensor out = ctx->ForwardInput(3);
+    if (!out.valid()) out = ctx->input(3).DeepCopy();
+    const int threads = nn::NumThreads(ctx);
+    try {
+      std::shared_ptr<DnnlConv> c = GetPrimitive(g, threads);
+      nn::ScopedOmpThreads omp(threads);
+      RunDnnlConv(*c, kind_, data_in, filter, &bias, const_filter_, &out);
+    } catch (const dnnl::error& e) {
+      return ctx->Error(absl::StrCat("oneDNN convolution failed: ", e.what(), " (input ",
+                                     ShapeStr(data_in), ", filter ", ShapeStr(filter), ")"));
+    }
+    ctx->set_output(0, std::move(out));
+    return absl::OkStatus();
+  }
 
   // The fused bias: input 2, [oc] of the input's dtype.
   absl::Status CheckBias(KernelContext* ctx, const Geom& g, DType dtype, Tensor* bias) const {
@@ -541,7 +570,7 @@ class ConvKernel : public OpKernel {
       *out_shape = TensorShape(in_dims);
       return absl::OkStatus();
     }
-    const int want = epi_.bias ? 3 : 2;
+    const int want = 2 + (epi_.bias ? 1 : 0) + (epi_.side ? 1 : 0);
     if (ctx->num_inputs() != want) return ctx->Error(absl::StrCat("expects ", want, " inputs"));
     *data_in = ctx->input(0);
     *filter = ctx->input(1);

@@ -13,8 +13,14 @@ namespace tfmodel::runtime {
 
 // A Conv2D (or, with `depthwise`, DepthwiseConv2dNative) kernel reading the conv attrs of
 // `init`, with inputs (input, filter, bias) and the epilogue run by oneDNN inside the
-// convolution (float, half, bfloat16) or after the direct loop (double). With the attr
+// convolution (float, half, bfloat16) or after the direct loop (double). With
+// epilogue.side (float only) the inputs are (input, filter, bias, side): when side has the
+// output's shape it is added by a oneDNN sum post-op; otherwise (broadcasting, empty
+// tensors, other dtypes) Compute returns UnimplementedError(kFusedFallback) before
+// touching anything, for the caller to run the ops one by one. With the attr
 // kConstantFilterAttr (graph/graph_optimize.h) true, oneDNN's reordered weights are kept.
+inline constexpr char kFusedFallback[] = "fused kernel fallback";
+
 absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedConvKernel(const KernelInit& init,
                                                               bool depthwise,
                                                               const BiasEpilogue& epilogue);

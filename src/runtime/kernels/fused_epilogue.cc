@@ -41,12 +41,18 @@ void Activate(const BiasEpilogue& e, ArrayMap<T>& y) {
 
 std::optional<BiasEpilogue> SimpleBiasEpilogue(const std::vector<std::string>& fused_ops,
                                                float leakyrelu_alpha) {
-  if (fused_ops.empty() || fused_ops.size() > 2 || fused_ops[0] != "BiasAdd") return std::nullopt;
+  if (fused_ops.empty() || fused_ops[0] != "BiasAdd") return std::nullopt;
   BiasEpilogue e;
   e.bias = true;
   e.alpha = leakyrelu_alpha;
-  if (fused_ops.size() == 1) return e;
-  const std::string& a = fused_ops[1];
+  size_t next = 1;
+  if (fused_ops.size() > 1 && fused_ops[1] == "Add") {
+    e.side = true;
+    next = 2;
+  }
+  if (fused_ops.size() == next) return e;
+  if (fused_ops.size() != next + 1) return std::nullopt;
+  const std::string& a = fused_ops[next];
   if (a == "Relu") {
     e.act = FusedActivation::kRelu;
   } else if (a == "Relu6") {
@@ -67,6 +73,7 @@ std::optional<BiasEpilogue> SimpleBiasEpilogue(const std::vector<std::string>& f
 
 void AppendActivationPostOp(const BiasEpilogue& e, dnnl::post_ops* ops) {
   using alg = dnnl::algorithm;
+  if (e.side) ops->append_sum(1.0f);
   switch (e.act) {
     case FusedActivation::kNone:
       return;

@@ -162,8 +162,9 @@ class FusedKernel : public OpKernel {
 };
 
 // The single-kernel epilogue when fused_ops is BiasAdd [+ activation] with one arg and
-// T a floating type; nullopt otherwise (the op-by-op FusedKernel then runs it).
-absl::StatusOr<std::optional<BiasEpilogue>> DirectEpilogue(const KernelInit& init) {
+// T a floating type (BiasAdd, Add [+ activation] with two args: convolutions, T float);
+// nullopt otherwise (the op-by-op FusedKernel then runs it).
+absl::StatusOr<std::optional<BiasEpilogue>> DirectEpilogue(const KernelInit& init, bool conv) {
   std::vector<std::string> ops;
   TFM_RETURN_IF_ERROR(init.GetAttrOr("fused_ops", &ops));
   int64_t num_args = 0;
@@ -176,12 +177,31 @@ absl::StatusOr<std::optional<BiasEpilogue>> DirectEpilogue(const KernelInit& ini
     return std::optional<BiasEpilogue>();
   }
   std::optional<BiasEpilogue> e = SimpleBiasEpilogue(ops, alpha);
-  if (!e || num_args != 1 || init.num_inputs() != 3) return std::optional<BiasEpilogue>();
+  if (!e || (e->side && (!conv || t != DType::kFloat))) return std::optional<BiasEpilogue>();
+  const int args = e->side ? 2 : 1;
+  if (num_args != args || init.num_inputs() != 2 + args) return std::optional<BiasEpilogue>();
   return e;
 }
 
+// A kernel that runs `fast` unless it answers kFusedFallback (an input it does not
+// handle, e.g. a side input that must broadcast), then `slow`.
+class FastOrFallbackKernel : public OpKernel {
+ public:
+  FastOrFallbackKernel(std::unique_ptr<OpKernel> fast, std::unique_ptr<OpKernel> slow)
+      : fast_(std::move(fast)), slow_(std::move(slow)) {}
+
+  absl::Status Compute(KernelContext* ctx) const override {
+    absl::Status s = fast_->Compute(ctx);
+    if (absl::IsUnimplemented(s) && s.message() == kFusedFallback) return slow_->Compute(ctx);
+    return s;
+  }
+
+ private:
+  std::unique_ptr<OpKernel> fast_, slow_;
+};
+
 Result MakeFusedMatMul(const KernelInit& init) {
-  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init));
+  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init, false));
   if (direct) return MakeFusedMatMulKernel(init, *direct);
   TFM_ASSIGN_OR_RETURN(
       SubKernel mm,
@@ -192,8 +212,12 @@ Result MakeFusedMatMul(const KernelInit& init) {
 
 Result MakeFusedConv(const KernelInit& init) {
   const std::string base = init.op() == "_FusedConv2D" ? "Conv2D" : "DepthwiseConv2dNative";
-  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init));
-  if (direct) return MakeFusedConvKernel(init, base != "Conv2D", *direct);
+  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init, true));
+  if (direct && !direct->side) return MakeFusedConvKernel(init, base != "Conv2D", *direct);
+  std::unique_ptr<OpKernel> fast;
+  if (direct) {
+    TFM_ASSIGN_OR_RETURN(fast, MakeFusedConvKernel(init, base != "Conv2D", *direct));
+  }
   TFM_ASSIGN_OR_RETURN(
       SubKernel conv,
       SubKernel::Make(init, base,
@@ -202,7 +226,10 @@ Result MakeFusedConv(const KernelInit& init) {
                       2));
   TFM_ASSIGN_OR_RETURN(std::vector<Step> steps,
                        ParseEpilogue(init, CopyAttrs(init, {"T", "data_format"})));
-  return std::unique_ptr<OpKernel>(new FusedKernel(std::move(conv), 2, std::move(steps)));
+  auto slow = std::make_unique<FusedKernel>(std::move(conv), 2, std::move(steps));
+  if (fast)
+    return std::unique_ptr<OpKernel>(new FastOrFallbackKernel(std::move(fast), std::move(slow)));
+  return std::unique_ptr<OpKernel>(std::move(slow));
 }
 
 // _FusedBatchNormEx(x, scale, offset, mean, var, side_inputs...): batch norm, plus the
