@@ -1,9 +1,11 @@
 #include "runtime/executor.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <tuple>
 #include <unordered_map>
@@ -11,6 +13,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_join.h"
 #include "format/saved_model.h"
+#include "graph/graph_optimize.h"
 #include "runtime/executor_plan.h"
 #include "runtime/function.h"
 #include "runtime/op_support.h"
@@ -147,10 +150,35 @@ std::vector<std::string> Executor::node_names() const {
   return out;
 }
 
+bool GraphOptimizeEnabledByEnv() {
+  static const bool enabled = [] {
+    const char* v = std::getenv("TFMODEL_GRAPH_OPTIMIZE");
+    if (v == nullptr) return true;
+    const std::string s = v;
+    return !(s == "0" || s == "false" || s == "off");
+  }();
+  return enabled;
+}
+
 absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
     const tensorflow::GraphDef& graph, const tensorflow::FunctionDefLibrary* library,
     const std::vector<std::string>& feeds, const std::vector<std::string>& fetches,
     const std::vector<std::string>& targets, const ExecutorOptions& options) {
+  if (options.optimize_graph && GraphOptimizeEnabledByEnv()) {
+    // Fed, fetched and target nodes keep their names and outputs.
+    std::set<std::string> keep;
+    for (const auto* names : {&feeds, &fetches, &targets}) {
+      for (const auto& t : *names) {
+        keep.insert(ParseTensorName(t).node);
+        keep.insert(t);
+      }
+    }
+    if (std::optional<FusionResult> fused = FuseBiasActivation(graph, keep)) {
+      ExecutorOptions o = options;
+      o.optimize_graph = false;
+      return Create(fused->graph, library, feeds, fetches, targets, o);
+    }
+  }
   auto plan = std::make_unique<Plan>();
   plan->context = options.context;
   const std::string where = plan->Where();

@@ -47,7 +47,14 @@ struct ExecutorOptions {
   bool keep_all_nodes = false;
   // Used in error messages ("function 'f'"); empty for the top-level graph.
   std::string context;
+  // Apply the load-time graph rewrites (graph/graph_optimize.h: conv/matmul + bias +
+  // activation fusion) unless the environment sets TFMODEL_GRAPH_OPTIMIZE=0.
+  bool optimize_graph = true;
 };
+
+// False when the environment variable TFMODEL_GRAPH_OPTIMIZE is "0", "false" or "off"
+// (read once per process).
+bool GraphOptimizeEnabledByEnv();
 
 class Executor {
  public:

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/fused_epilogue.h"
 #include "runtime/kernels/nn_util.h"
 
 namespace tfmodel::runtime {
@@ -94,6 +95,44 @@ void RegisterUnary(KernelRegistry& r, const std::string& op, MakeFn make) {
     TFM_RETURN_IF_ERROR(init.GetAttrOr("alpha", &alpha));
     return MakeKernel([make, alpha](KernelContext* ctx) {
       return UnaryOp<kInts>(ctx, [&](auto x) { return make(x, alpha); });
+    });
+  });
+}
+
+// Relu / Relu6 (`six`): float and double through Eigen arrays (max/min as TF's Eigen
+// expressions, vectorized); other dtypes through UnaryOp.
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeRelu(const KernelInit& init) {
+  if (init.num_inputs() != 1) return init.Error("expects 1 input");
+  BiasEpilogue e;
+  e.act = init.op() == "Relu6" ? FusedActivation::kRelu6 : FusedActivation::kRelu;
+  return MakeKernel([e](KernelContext* ctx) -> absl::Status {
+    const Tensor& in = ctx->input(0);
+    auto vec = [&]<typename T>() {
+      Tensor out = Tensor::Empty(in.dtype(), in.shape());
+      const T* s = in.data<T>();
+      T* d = out.data<T>();
+      nn::ParallelFor(ctx, in.NumElements(), 2, [&](int64_t b, int64_t end) {
+        ApplyBiasEpilogue<T>(e, s + b, nullptr, 1, end - b, 1, d + b);
+      });
+      ctx->set_output(0, std::move(out));
+    };
+    if (in.dtype() == DType::kFloat) {
+      vec.template operator()<float>();
+      return absl::OkStatus();
+    }
+    if (in.dtype() == DType::kDouble) {
+      vec.template operator()<double>();
+      return absl::OkStatus();
+    }
+    if (e.act == FusedActivation::kRelu6) {
+      return UnaryOp<true>(ctx, [](auto x) {
+        using T = decltype(x);
+        return x > T(0) ? (x < T(6) ? x : T(6)) : T(0);
+      });
+    }
+    return UnaryOp<true>(ctx, [](auto x) {
+      using T = decltype(x);
+      return x > T(0) ? x : T(0);
     });
   });
 }
@@ -200,6 +239,25 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeBiasAdd(const KernelInit& init) {
     for (int i = cdim + 1; i < in.rank(); ++i) inner *= in.dim(i);
     Tensor out = Tensor::Empty(in.dtype(), in.shape());
     const Tensor& src = in;
+    if (in.dtype() == DType::kFloat || in.dtype() == DType::kDouble) {
+      // Vectorized over channels (NHWC, inner = 1) or over inner (NCHW).
+      BiasEpilogue e;
+      e.bias = true;
+      auto vec = [&]<typename T>() {
+        nn::ParallelFor(ctx, outer, static_cast<double>(c * inner), [&](int64_t b, int64_t end) {
+          const int64_t off = b * c * inner;
+          ApplyBiasEpilogue<T>(e, src.data<T>() + off, bias.data<T>(), end - b, c, inner,
+                               out.data<T>() + off);
+        });
+      };
+      if (in.dtype() == DType::kFloat) {
+        vec.template operator()<float>();
+      } else {
+        vec.template operator()<double>();
+      }
+      ctx->set_output(0, out);
+      return absl::OkStatus();
+    }
     auto run = [&]<typename T>() {
       const T* s = src.data<T>();
       const T* bp = bias.data<T>();
@@ -278,14 +336,8 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeL2Loss(const KernelInit& init) {
 }  // namespace
 
 void RegisterActivationKernels(KernelRegistry& r) {
-  RegisterUnary<true>(r, "Relu", [](auto x, float) {
-    using T = decltype(x);
-    return x > T(0) ? x : T(0);
-  });
-  RegisterUnary<true>(r, "Relu6", [](auto x, float) {
-    using T = decltype(x);
-    return x > T(0) ? (x < T(6) ? x : T(6)) : T(0);
-  });
+  r.Register("Relu", MakeRelu);
+  r.Register("Relu6", MakeRelu);
   RegisterUnary<false>(r, "Elu", [](auto x, float) {
     using T = decltype(x);
     return x < T(0) ? static_cast<T>(std::expm1(x)) : x;

@@ -3,13 +3,19 @@
 // kernel (guarded by a mutex; a cached primitive is immutable and executes with a
 // caller-provided scratchpad, so Compute is safe from several threads). double and int32
 // use direct loops. Paddings follow TF: SAME, VALID and EXPLICIT (explicit_paddings).
+// The forward kernels also serve the fused forms (conv.h): bias and activation inside the
+// oneDNN primitive (bias argument, eltwise post-op).
+#include "runtime/kernels/conv.h"
+
 #include <dnnl.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "graph/graph_optimize.h"
 #include "runtime/kernel.h"
 #include "runtime/kernels/nn_util.h"
 
@@ -137,13 +143,19 @@ dnnl::memory::desc AnyWeightsDesc(ConvKind kind, const Geom& g) {
 struct DnnlConv {
   dnnl::primitive prim;
   dnnl::memory::desc data_in_md, w_user_md, w_md, data_out_md, scratch_md;
+  dnnl::memory::desc bias_md;  // zero when the convolution has no bias
   bool reorder_w = false;
   dnnl::reorder w_reorder;
   dnnl::memory::desc w_reorder_scratch_md;
+  // Weights already reordered to w_md, for a filter known to be constant: the filter
+  // tensor they came from (held, so its buffer cannot be reused by another tensor) and
+  // the result. Guarded by w_mu.
+  mutable std::mutex w_mu;
+  mutable Tensor w_cached_src, w_cached;
 };
 
 std::shared_ptr<DnnlConv> BuildDnnlConv(ConvKind kind, nn::DataFormat fmt, const Geom& g,
-                                        const ConvAttrs& a) {
+                                        const ConvAttrs& a, const BiasEpilogue& epi) {
   auto out = std::make_shared<DnnlConv>();
   const tag t = fmt == nn::DataFormat::kNHWC ? tag::nhwc : tag::nchw;
   dnnl::memory::desc src_md({g.n, g.ic, g.ih, g.iw}, dt::f32, t);
@@ -155,6 +167,13 @@ std::shared_ptr<DnnlConv> BuildDnnlConv(ConvKind kind, nn::DataFormat fmt, const
   const dnnl::memory::dims pr = {g.wh.pad_after, g.ww.pad_after};
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  dnnl::post_ops post;
+  AppendActivationPostOp(epi, &post);
+  // A separate attr (primitive_attr copies share one handle): the weights reorder below
+  // must not get the post-ops.
+  dnnl::primitive_attr conv_attr;
+  conv_attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  if (post.len() > 0) conv_attr.set_post_ops(post);
   const dnnl::engine& eng = Engine();
   if (kind == ConvKind::kBackpropInput) {
     dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training,
@@ -170,10 +189,16 @@ std::shared_ptr<DnnlConv> BuildDnnlConv(ConvKind kind, nn::DataFormat fmt, const
     out->w_md = bpd.weights_desc();
     out->scratch_md = bpd.scratchpad_desc();
   } else {
-    dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_inference,
-                                       dnnl::algorithm::convolution_direct, src_md, w_any, dst_md,
-                                       strides, dil, pl, pr);
-    dnnl::convolution_forward::primitive_desc fpd(fd, attr, eng);
+    auto fd =
+        epi.bias
+            ? dnnl::convolution_forward::desc(
+                  dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_md,
+                  w_any, dnnl::memory::desc({g.oc}, dt::f32, tag::a), dst_md, strides, dil, pl, pr)
+            : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                              dnnl::algorithm::convolution_direct, src_md, w_any,
+                                              dst_md, strides, dil, pl, pr);
+    dnnl::convolution_forward::primitive_desc fpd(fd, conv_attr, eng);
+    if (epi.bias) out->bias_md = fpd.bias_desc();
     out->prim = dnnl::convolution_forward(fpd);
     out->data_in_md = src_md;
     out->data_out_md = dst_md;
@@ -196,9 +221,12 @@ Tensor Scratch(const dnnl::memory::desc& md) {
   return Tensor::Empty(DType::kUInt8, TensorShape{static_cast<int64_t>(md.get_size())});
 }
 
-// Runs the primitive: data_in (src or diff_dst) and filter in, data_out written.
+// Runs the primitive: data_in (src or diff_dst), filter (and the float bias, when the
+// primitive has one) in, data_out written.
+// With `const_filter` the reordered weights are kept for the next call with the same
+// filter buffer.
 void RunDnnlConv(const DnnlConv& c, ConvKind kind, const Tensor& data_in, const Tensor& filter,
-                 Tensor* data_out) {
+                 const Tensor* bias, bool const_filter, Tensor* data_out) {
   const dnnl::engine& eng = Engine();
   dnnl::stream strm(eng);
   dnnl::memory in_mem(c.data_in_md, eng, Ptr(data_in));
@@ -206,13 +234,25 @@ void RunDnnlConv(const DnnlConv& c, ConvKind kind, const Tensor& data_in, const 
   dnnl::memory w_user(c.w_user_md, eng, Ptr(filter));
   dnnl::memory w_mem = w_user;
   Tensor w_buf, w_scratch;
-  if (c.reorder_w) {
+  if (c.reorder_w && const_filter) {
+    std::lock_guard<std::mutex> l(c.w_mu);
+    if (c.w_cached.valid() && c.w_cached_src.raw_data() == filter.raw_data()) w_buf = c.w_cached;
+  }
+  if (w_buf.valid()) {
+    w_mem = dnnl::memory(c.w_md, eng, w_buf.raw_data());
+  } else if (c.reorder_w) {
     w_buf = Scratch(c.w_md);
     w_scratch = Scratch(c.w_reorder_scratch_md);
     w_mem = dnnl::memory(c.w_md, eng, w_buf.raw_data());
     dnnl::memory rs(c.w_reorder_scratch_md, eng, w_scratch.raw_data());
     c.w_reorder.execute(strm,
                         {{DNNL_ARG_FROM, w_user}, {DNNL_ARG_TO, w_mem}, {DNNL_ARG_SCRATCHPAD, rs}});
+    if (const_filter) {
+      strm.wait();
+      std::lock_guard<std::mutex> l(c.w_mu);
+      c.w_cached_src = filter;
+      c.w_cached = w_buf;
+    }
   }
   Tensor scratch = Scratch(c.scratch_md);
   dnnl::memory sp(c.scratch_md, eng, scratch.raw_data());
@@ -222,10 +262,12 @@ void RunDnnlConv(const DnnlConv& c, ConvKind kind, const Tensor& data_in, const 
                           {DNNL_ARG_DIFF_SRC, out_mem},
                           {DNNL_ARG_SCRATCHPAD, sp}});
   } else {
-    c.prim.execute(strm, {{DNNL_ARG_SRC, in_mem},
-                          {DNNL_ARG_WEIGHTS, w_mem},
-                          {DNNL_ARG_DST, out_mem},
-                          {DNNL_ARG_SCRATCHPAD, sp}});
+    std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, in_mem},
+                                                  {DNNL_ARG_WEIGHTS, w_mem},
+                                                  {DNNL_ARG_DST, out_mem},
+                                                  {DNNL_ARG_SCRATCHPAD, sp}};
+    if (bias != nullptr) args.emplace(DNNL_ARG_BIAS, dnnl::memory(c.bias_md, eng, Ptr(*bias)));
+    c.prim.execute(strm, args);
   }
   strm.wait();
 }
@@ -306,14 +348,17 @@ void RefConvBackpropInput(nn::DataFormat f, const Geom& g, const ConvAttrs& a, c
 
 class ConvKernel : public OpKernel {
  public:
-  ConvKernel(ConvKind kind, ConvAttrs attrs) : kind_(kind), a_(attrs) {}
+  ConvKernel(ConvKind kind, ConvAttrs attrs, BiasEpilogue epi = {}, bool const_filter = false)
+      : kind_(kind), a_(attrs), epi_(epi), const_filter_(const_filter) {}
 
   absl::Status Compute(KernelContext* ctx) const override {
     Geom g;
-    Tensor data_in, filter;
+    Tensor data_in, filter, bias;
     TensorShape out_shape;
     TFM_RETURN_IF_ERROR(Prepare(ctx, &g, &data_in, &filter, &out_shape));
     const DType dtype = data_in.dtype();
+    if (epi_.bias) TFM_RETURN_IF_ERROR(CheckBias(ctx, g, dtype, &bias));
+    if (epi_.side) return ComputeWithSide(ctx, g, data_in, filter, bias, out_shape);
     Tensor out = Tensor::Empty(dtype, out_shape);
     if (out.NumElements() == 0) {
       ctx->set_output(0, out);
@@ -321,17 +366,20 @@ class ConvKernel : public OpKernel {
     }
     const int64_t data_in_elems = data_in.NumElements();
     if (data_in_elems == 0 || filter.NumElements() == 0) {
-      ctx->set_output(0, Tensor(dtype, out_shape));
+      Tensor zeros(dtype, out_shape);
+      TFM_RETURN_IF_ERROR(Epilogue(ctx, bias, &zeros));
+      ctx->set_output(0, zeros);
       return absl::OkStatus();
     }
     if (dtype == DType::kFloat || nn::IsHalfLike(dtype)) {
       Tensor fin = nn::ToFloat(data_in), ffil = nn::ToFloat(filter);
+      Tensor fbias = epi_.bias ? nn::ToFloat(bias) : Tensor();
       Tensor fout = dtype == DType::kFloat ? out : Tensor::Empty(DType::kFloat, out_shape);
       const int threads = nn::NumThreads(ctx);
       try {
         std::shared_ptr<DnnlConv> c = GetPrimitive(g, threads);
         nn::ScopedOmpThreads omp(threads);
-        RunDnnlConv(*c, kind_, fin, ffil, &fout);
+        RunDnnlConv(*c, kind_, fin, ffil, epi_.bias ? &fbias : nullptr, const_filter_, &fout);
       } catch (const dnnl::error& e) {
         return ctx->Error(absl::StrCat("oneDNN convolution failed: ", e.what(), " (input ",
                                        ShapeStr(data_in), ", filter ", ShapeStr(filter), ")"));
@@ -356,11 +404,90 @@ class ConvKernel : public OpKernel {
       default:
         return ctx->Error(absl::StrCat("unsupported dtype ", DTypeName(dtype)));
     }
+    TFM_RETURN_IF_ERROR(Epilogue(ctx, bias, &out));
     ctx->set_output(0, out);
     return absl::OkStatus();
   }
 
  private:
+  bool fused() const { return epi_.bias || epi_.act != FusedActivation::kNone; }
+
+  // input + bias + side (added by the primitive's sum post-op into an output that starts
+  // as a copy of side, or side's own buffer when it is free), then the activation.
+  absl::Status ComputeWithSide(KernelContext* ctx, const Geom& g, const Tensor& data_in,
+                               const Tensor& filter, const Tensor& bias,
+                               const TensorShape& out_shape) const {
+    {
+      const Tensor& side = ctx->input(3);
+      if (data_in.dtype() != DType::kFloat || side.dtype() != DType::kFloat ||
+          side.shape() != out_shape || side.NumElements() == 0 || data_in.NumElements() == 0 ||
+          filter.NumElements() == 0) {
+        return absl::UnimplementedError(kFusedFallback);
+      }
+    }
+    Tensor out = ctx->ForwardInput(3);
+    if (!out.valid()) out = ctx->input(3).DeepCopy();
+    const int threads = nn::NumThreads(ctx);
+    try {
+      std::shared_ptr<DnnlConv> c = GetPrimitive(g, threads);
+      nn::ScopedOmpThreads omp(threads);
+      RunDnnlConv(*c, kind_, data_in, filter, &bias, const_filter_, &out);
+    } catch (const dnnl::error& e) {
+      return ctx->Error(absl::StrCat("oneDNN convolution failed: ", e.what(), " (input ",
+                                     ShapeStr(data_in), ", filter ", ShapeStr(filter), ")"));
+    }
+    ctx->set_output(0, std::move(out));
+    return absl::OkStatus();
+  }
+
+  // The fused bias: input 2, [oc] of the input's dtype.
+  absl::Status CheckBias(KernelContext* ctx, const Geom& g, DType dtype, Tensor* bias) const {
+    *bias = ctx->input(2);
+    if (bias->rank() != 1) {
+      return ctx->Error(absl::StrCat("bias must be 1-dimensional: ", ShapeStr(*bias)));
+    }
+    if (bias->dtype() != dtype) {
+      return ctx->Error(absl::StrCat("input and bias dtypes differ: ", DTypeName(dtype), " vs. ",
+                                     DTypeName(bias->dtype())));
+    }
+    if (bias->dim(0) != g.oc) {
+      return ctx->Error(absl::StrCat("Must provide as many biases as the output depth: ",
+                                     ShapeStr(*bias), " vs. ", g.oc, " output channels"));
+    }
+    return absl::OkStatus();
+  }
+
+  // Bias and activation on an output computed without them (direct loops, empty input).
+  absl::Status Epilogue(KernelContext* ctx, const Tensor& bias, Tensor* out) const {
+    if (!fused()) return absl::OkStatus();
+    const int ci = a_.c_idx();
+    const int64_t c = out->dim(ci);
+    const int64_t outer = ci == 3 ? out->NumElements() / c : out->dim(0);
+    const int64_t inner = ci == 3 ? 1 : out->dim(2) * out->dim(3);
+    auto run = [&]<typename T>(Tensor* t, const Tensor& b) {
+      ApplyBiasEpilogue<T>(epi_, t->data<T>(), epi_.bias ? b.data<T>() : nullptr, outer, c, inner,
+                           t->data<T>());
+    };
+    switch (out->dtype()) {
+      case DType::kFloat:
+        run.template operator()<float>(out, bias);
+        return absl::OkStatus();
+      case DType::kDouble:
+        run.template operator()<double>(out, bias);
+        return absl::OkStatus();
+      case DType::kHalf:
+      case DType::kBFloat16: {
+        Tensor f = nn::ToFloat(*out);
+        run.template operator()<float>(&f, epi_.bias ? nn::ToFloat(bias) : bias);
+        *out = nn::FromFloat(f, out->dtype());
+        return absl::OkStatus();
+      }
+      default:
+        return ctx->Error(
+            absl::StrCat("fused convolution does not support dtype ", DTypeName(out->dtype())));
+    }
+  }
+
   absl::Status Window(KernelContext* ctx, int64_t in, int64_t k, bool h, nn::Window* w) const {
     absl::Status s =
         nn::ComputeWindow(in, k, h ? a_.dil_h : a_.dil_w, h ? a_.stride_h : a_.stride_w, a_.padding,
@@ -443,7 +570,8 @@ class ConvKernel : public OpKernel {
       *out_shape = TensorShape(in_dims);
       return absl::OkStatus();
     }
-    if (ctx->num_inputs() != 2) return ctx->Error("expects 2 inputs");
+    const int want = 2 + (epi_.bias ? 1 : 0) + (epi_.side ? 1 : 0);
+    if (ctx->num_inputs() != want) return ctx->Error(absl::StrCat("expects ", want, " inputs"));
     *data_in = ctx->input(0);
     *filter = ctx->input(1);
     if (data_in->rank() != 4) {
@@ -507,7 +635,7 @@ class ConvKernel : public OpKernel {
     std::shared_ptr<DnnlConv> c;
     {
       nn::ScopedOmpThreads omp(threads);
-      c = BuildDnnlConv(kind_, a_.fmt, g, a_);
+      c = BuildDnnlConv(kind_, a_.fmt, g, a_, epi_);
     }
     std::lock_guard<std::mutex> l(mu_);
     if (cache_.size() >= kMaxCached) cache_.clear();
@@ -518,6 +646,8 @@ class ConvKernel : public OpKernel {
   static constexpr size_t kMaxCached = 32;
   const ConvKind kind_;
   const ConvAttrs a_;
+  const BiasEpilogue epi_;
+  const bool const_filter_;  // the filter input is a constant: reordered weights are kept
   mutable std::mutex mu_;
   mutable std::map<std::string, std::shared_ptr<DnnlConv>> cache_;
 };
@@ -526,11 +656,26 @@ KernelFactory ConvFactory(ConvKind kind) {
   return [kind](const KernelInit& init) -> absl::StatusOr<std::unique_ptr<OpKernel>> {
     ConvAttrs a;
     TFM_RETURN_IF_ERROR(ParseConvAttrs(init, &a));
-    return std::unique_ptr<OpKernel>(new ConvKernel(kind, a));
+    bool const_filter = false;
+    if (kind != ConvKind::kBackpropInput) {
+      TFM_RETURN_IF_ERROR(init.GetAttrOr(kConstantFilterAttr, &const_filter));
+    }
+    return std::unique_ptr<OpKernel>(new ConvKernel(kind, a, {}, const_filter));
   };
 }
 
 }  // namespace
+
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedConvKernel(const KernelInit& init,
+                                                              bool depthwise,
+                                                              const BiasEpilogue& epilogue) {
+  ConvAttrs a;
+  TFM_RETURN_IF_ERROR(ParseConvAttrs(init, &a));
+  bool const_filter = false;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr(kConstantFilterAttr, &const_filter));
+  return std::unique_ptr<OpKernel>(new ConvKernel(
+      depthwise ? ConvKind::kDepthwise : ConvKind::kConv, a, epilogue, const_filter));
+}
 
 void RegisterConvKernels(KernelRegistry& r) {
   r.Register("Conv2D", ConvFactory(ConvKind::kConv));

@@ -8,12 +8,22 @@
 // added element-wise), then an activation: Relu, Relu6, Elu, LeakyRelu (attr
 // leakyrelu_alpha, default 0.2), Tanh, Sigmoid, GeluExact, GeluApproximate. num_args must
 // equal the args the list consumes. The list is checked when the kernel is built.
+//
+// The common form, BiasAdd [+ Relu | Relu6 | Elu | LeakyRelu | Sigmoid | Tanh] on a
+// float, double, half or bfloat16 _FusedConv2D / _FusedDepthwiseConv2dNative / _FusedMatMul
+// (what runtime/graph_optimize writes at load), runs as one kernel instead: conv.h's
+// oneDNN convolution with bias and eltwise post-op, matmul.h's product plus one epilogue
+// pass.
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "graph/attr_util.h"
 #include "runtime/kernels/broadcast.h"
+#include "runtime/kernels/conv.h"
+#include "runtime/kernels/fused_epilogue.h"
+#include "runtime/kernels/matmul.h"
 #include "runtime/kernels/sub_kernel.h"
 
 namespace tfmodel::runtime {
@@ -151,7 +161,48 @@ class FusedKernel : public OpKernel {
   std::vector<Step> steps_;
 };
 
+// The single-kernel epilogue when fused_ops is BiasAdd [+ activation] with one arg and
+// T a floating type (BiasAdd, Add [+ activation] with two args: convolutions, T float);
+// nullopt otherwise (the op-by-op FusedKernel then runs it).
+absl::StatusOr<std::optional<BiasEpilogue>> DirectEpilogue(const KernelInit& init, bool conv) {
+  std::vector<std::string> ops;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("fused_ops", &ops));
+  int64_t num_args = 0;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("num_args", &num_args));
+  float alpha = 0.2f;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("leakyrelu_alpha", &alpha));
+  DType t = DType::kInvalid;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("T", &t));
+  if (t != DType::kFloat && t != DType::kDouble && t != DType::kHalf && t != DType::kBFloat16) {
+    return std::optional<BiasEpilogue>();
+  }
+  std::optional<BiasEpilogue> e = SimpleBiasEpilogue(ops, alpha);
+  if (!e || (e->side && (!conv || t != DType::kFloat))) return std::optional<BiasEpilogue>();
+  const int args = e->side ? 2 : 1;
+  if (num_args != args || init.num_inputs() != 2 + args) return std::optional<BiasEpilogue>();
+  return e;
+}
+
+// A kernel that runs `fast` unless it answers kFusedFallback (an input it does not
+// handle, e.g. a side input that must broadcast), then `slow`.
+class FastOrFallbackKernel : public OpKernel {
+ public:
+  FastOrFallbackKernel(std::unique_ptr<OpKernel> fast, std::unique_ptr<OpKernel> slow)
+      : fast_(std::move(fast)), slow_(std::move(slow)) {}
+
+  absl::Status Compute(KernelContext* ctx) const override {
+    absl::Status s = fast_->Compute(ctx);
+    if (absl::IsUnimplemented(s) && s.message() == kFusedFallback) return slow_->Compute(ctx);
+    return s;
+  }
+
+ private:
+  std::unique_ptr<OpKernel> fast_, slow_;
+};
+
 Result MakeFusedMatMul(const KernelInit& init) {
+  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init, false));
+  if (direct) return MakeFusedMatMulKernel(init, *direct);
   TFM_ASSIGN_OR_RETURN(
       SubKernel mm,
       SubKernel::Make(init, "MatMul", CopyAttrs(init, {"T", "transpose_a", "transpose_b"}), 2));
@@ -161,6 +212,12 @@ Result MakeFusedMatMul(const KernelInit& init) {
 
 Result MakeFusedConv(const KernelInit& init) {
   const std::string base = init.op() == "_FusedConv2D" ? "Conv2D" : "DepthwiseConv2dNative";
+  TFM_ASSIGN_OR_RETURN(std::optional<BiasEpilogue> direct, DirectEpilogue(init, true));
+  if (direct && !direct->side) return MakeFusedConvKernel(init, base != "Conv2D", *direct);
+  std::unique_ptr<OpKernel> fast;
+  if (direct) {
+    TFM_ASSIGN_OR_RETURN(fast, MakeFusedConvKernel(init, base != "Conv2D", *direct));
+  }
   TFM_ASSIGN_OR_RETURN(
       SubKernel conv,
       SubKernel::Make(init, base,
@@ -169,7 +226,10 @@ Result MakeFusedConv(const KernelInit& init) {
                       2));
   TFM_ASSIGN_OR_RETURN(std::vector<Step> steps,
                        ParseEpilogue(init, CopyAttrs(init, {"T", "data_format"})));
-  return std::unique_ptr<OpKernel>(new FusedKernel(std::move(conv), 2, std::move(steps)));
+  auto slow = std::make_unique<FusedKernel>(std::move(conv), 2, std::move(steps));
+  if (fast)
+    return std::unique_ptr<OpKernel>(new FastOrFallbackKernel(std::move(fast), std::move(slow)));
+  return std::unique_ptr<OpKernel>(std::move(slow));
 }
 
 // _FusedBatchNormEx(x, scale, offset, mean, var, side_inputs...): batch norm, plus the

@@ -308,6 +308,53 @@ absl::StatusOr<std::unique_ptr<OpKernel>> MakeBatchMatMul(const KernelInit& init
 
 }  // namespace
 
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedMatMulKernel(const KernelInit& init,
+                                                                const BiasEpilogue& epilogue) {
+  bool ta = false, tb = false;
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("transpose_a", &ta));
+  TFM_RETURN_IF_ERROR(init.GetAttrOr("transpose_b", &tb));
+  const int want = epilogue.bias ? 3 : 2;
+  if (init.num_inputs() != want) return init.Error(absl::StrCat("expects ", want, " inputs"));
+  return MakeKernel([ta, tb, epilogue](KernelContext* ctx) -> absl::Status {
+    const Tensor& a = ctx->input(0);
+    const DType dtype = a.dtype();
+    if (dtype != DType::kFloat && dtype != DType::kDouble && !nn::IsHalfLike(dtype)) {
+      return ctx->Error(absl::StrCat("_FusedMatMul does not support dtype ", DTypeName(dtype)));
+    }
+    Tensor bias;
+    if (epilogue.bias) {
+      bias = ctx->input(2);
+      if (bias.rank() != 1 || bias.dtype() != dtype) {
+        return ctx->Error(absl::StrCat("bias must be a 1-D ", DTypeName(dtype), " tensor, got ",
+                                       DTypeName(bias.dtype()), " ", ShapeStr(bias)));
+      }
+    }
+    TFM_ASSIGN_OR_RETURN(Tensor out,
+                         BatchMatMulTensors(ctx, a, ctx->input(1), ta, tb, false, true));
+    const int64_t rows = out.dim(0), cols = out.dim(1);
+    if (epilogue.bias && bias.dim(0) != cols) {
+      return ctx->Error(absl::StrCat(
+          "Must provide as many biases as the last dimension of the product: ", ShapeStr(bias),
+          " vs. ", ShapeStr(out)));
+    }
+    auto run = [&]<typename T>(Tensor* t, const Tensor& b) {
+      ApplyBiasEpilogue<T>(epilogue, t->data<T>(), epilogue.bias ? b.data<T>() : nullptr, rows,
+                           cols, 1, t->data<T>());
+    };
+    if (dtype == DType::kDouble) {
+      run.template operator()<double>(&out, bias);
+    } else if (dtype == DType::kFloat) {
+      run.template operator()<float>(&out, bias);
+    } else {
+      Tensor f = nn::ToFloat(out);
+      run.template operator()<float>(&f, epilogue.bias ? nn::ToFloat(bias) : bias);
+      out = nn::FromFloat(f, dtype);
+    }
+    ctx->set_output(0, std::move(out));
+    return absl::OkStatus();
+  });
+}
+
 void RegisterMatMulKernels(KernelRegistry& r) {
   r.Register("MatMul", MakeMatMul);
   r.Register("BatchMatMul", MakeBatchMatMul);

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "core/tensor.h"
 #include "runtime/kernel.h"
+#include "runtime/kernels/fused_epilogue.h"
 
 namespace tfmodel::runtime {
 
@@ -17,6 +18,12 @@ namespace tfmodel::runtime {
 absl::StatusOr<Tensor> BatchMatMulTensors(const KernelContext* ctx, const Tensor& x,
                                           const Tensor& y, bool adj_x, bool adj_y, bool broadcast,
                                           bool is_matmul);
+
+// _FusedMatMul with fused_ops BiasAdd [+ activation]: inputs (a, b, bias), MatMul's attrs
+// transpose_a / transpose_b; the epilogue runs in one vectorized pass over the product
+// (float, double; half and bfloat16 in float).
+absl::StatusOr<std::unique_ptr<OpKernel>> MakeFusedMatMulKernel(const KernelInit& init,
+                                                                const BiasEpilogue& epilogue);
 
 }  // namespace tfmodel::runtime
 
