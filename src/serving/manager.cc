@@ -286,6 +286,7 @@ void ServableManager::PollModel(const std::string& name) {
                   (vit->second.state == ModelVersionStatus::END && vit->second.status.ok());
     }
     if (!need_load) continue;
+    Log(absl::StrCat("Approving load for servable version ", VersionText(name, *v)));
     SetState(name, *v, ModelVersionStatus::LOADING, absl::OkStatus(), nullptr);
     auto servable = LoadVersion(name, *v, present->at(*v));
     if (servable.ok()) {

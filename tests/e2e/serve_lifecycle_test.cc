@@ -73,7 +73,8 @@ TEST(ServeLifecycleE2E, SigintDuringASlowInitialLoadStops) {
   StuckVersion(base, "1");
   ServerProcess p;
   p.Launch({"--model_base_path=" + base});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the load is blocked by now
+  // The load has started (and blocks on the stuck version), whatever the machine's load.
+  ASSERT_TRUE(p.WaitLog("Approving load for servable version", 60)) << p.Log();
   ASSERT_FALSE(p.Exited()) << p.Log();
   const auto start = std::chrono::steady_clock::now();
   kill(p.pid, SIGINT);
