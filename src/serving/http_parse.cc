@@ -1,7 +1,7 @@
 // HTTP/1.1 request parsing for the server's workers (http_server_internal.h): the request
-// line and headers (RFC 9112 framing: Content-Length, chunked transfer coding, trailers),
-// parsed in place in the connection's buffer; malformed or oversized input is answered with
-// the matching 4xx/5xx and the connection closed.
+// line and headers (RFC 9112 framing: Content-Length, chunked transfer coding, trailers; CRLF
+// or bare-LF line ends), parsed in place in the connection's buffer; malformed or oversized input
+// is answered with the matching 4xx/5xx and the connection closed.
 #include <cstring>
 #include <string>
 
@@ -14,11 +14,54 @@
 namespace tfmodel::serving::http_internal {
 namespace {
 
-// Finds CRLF in [from, end); returns its offset or npos.
-size_t FindCrlf(const char* buf, size_t from, size_t end) {
-  if (end < from + 2) return std::string::npos;
-  const void* p = ::memmem(buf + from, end - from, "\r\n", 2);
-  return p ? static_cast<size_t>(static_cast<const char*>(p) - buf) : std::string::npos;
+// Line ends: CRLF, or a bare LF, which RFC 9112 section 2.2 lets a recipient take as a line
+// terminator (ignoring a CR before it). curl and browsers send CRLF; hand-written clients
+// (printf | nc, some embedded stacks) send LF alone.
+
+// Finds the next line end in [from, end): returns the offset where the line's text stops
+// (before an optional CR) and sets *next to just past the LF; npos when no LF yet.
+size_t FindEol(const char* buf, size_t from, size_t end, size_t* next) {
+  if (end <= from) return std::string::npos;
+  const void* p = std::memchr(buf + from, '\n', end - from);
+  if (p == nullptr) return std::string::npos;
+  const size_t lf = static_cast<size_t>(static_cast<const char*>(p) - buf);
+  *next = lf + 1;
+  return lf > from && buf[lf - 1] == '\r' ? lf - 1 : lf;
+}
+
+// Finds the empty line that ends a request head, scanning LFs from `from`: a LF followed by
+// LF or CRLF. Returns the offset just past the head's last field line (its LF) and sets
+// *body to where the body starts; npos when the head is incomplete, with *resume where the
+// next scan must start (a LF whose following bytes have not all arrived yet).
+size_t FindHeadEnd(const char* buf, size_t from, size_t end, size_t* body, size_t* resume) {
+  size_t i = from;
+  while (i < end) {
+    const void* p = std::memchr(buf + i, '\n', end - i);
+    if (p == nullptr) break;
+    const size_t lf = static_cast<size_t>(static_cast<const char*>(p) - buf);
+    size_t j = lf + 1;
+    if (j < end && buf[j] == '\r') ++j;
+    if (j >= end) {
+      *resume = lf;
+      return std::string::npos;
+    }
+    if (buf[j] == '\n') {
+      *body = j + 1;
+      return lf + 1;
+    }
+    i = lf + 1;
+  }
+  *resume = end;
+  return std::string::npos;
+}
+
+// Splits the next line off `rest` (LF-terminated, a CR before the LF dropped).
+absl::string_view NextLine(absl::string_view* rest) {
+  const size_t e = rest->find('\n');
+  absl::string_view line = rest->substr(0, e);
+  rest->remove_prefix(e == absl::string_view::npos ? rest->size() : e + 1);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  return line;
 }
 }  // namespace
 
@@ -29,31 +72,38 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
   if (c->in_begin < end) c->got_some = true;
   switch (c->parse) {
     case Conn::Parse::kHead: {
-      // Leading empty lines before a request line are ignored (RFC 9112 2.2).
-      while (c->in_begin + 2 <= end && buf[c->in_begin] == '\r' && buf[c->in_begin + 1] == '\n') {
-        c->in_begin += 2;
+      // Leading empty lines (CRLF or LF) before a request line are ignored (RFC 9112 2.2).
+      while (c->in_begin < end) {
+        if (buf[c->in_begin] == '\n') {
+          c->in_begin += 1;
+        } else if (c->in_begin + 2 <= end && buf[c->in_begin] == '\r' &&
+                   buf[c->in_begin + 1] == '\n') {
+          c->in_begin += 2;
+        } else {
+          break;
+        }
       }
       if (c->in_begin == end) {
         c->got_some = false;
         return false;
       }
       const size_t from = std::max(c->head_scan, c->in_begin);
-      const void* p = end >= from + 4 ? ::memmem(buf + from, end - from, "\r\n\r\n", 4) : nullptr;
-      if (p == nullptr) {
+      size_t body = 0, resume = 0;
+      const size_t head_end = FindHeadEnd(buf, from, end, &body, &resume);
+      if (head_end == std::string::npos) {
         if (end - c->in_begin > kMaxHeadBytes) {
           SendError(c, 431, "Request headers too large");
           return false;
         }
-        c->head_scan = end >= 3 ? std::max(end - 3, c->in_begin) : c->in_begin;
+        c->head_scan = std::max(resume, c->in_begin);
         return false;
       }
-      const size_t head_end = static_cast<size_t>(static_cast<const char*>(p) - buf);
-      if (head_end + 4 - c->in_begin > kMaxHeadBytes) {
+      if (body - c->in_begin > kMaxHeadBytes) {
         SendError(c, 431, "Request headers too large");
         return false;
       }
-      const absl::string_view head(buf + c->in_begin, head_end + 2 - c->in_begin);
-      c->in_begin = head_end + 4;
+      const absl::string_view head(buf + c->in_begin, head_end - c->in_begin);
+      c->in_begin = body;
       c->head_scan = c->in_begin;
       *progress = true;
       if (!ParseHead(c, head)) return false;
@@ -76,7 +126,8 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
       return false;
     }
     case Conn::Parse::kChunkSize: {
-      const size_t eol = FindCrlf(buf, c->in_begin, end);
+      size_t next = 0;
+      const size_t eol = FindEol(buf, c->in_begin, end, &next);
       if (eol == std::string::npos) {
         if (end - c->in_begin > kMaxChunkLine)
           SendError(c, 400, "Malformed HTTP request: bad chunk size line");
@@ -99,7 +150,7 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
         SendError(c, 400, "Malformed HTTP request: bad chunk size");
         return false;
       }
-      c->in_begin = eol + 2;
+      c->in_begin = next;
       *progress = true;
       if (size == 0) {
         c->parse = Conn::Parse::kTrailer;
@@ -129,18 +180,24 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
     case Conn::Parse::kChunkCrlf: {
       const size_t avail = end - c->in_begin;
       if (avail == 0) return false;
-      if (buf[c->in_begin] != '\r' || (avail >= 2 && buf[c->in_begin + 1] != '\n')) {
+      size_t eol_len = 0;
+      if (buf[c->in_begin] == '\n') {
+        eol_len = 1;
+      } else if (buf[c->in_begin] == '\r' && (avail < 2 || buf[c->in_begin + 1] == '\n')) {
+        if (avail < 2) return false;
+        eol_len = 2;
+      } else {
         SendError(c, 400, "Malformed HTTP request: chunk data not followed by CRLF");
         return false;
       }
-      if (avail < 2) return false;
-      c->in_begin += 2;
+      c->in_begin += eol_len;
       c->parse = Conn::Parse::kChunkSize;
       *progress = true;
       return false;
     }
     case Conn::Parse::kTrailer: {
-      const size_t eol = FindCrlf(buf, c->in_begin, end);
+      size_t next = 0;
+      const size_t eol = FindEol(buf, c->in_begin, end, &next);
       if (eol == std::string::npos) {
         if (c->trailer_bytes + (end - c->in_begin) > kMaxHeadBytes) {
           SendError(c, 431, "Request headers too large");
@@ -148,7 +205,7 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
         return false;
       }
       const size_t len = eol - c->in_begin;
-      c->in_begin = eol + 2;
+      c->in_begin = next;
       *progress = true;
       if (len == 0) {
         c->parse = Conn::Parse::kHead;
@@ -175,9 +232,10 @@ bool Worker::ParseHead(Conn* c, absl::string_view head) {
   // Header strings are reused from the previous request on this connection (assign keeps
   // their capacity); the vector is trimmed to this request's count at the end.
   size_t num_headers = 0;
-  // Request line: method SP target SP HTTP/1.x
-  const size_t eol = head.find("\r\n");
-  const absl::string_view line = head.substr(0, eol);
+  // Request line: method SP target SP HTTP/1.x. `head` holds the request line and the field
+  // lines, each ended by LF (a CR before it is dropped).
+  absl::string_view rest = head;
+  const absl::string_view line = NextLine(&rest);
   const size_t sp1 = line.find(' ');
   if (sp1 == absl::string_view::npos) return bad("bad request line");
   const size_t sp2 = line.find(' ', sp1 + 1);
@@ -207,11 +265,8 @@ bool Worker::ParseHead(Conn* c, absl::string_view head) {
   bool has_length = false, chunked = false, has_te = false, expect_continue = false;
   bool conn_close = false, conn_keep_alive = false;
   uint64_t length = 0;
-  size_t pos = eol + 2;
-  while (pos < head.size()) {
-    const size_t e = head.find("\r\n", pos);
-    const absl::string_view field = head.substr(pos, e - pos);
-    pos = e + 2;
+  while (!rest.empty()) {
+    const absl::string_view field = NextLine(&rest);
     if (field.empty()) break;
     if (field[0] == ' ' || field[0] == '\t') return bad("obsolete line folding");
     const size_t colon = field.find(':');

@@ -214,6 +214,37 @@ TEST_F(HttpServerTest, Http10) {
   EXPECT_EQ(Body(c.Response()), "GET /ka2 ");
 }
 
+TEST_F(HttpServerTest, BareLfLineEndsAsRfc9112Allows) {
+  StartServer();
+  Client c(port());
+  ASSERT_TRUE(c.ok());
+  // Request line and fields ended by LF alone (leading empty lines skipped too).
+  c.Send("\nGET /lf HTTP/1.1\nHost: x\nX-Foo: bar\n\n");
+  std::string r = c.Response();
+  EXPECT_THAT(r, HasSubstr("HTTP/1.1 200 OK\r\n"));
+  EXPECT_EQ(Body(r), "GET /lf  x-foo=bar");
+  // A body after a bare-LF head, then mixed CRLF / LF lines, pipelined.
+  c.Send("POST /b HTTP/1.1\nContent-Length: 5\n\nhelloPOST /m HTTP/1.1\r\nX-Foo: m\n\r\n");
+  EXPECT_EQ(Body(c.Response()), "POST /b hello");
+  EXPECT_EQ(Body(c.Response()), "POST /m  x-foo=m");
+  // The head's end split between writes right after a LF (LF, then CR, then LF).
+  c.Send("GET /split HTTP/1.1\nX-Foo: s\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  c.Send("\r");
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  c.Send("\n");
+  EXPECT_EQ(Body(c.Response()), "GET /split  x-foo=s");
+  // A chunked body with LF-only chunk lines, data ends and trailers.
+  c.Send("POST /c HTTP/1.1\nTransfer-Encoding: chunked\n\n4\nWiki\n5\r\npedia\n0\nT: 1\n\n");
+  EXPECT_EQ(Body(c.Response()), "POST /c Wikipedia");
+  // A CR that is not part of a line end is still refused.
+  Client bad(port());
+  bad.Send("GET /x HTTP/1.1\rX\n\n");
+  r = bad.Response();
+  EXPECT_THAT(r, HasSubstr("HTTP/1.1 400 Bad Request\r\n"));
+  EXPECT_TRUE(bad.Closed());
+}
+
 struct BadCase {
   std::string request;
   std::string status_line;

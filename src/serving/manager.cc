@@ -45,8 +45,7 @@ absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
     const std::string& dir, const std::vector<std::string>& tags,
     const runtime::LoadOptions& load_options) {
   auto model = runtime::Model::LoadSavedModel(dir, tags, load_options);
-  if (model.ok() || model.status().code() != absl::StatusCode::kNotFound ||
-      !IsSavedModelDir(dir)) {
+  if (model.ok() || model.status().code() != absl::StatusCode::kNotFound || !IsSavedModelDir(dir)) {
     return model;
   }
   auto sm = ReadSavedModelProto(dir);
@@ -61,10 +60,10 @@ absl::StatusOr<std::unique_ptr<runtime::Model>> LoadServableModel(
     sets.push_back(TagSetString(t));
     flags.push_back(absl::StrCat("--saved_model_tags=", absl::StrJoin(t, ",")));
   }
-  return absl::NotFoundError(absl::StrCat(
-      "SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
-      " (the tags tfmodel serve loads, set by --saved_model_tags); it has ",
-      absl::StrJoin(sets, ", "), ": serve one with ", absl::StrJoin(flags, " or ")));
+  return absl::NotFoundError(
+      absl::StrCat("SavedModel '", dir, "' has no MetaGraphDef with tag set ", TagSetString(want),
+                   " (the tags tfmodel serve loads, set by --saved_model_tags); it has ",
+                   absl::StrJoin(sets, ", "), ": serve one with ", absl::StrJoin(flags, " or ")));
 }
 
 namespace {
@@ -339,10 +338,20 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
     Log("Taking no action for empty config (no model_config_list).");
     return absl::OkStatus();
   }
-  if (config.model_config_list().config().empty()) {
-    Log("The new config lists no models: every model is unloaded.");
-  }
   absl::MutexLock load_lock(&load_mu_);
+  if (config.model_config_list().config().empty()) {
+    // TF Serving unloads everything here; a list emptied by mistake (a template rendered
+    // with no entries, a client sending a default message) would take the whole server
+    // down, so it is refused while models are served.
+    const std::vector<std::string> served = ModelNames();
+    if (!served.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "Refusing to reload a model_config_list that lists no models: it would unload every "
+          "served model (",
+          EchoText(absl::StrJoin(served, ", ")),
+          "). List the models to keep; to serve none, stop the server."));
+    }
+  }
   std::set<std::string> wanted;
   std::vector<std::shared_ptr<const Servable>> dropped;  // released outside the lock
   {

@@ -68,7 +68,8 @@ class ServableManager {
   // loads what each model's policy aspires to, waiting until every aspired version is
   // loaded or has failed. Version labels are checked after loading. As TF Serving's
   // ServerCore: a config with no model_config_list set (an empty config file) changes
-  // nothing; a set but empty model_config_list unloads every model.
+  // nothing. Unlike TF Serving, a set but empty model_config_list is INVALID_ARGUMENT
+  // (naming the served models) while any model is served, instead of unloading them all.
   absl::Status ReloadConfig(const tensorflow::serving::ModelServerConfig& config);
 
   // After the first ReloadConfig: TF Serving's startup rule. UNKNOWN "Some servables did

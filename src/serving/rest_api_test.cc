@@ -504,12 +504,12 @@ TEST(ManagerTest, ConfigReloadAndLabels) {
   TFM_ASSERT_OK_AND_ASSIGN(auto sv, m.GetServable(spec));
   EXPECT_EQ(sv->version(), 123);
   // A config without the model unloads it.
-  tensorflow::serving::ModelServerConfig empty;
-  empty.mutable_model_config_list();
-  TFM_ASSERT_OK(m.ReloadConfig(empty));
+  auto other = f.Config();
+  other.mutable_model_config_list()->mutable_config(0)->set_name("other");
+  TFM_ASSERT_OK(m.ReloadConfig(other));
   spec.clear_version_label();
   EXPECT_EQ(m.GetServable(spec).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(m.ModelNames().empty());
+  EXPECT_EQ(m.ModelNames(), std::vector<std::string>{"other"});
 }
 
 TEST(ManagerTest, WarmupReplaysRecords) {
@@ -610,17 +610,45 @@ TEST(ManagerTest, ReloadRulesAsTfServing) {
   TFM_EXPECT_OK(m.ReloadConfig(tensorflow::serving::ModelServerConfig()));
   TFM_EXPECT_OK(m.GetServable(spec).status());
   EXPECT_THAT(absl::StrJoin(f.logs, "\n"), HasSubstr("Taking no action for empty config"));
-  // A set model_config_list that is empty unloads every model, as in TF Serving.
+  // A set model_config_list that is empty would unload every model (TF Serving does that):
+  // refused while models are served, naming them, and nothing changes.
   req.mutable_config()->mutable_model_config_list();
   g = service.HandleReloadConfigRequest(nullptr, &req, &resp);
+  EXPECT_EQ(g.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(g.error_message(),
+            "Refusing to reload a model_config_list that lists no models: it would unload every "
+            "served model (m). List the models to keep; to serve none, stop the server.");
+  EXPECT_EQ(resp.status().error_code(), tensorflow::error::INVALID_ARGUMENT);
+  TFM_EXPECT_OK(m.GetServable(spec).status());
+  EXPECT_EQ(m.ModelNames(), std::vector<std::string>{"m"});
+  // Dropping some models (not all) is a normal reload: a config listing only "n" unloads
+  // "m" (n has no versions yet: it is polled).
+  auto only_n = f.Config();
+  only_n.mutable_model_config_list()->mutable_config(0)->set_name("n");
+  *req.mutable_config() = only_n;
+  g = service.HandleReloadConfigRequest(nullptr, &req, &resp);
   EXPECT_TRUE(g.ok()) << g.error_message();
-  EXPECT_EQ(resp.status().error_code(), tensorflow::error::OK);
   EXPECT_EQ(m.GetServable(spec).status().code(), absl::StatusCode::kNotFound);
-  EXPECT_TRUE(m.ModelNames().empty());
   // A good config brings it back.
   *req.mutable_config() = f.Config();
   EXPECT_TRUE(service.HandleReloadConfigRequest(nullptr, &req, &resp).ok());
   TFM_EXPECT_OK(m.GetServable(spec).status());
+}
+
+TEST(ManagerTest, EmptyModelListIsAcceptedWhenNothingIsServed) {
+  Fixture f;
+  f.AddVersion("123");
+  ServableManager m(f.Options());
+  // The first config may list no models (a server started with nothing to serve yet).
+  tensorflow::serving::ModelServerConfig empty;
+  empty.mutable_model_config_list();
+  TFM_EXPECT_OK(m.ReloadConfig(empty));
+  EXPECT_TRUE(m.ModelNames().empty());
+  TFM_ASSERT_OK(m.ReloadConfig(f.Config()));
+  auto s = m.ReloadConfig(empty);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("would unload every served model (m)"));
+  EXPECT_EQ(m.ModelNames(), std::vector<std::string>{"m"});
 }
 
 TEST(ManagerTest, InitialLoadStatusAsTfServingStartup) {

@@ -73,8 +73,13 @@ void Server::PollConfigFileUntilShutdown() {
     }
     last_config_text_ = *text;
     absl::Status s = ReloadConfig(*config);
-    std::fprintf(stderr, "Reloaded model config from %s: %s\n", options_.model_config_file.c_str(),
-                 s.ToString().c_str());
+    if (s.ok()) {
+      std::fprintf(stderr, "Reloaded model config from %s: OK\n",
+                   options_.model_config_file.c_str());
+    } else {
+      std::fprintf(stderr, "Model config from %s not (fully) applied: %s\n",
+                   options_.model_config_file.c_str(), s.ToString().c_str());
+    }
   }
 }
 

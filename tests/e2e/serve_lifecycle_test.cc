@@ -262,7 +262,7 @@ TEST(ServeLifecycleE2E, CorsPreflightAsTfServing) {
   }
 }
 
-TEST(ServeLifecycleE2E, GrpcReloadWithoutConfigIsRefusedAndModelsStay) {
+TEST(ServeLifecycleE2E, GrpcReloadWithoutConfigOrModelsIsRefusedAndModelsStay) {
   TFM_REQUIRE_TESTDATA();
   ServerProcess p;
   ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo()}, "/v1/models/default"))
@@ -274,9 +274,44 @@ TEST(ServeLifecycleE2E, GrpcReloadWithoutConfigIsRefusedAndModelsStay) {
   grpc::Status s = stub->HandleReloadConfigRequest(&ctx, req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("Only ModelConfigList is currently supported"));
+  // An empty model_config_list would unload every model: refused too, naming them.
+  req.mutable_config()->mutable_model_config_list();
+  grpc::ClientContext ctx2;
+  s = stub->HandleReloadConfigRequest(&ctx2, req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("it would unload every served model (default)"));
   auto r = Http(p.rest_port, "POST", "/v1/models/default:predict", R"({"instances": [2.0]})");
   EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.0]})"));
   EXPECT_EQ(Http(p.rest_port, "GET", "/readyz").status, 200);
+  EXPECT_EQ(p.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace tfmodel::e2e
+
+namespace tfmodel::e2e {
+namespace {
+
+// RFC 9112 2.2 lets a server take a bare LF as a line end; clients such as `printf | nc`
+// send no CR. The real binary answers such a request as it answers a CRLF one.
+TEST(ServeLifecycleE2E, BareLfRequestIsAnswered) {
+  TFM_REQUIRE_TESTDATA();
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_base_path=" + HalfPlusTwo()}, "/v1/models/default"))
+      << p.ready_status << p.Log();
+  const std::string body = R"({"instances": [2.0, 4.0]})";
+  const int fd = ConnectLoopback(p.rest_port);
+  ASSERT_GE(fd, 0);
+  SendAll(fd, absl::StrCat("POST /v1/models/default:predict HTTP/1.1\nHost: localhost\n",
+                           "Connection: close\nContent-Length: ", body.size(), "\n\n", body));
+  bool closed = false;
+  const std::string resp = RecvUntilClosed(fd, 5000, &closed);
+  close(fd);
+  EXPECT_TRUE(closed);
+  ASSERT_EQ(resp.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << resp;
+  const size_t he = resp.find("\r\n\r\n");
+  ASSERT_NE(he, std::string::npos) << resp;
+  EXPECT_TRUE(JsonEq(resp.substr(he + 4), R"({"predictions": [3.0, 4.0]})")) << resp;
   EXPECT_EQ(p.Stop(), 0);
 }
 

@@ -863,6 +863,13 @@ TEST(ServeE2E, ModelConfigFileIsPolledModelsAddedAndRemoved) {
   EXPECT_TRUE(p.WaitLog("keeping the previous config", 30)) << p.Log();
   r = Http(p.rest_port, "POST", "/v1/models/b:predict", R"({"instances": [2.0]})");
   EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
+  // A list with no models would unload everything: refused, b stays.
+  ASSERT_TRUE(WriteStringToFile(path + ".tmp", config(false, false)).ok());
+  fs::rename(path + ".tmp", path);
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_THAT(p.Log(), HasSubstr("it would unload every served model (b)"));
+  r = Http(p.rest_port, "POST", "/v1/models/b:predict", R"({"instances": [2.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [4.0]})"));
   EXPECT_EQ(p.Stop(), 0);
 }
 
