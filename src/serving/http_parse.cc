@@ -65,158 +65,191 @@ absl::string_view NextLine(absl::string_view* rest) {
 }
 }  // namespace
 
-bool Worker::ParseStep(Conn* c, bool* progress) {
+// The request line and header fields; true when a whole request (without body) is ready.
+bool Worker::ParseRequestHead(Conn* c, bool* progress) {
+  const char* buf = c->in.get();
+  const size_t end = c->in_end;
+  // Leading empty lines (CRLF or LF) before a request line are ignored (RFC 9112 2.2).
+  while (c->in_begin < end) {
+    if (buf[c->in_begin] == '\n') {
+      c->in_begin += 1;
+    } else if (c->in_begin + 2 <= end && buf[c->in_begin] == '\r' && buf[c->in_begin + 1] == '\n') {
+      c->in_begin += 2;
+    } else {
+      break;
+    }
+  }
+  if (c->in_begin == end) {
+    c->got_some = false;
+    return false;
+  }
+  const size_t from = std::max(c->head_scan, c->in_begin);
+  size_t body = 0, resume = 0;
+  const size_t head_end = FindHeadEnd(buf, from, end, &body, &resume);
+  if (head_end == std::string::npos) {
+    if (end - c->in_begin > kMaxHeadBytes) {
+      SendError(c, 431, "Request headers too large");
+      return false;
+    }
+    c->head_scan = std::max(resume, c->in_begin);
+    return false;
+  }
+  if (body - c->in_begin > kMaxHeadBytes) {
+    SendError(c, 431, "Request headers too large");
+    return false;
+  }
+  const absl::string_view head(buf + c->in_begin, head_end - c->in_begin);
+  c->in_begin = body;
+  c->head_scan = c->in_begin;
+  *progress = true;
+  if (!ParseHead(c, head)) return false;
+  if (c->parse == Conn::Parse::kHead) return true;  // no body
+  return false;
+}
+
+// A Content-Length body.
+bool Worker::TakeBody(Conn* c, bool* progress) {
+  const char* buf = c->in.get();
+  const size_t end = c->in_end;
+  const size_t avail = end - c->in_begin;
+  const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
+  if (take > 0) {
+    c->req.body.append(buf + c->in_begin, take);
+    c->in_begin += take;
+    c->body_left -= take;
+    *progress = true;
+  }
+  if (c->body_left == 0) {
+    c->parse = Conn::Parse::kHead;
+    return true;
+  }
+  return false;
+}
+
+// A chunk-size line (extensions ignored).
+bool Worker::ParseChunkSize(Conn* c, bool* progress) {
   const char* buf = c->in.get();
   const size_t end = c->in_end;
   const uint64_t max_body = server_->options().max_body_bytes;
-  if (c->in_begin < end) c->got_some = true;
+  size_t next = 0;
+  const size_t eol = FindEol(buf, c->in_begin, end, &next);
+  if (eol == std::string::npos) {
+    if (end - c->in_begin > kMaxChunkLine)
+      SendError(c, 400, "Malformed HTTP request: bad chunk size line");
+    return false;
+  }
+  absl::string_view line(buf + c->in_begin, eol - c->in_begin);
+  uint64_t size = 0;
+  size_t i = 0;
+  for (; i < line.size() && absl::ascii_isxdigit(static_cast<unsigned char>(line[i])); ++i) {
+    if (size > (std::numeric_limits<uint64_t>::max() >> 4)) {
+      SendError(c, 400, "Malformed HTTP request: chunk size overflows");
+      return false;
+    }
+    const char h = line[i];
+    const int v =
+        h <= '9' ? h - '0' : (absl::ascii_tolower(static_cast<unsigned char>(h)) - 'a' + 10);
+    size = (size << 4) | static_cast<uint64_t>(v);
+  }
+  if (i == 0 || (i < line.size() && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
+    SendError(c, 400, "Malformed HTTP request: bad chunk size");
+    return false;
+  }
+  c->in_begin = next;
+  *progress = true;
+  if (size == 0) {
+    c->parse = Conn::Parse::kTrailer;
+    c->trailer_bytes = 0;
+    return false;
+  }
+  if (size > max_body || c->req.body.size() > max_body - size) {
+    SendError(c, 413, absl::StrCat("Request body exceeds the limit of ", max_body, " bytes"));
+    return false;
+  }
+  c->body_left = size;
+  c->parse = Conn::Parse::kChunkData;
+  return false;
+}
+
+// Chunk data.
+bool Worker::TakeChunkData(Conn* c, bool* progress) {
+  const char* buf = c->in.get();
+  const size_t end = c->in_end;
+  const size_t avail = end - c->in_begin;
+  const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
+  if (take > 0) {
+    c->req.body.append(buf + c->in_begin, take);
+    c->in_begin += take;
+    c->body_left -= take;
+    *progress = true;
+  }
+  if (c->body_left == 0) c->parse = Conn::Parse::kChunkCrlf;
+  return false;
+}
+
+// The line end after chunk data (CRLF or a bare LF).
+bool Worker::ParseChunkEnd(Conn* c, bool* progress) {
+  const char* buf = c->in.get();
+  const size_t end = c->in_end;
+  const size_t avail = end - c->in_begin;
+  if (avail == 0) return false;
+  size_t eol_len = 0;
+  if (buf[c->in_begin] == '\n') {
+    eol_len = 1;
+  } else if (buf[c->in_begin] == '\r' && (avail < 2 || buf[c->in_begin + 1] == '\n')) {
+    if (avail < 2) return false;
+    eol_len = 2;
+  } else {
+    SendError(c, 400, "Malformed HTTP request: chunk data not followed by CRLF");
+    return false;
+  }
+  c->in_begin += eol_len;
+  c->parse = Conn::Parse::kChunkSize;
+  *progress = true;
+  return false;
+}
+
+// Trailer fields (read and ignored) up to the empty line.
+bool Worker::ParseTrailer(Conn* c, bool* progress) {
+  const char* buf = c->in.get();
+  const size_t end = c->in_end;
+  size_t next = 0;
+  const size_t eol = FindEol(buf, c->in_begin, end, &next);
+  if (eol == std::string::npos) {
+    if (c->trailer_bytes + (end - c->in_begin) > kMaxHeadBytes) {
+      SendError(c, 431, "Request headers too large");
+    }
+    return false;
+  }
+  const size_t len = eol - c->in_begin;
+  c->in_begin = next;
+  *progress = true;
+  if (len == 0) {
+    c->parse = Conn::Parse::kHead;
+    return true;
+  }
+  c->trailer_bytes += len + 2;  // trailer fields are read and ignored
+  if (c->trailer_bytes > kMaxHeadBytes) {
+    SendError(c, 431, "Request headers too large");
+  }
+  return false;
+}
+
+bool Worker::ParseStep(Conn* c, bool* progress) {
+  if (c->in_begin < c->in_end) c->got_some = true;
   switch (c->parse) {
-    case Conn::Parse::kHead: {
-      // Leading empty lines (CRLF or LF) before a request line are ignored (RFC 9112 2.2).
-      while (c->in_begin < end) {
-        if (buf[c->in_begin] == '\n') {
-          c->in_begin += 1;
-        } else if (c->in_begin + 2 <= end && buf[c->in_begin] == '\r' &&
-                   buf[c->in_begin + 1] == '\n') {
-          c->in_begin += 2;
-        } else {
-          break;
-        }
-      }
-      if (c->in_begin == end) {
-        c->got_some = false;
-        return false;
-      }
-      const size_t from = std::max(c->head_scan, c->in_begin);
-      size_t body = 0, resume = 0;
-      const size_t head_end = FindHeadEnd(buf, from, end, &body, &resume);
-      if (head_end == std::string::npos) {
-        if (end - c->in_begin > kMaxHeadBytes) {
-          SendError(c, 431, "Request headers too large");
-          return false;
-        }
-        c->head_scan = std::max(resume, c->in_begin);
-        return false;
-      }
-      if (body - c->in_begin > kMaxHeadBytes) {
-        SendError(c, 431, "Request headers too large");
-        return false;
-      }
-      const absl::string_view head(buf + c->in_begin, head_end - c->in_begin);
-      c->in_begin = body;
-      c->head_scan = c->in_begin;
-      *progress = true;
-      if (!ParseHead(c, head)) return false;
-      if (c->parse == Conn::Parse::kHead) return true;  // no body
-      return false;
-    }
-    case Conn::Parse::kBody: {
-      const size_t avail = end - c->in_begin;
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
-      if (take > 0) {
-        c->req.body.append(buf + c->in_begin, take);
-        c->in_begin += take;
-        c->body_left -= take;
-        *progress = true;
-      }
-      if (c->body_left == 0) {
-        c->parse = Conn::Parse::kHead;
-        return true;
-      }
-      return false;
-    }
-    case Conn::Parse::kChunkSize: {
-      size_t next = 0;
-      const size_t eol = FindEol(buf, c->in_begin, end, &next);
-      if (eol == std::string::npos) {
-        if (end - c->in_begin > kMaxChunkLine)
-          SendError(c, 400, "Malformed HTTP request: bad chunk size line");
-        return false;
-      }
-      absl::string_view line(buf + c->in_begin, eol - c->in_begin);
-      uint64_t size = 0;
-      size_t i = 0;
-      for (; i < line.size() && absl::ascii_isxdigit(static_cast<unsigned char>(line[i])); ++i) {
-        if (size > (std::numeric_limits<uint64_t>::max() >> 4)) {
-          SendError(c, 400, "Malformed HTTP request: chunk size overflows");
-          return false;
-        }
-        const char h = line[i];
-        const int v =
-            h <= '9' ? h - '0' : (absl::ascii_tolower(static_cast<unsigned char>(h)) - 'a' + 10);
-        size = (size << 4) | static_cast<uint64_t>(v);
-      }
-      if (i == 0 || (i < line.size() && line[i] != ';' && line[i] != ' ' && line[i] != '\t')) {
-        SendError(c, 400, "Malformed HTTP request: bad chunk size");
-        return false;
-      }
-      c->in_begin = next;
-      *progress = true;
-      if (size == 0) {
-        c->parse = Conn::Parse::kTrailer;
-        c->trailer_bytes = 0;
-        return false;
-      }
-      if (size > max_body || c->req.body.size() > max_body - size) {
-        SendError(c, 413, absl::StrCat("Request body exceeds the limit of ", max_body, " bytes"));
-        return false;
-      }
-      c->body_left = size;
-      c->parse = Conn::Parse::kChunkData;
-      return false;
-    }
-    case Conn::Parse::kChunkData: {
-      const size_t avail = end - c->in_begin;
-      const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
-      if (take > 0) {
-        c->req.body.append(buf + c->in_begin, take);
-        c->in_begin += take;
-        c->body_left -= take;
-        *progress = true;
-      }
-      if (c->body_left == 0) c->parse = Conn::Parse::kChunkCrlf;
-      return false;
-    }
-    case Conn::Parse::kChunkCrlf: {
-      const size_t avail = end - c->in_begin;
-      if (avail == 0) return false;
-      size_t eol_len = 0;
-      if (buf[c->in_begin] == '\n') {
-        eol_len = 1;
-      } else if (buf[c->in_begin] == '\r' && (avail < 2 || buf[c->in_begin + 1] == '\n')) {
-        if (avail < 2) return false;
-        eol_len = 2;
-      } else {
-        SendError(c, 400, "Malformed HTTP request: chunk data not followed by CRLF");
-        return false;
-      }
-      c->in_begin += eol_len;
-      c->parse = Conn::Parse::kChunkSize;
-      *progress = true;
-      return false;
-    }
-    case Conn::Parse::kTrailer: {
-      size_t next = 0;
-      const size_t eol = FindEol(buf, c->in_begin, end, &next);
-      if (eol == std::string::npos) {
-        if (c->trailer_bytes + (end - c->in_begin) > kMaxHeadBytes) {
-          SendError(c, 431, "Request headers too large");
-        }
-        return false;
-      }
-      const size_t len = eol - c->in_begin;
-      c->in_begin = next;
-      *progress = true;
-      if (len == 0) {
-        c->parse = Conn::Parse::kHead;
-        return true;
-      }
-      c->trailer_bytes += len + 2;  // trailer fields are read and ignored
-      if (c->trailer_bytes > kMaxHeadBytes) {
-        SendError(c, 431, "Request headers too large");
-      }
-      return false;
-    }
+    case Conn::Parse::kHead:
+      return ParseRequestHead(c, progress);
+    case Conn::Parse::kBody:
+      return TakeBody(c, progress);
+    case Conn::Parse::kChunkSize:
+      return ParseChunkSize(c, progress);
+    case Conn::Parse::kChunkData:
+      return TakeChunkData(c, progress);
+    case Conn::Parse::kChunkCrlf:
+      return ParseChunkEnd(c, progress);
+    case Conn::Parse::kTrailer:
+      return ParseTrailer(c, progress);
   }
   return false;
 }

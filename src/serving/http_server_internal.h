@@ -156,6 +156,13 @@ class Worker {
   // Returns true when a whole request is in c->req; false when more bytes are needed or an
   // error was answered (c->close_after_write or c->dead then).
   bool ParseStep(Conn* c, bool* progress);
+  // One parse state each (ParseStep dispatches): true when a whole request is ready.
+  bool ParseRequestHead(Conn* c, bool* progress);
+  bool TakeBody(Conn* c, bool* progress);
+  bool ParseChunkSize(Conn* c, bool* progress);
+  bool TakeChunkData(Conn* c, bool* progress);
+  bool ParseChunkEnd(Conn* c, bool* progress);
+  bool ParseTrailer(Conn* c, bool* progress);
   bool ParseHead(Conn* c, absl::string_view head);
   void Dispatch(Conn* c);
   void SendError(Conn* c, int status, const std::string& message);
