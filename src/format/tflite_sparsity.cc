@@ -92,9 +92,9 @@ absl::Status ResolveLevels(const fb::SparsityParameters& sp, absl::Span<const in
   const int64_t n = static_cast<int64_t>(dims.size());
   const int64_t k = static_cast<int64_t>(block_map.size());
   const auto* meta = sp.dim_metadata();
-  if (!meta || static_cast<int64_t>(meta->size()) != n + k) {
-    return Bad(
-        absl::StrCat("dim_metadata has ", meta ? meta->size() : 0, " entries, expected ", n + k));
+  const int64_t given = meta ? static_cast<int64_t>(meta->size()) : 0;
+  if (given != n + k) {
+    return Bad(absl::StrCat("dim_metadata has ", given, " entries, expected ", n + k));
   }
   std::vector<int64_t> stride(static_cast<size_t>(n), 1);
   for (int64_t d = n - 2; d >= 0; --d) stride[d] = stride[d + 1] * dims[d + 1];

@@ -3,6 +3,7 @@
 // operator hands out that tensor. As in TFLite's kernel, the input must be a sparse
 // constant of type float32, float16 or int8 and the output of the same type.
 #include "absl/strings/str_cat.h"
+#include "core/status.h"
 #include "tflite/ops/ops.h"
 
 namespace tfmodel::tflite {
