@@ -73,6 +73,10 @@ class TfLiteModelBuilder {
     op->builtin_options = std::move(options);
     sg().operators.push_back(std::move(op));
   }
+  // Gives a constant tensor sparsity parameters (its buffer then holds the stored values).
+  void SetSparsity(int tensor, std::unique_ptr<tflite_fb::SparsityParametersT> sparsity) {
+    sg().tensors[tensor]->sparsity = std::move(sparsity);
+  }
   // Marks a tensor as a variable (RNN/LSTM state).
   void SetVariable(int tensor) { sg().tensors[tensor]->is_variable = true; }
   // The last operator's intermediate tensors (integer LSTM scales).

@@ -9,6 +9,7 @@
 #include "core/file_util.h"
 #include "core/status.h"
 #include "flatbuffers/flatbuffers.h"
+#include "format/tflite_sparsity.h"
 
 namespace tfmodel {
 namespace {
@@ -333,6 +334,16 @@ absl::StatusOr<Tensor> TfLiteConstant(const TfLiteFile& file, const tflite_fb::T
   if (DTypeSize(dtype) == 0) {
     return absl::UnimplementedError(absl::StrCat(file.name(), ": constant tensor '", tname,
                                                  "' of type ", TfLiteTypeName(t.type())));
+  }
+  if (t.sparsity()) {
+    auto dense = DensifyTfLiteSparse(*t.sparsity(), dtype, shape, data);
+    if (!dense.ok()) {
+      return absl::Status(
+          dense.status().code(),
+          absl::StrCat(file.name(), ": sparse constant tensor '", tname, "' ", shape.ToString(),
+                       " ", TfLiteTypeName(t.type()), ": ", dense.status().message()));
+    }
+    return dense;
   }
   const size_t want = static_cast<size_t>(shape.NumElements()) * DTypeSize(dtype);
   if (data.size() != want) {

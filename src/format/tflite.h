@@ -65,7 +65,8 @@ std::vector<int64_t> TfLiteShape(const tflite_fb::Tensor& t);
 std::vector<int64_t> TfLiteShapeSignature(const tflite_fb::Tensor& t);
 
 // A constant tensor's value from its buffer (numeric types and strings in TFLite's string
-// buffer layout). Error when the tensor has no data or the data size does not match.
+// buffer layout). Sparse constants (Tensor.sparsity) are densified (format/tflite_sparsity.h).
+// Error when the tensor has no data or the data size does not match.
 absl::StatusOr<Tensor> TfLiteConstant(const TfLiteFile& file, const tflite_fb::Tensor& t);
 
 }  // namespace tfmodel

@@ -35,6 +35,12 @@ const Tensor* OpBuilder::ConstInput(size_t i) const {
   return it == constants.end() ? nullptr : &it->second;
 }
 
+bool OpBuilder::IsSparse(int tensor) const {
+  const auto* tensors = file_.model().subgraphs()->Get(subgraph_)->tensors();
+  if (tensor < 0 || !tensors || tensor >= static_cast<int>(tensors->size())) return false;
+  return tensors->Get(tensor)->sparsity() != nullptr;
+}
+
 QuantParams OpBuilder::Quant(int tensor) const {
   QuantParams q;
   if (tensor < 0) return q;

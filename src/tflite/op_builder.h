@@ -47,6 +47,9 @@ class OpBuilder {
   DType TypeOf(int tensor) const;
   // The value of input i when it is a constant tensor, else null.
   const Tensor* ConstInput(size_t i) const;
+  // Whether a tensor carries sparsity parameters (a sparse constant; its value in
+  // ConstInput is already densified).
+  bool IsSparse(int tensor) const;
   QuantParams Quant(int tensor) const;
   QuantParams InputQuant(size_t i) const { return has_input(i) ? Quant(in_[i]) : QuantParams{}; }
   QuantParams OutputQuant(size_t k) const {

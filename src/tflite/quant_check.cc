@@ -34,6 +34,7 @@ constexpr PolicyEntry kPolicies[] = {
     {B::UNIDIRECTIONAL_SEQUENCE_LSTM, RawPolicy::kSelf},
     {B::BIDIRECTIONAL_SEQUENCE_LSTM,  RawPolicy::kSelf},
     {B::CUSTOM,                       RawPolicy::kSelf},  // TF kernels' own semantics
+    {B::DENSIFY,                      RawPolicy::kSelf},  // copies the constant's values
     {B::CAST,                         RawPolicy::kSelf},  // TFLite casts the raw integers too
     {B::SHAPE,                        RawPolicy::kSelf},
     // Move, select or compare values: right on the raw integers when the params agree.

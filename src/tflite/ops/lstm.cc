@@ -20,6 +20,7 @@ namespace fb = ::tfmodel::tflite_fb;
 using B = fb::BuiltinOperator;
 using lstm::Dims;
 using lstm::DirectionLayout;
+using rnn::DeclaredDims;
 using rnn::Operand;
 using rnn::OperandKind;
 
@@ -49,14 +50,6 @@ struct LstmState : OpState {
   int aux_input = -1;
   std::shared_ptr<const lstm::IntegerLstm> integer;
 };
-
-// The shape a file declares for input i (the constant's shape for constants).
-std::vector<int64_t> DeclaredDims(const OpBuilder& b, size_t i) {
-  if (const Tensor* c = b.ConstInput(i)) {
-    return {c->shape().dim_sizes().begin(), c->shape().dim_sizes().end()};
-  }
-  return b.has_input(i) ? b.SignatureShape(b.inputs()[i]) : std::vector<int64_t>{};
-}
 
 // n_input, n_cell (input-to-output weights [n_cell, n_input]) and n_output
 // (recurrent-to-output weights [n_cell, n_output]).

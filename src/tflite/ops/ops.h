@@ -93,6 +93,21 @@ PrepareResult PrepareBidirectionalLstm(OpBuilder& b);
 absl::Status EvalBidirectionalLstm(const OpState& state, const std::vector<const Tensor*>& in,
                                    std::vector<Tensor>* out);
 
+// rnn.cc: RNN, UNIDIRECTIONAL_SEQUENCE_RNN (float, hybrid int8 weights).
+PrepareResult PrepareRnn(OpBuilder& b);
+absl::Status EvalRnn(const OpState& state, const std::vector<const Tensor*>& in,
+                     std::vector<Tensor>* out);
+
+// svdf.cc: SVDF (float, hybrid int8 weights).
+PrepareResult PrepareSvdf(OpBuilder& b);
+absl::Status EvalSvdf(const OpState& state, const std::vector<const Tensor*>& in,
+                      std::vector<Tensor>* out);
+
+// densify.cc: DENSIFY (sparse constant -> dense tensor).
+PrepareResult PrepareDensify(OpBuilder& b);
+absl::Status EvalDensify(const OpState& state, const std::vector<const Tensor*>& in,
+                         std::vector<Tensor>* out);
+
 // quantized_pooling.cc (int8/uint8): AVERAGE_POOL_2D, MAX_POOL_2D.
 PrepareResult PrepareQuantizedPool2D(OpBuilder& b);
 absl::Status EvalQuantizedPool2D(const OpState& state, const std::vector<const Tensor*>& in,

@@ -114,6 +114,13 @@ void Apply(Activation a, float* v, int64_t n) {
   }
 }
 
+std::vector<int64_t> DeclaredDims(const OpBuilder& b, size_t i) {
+  if (const Tensor* c = b.ConstInput(i)) {
+    return {c->shape().dim_sizes().begin(), c->shape().dim_sizes().end()};
+  }
+  return b.has_input(i) ? b.SignatureShape(b.inputs()[i]) : std::vector<int64_t>{};
+}
+
 int64_t Operand::size() const {
   int64_t n = 1;
   for (int64_t d : dims) n *= d;

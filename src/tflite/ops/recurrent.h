@@ -34,6 +34,10 @@ absl::StatusOr<Activation> FusedActivation(const OpBuilder& b, tflite_fb::Activa
 // v[i] = activation(v[i]), i < n.
 void Apply(Activation a, float* v, int64_t n);
 
+// The shape a file declares for input i (the constant's shape for constants; empty when
+// the input is absent).
+std::vector<int64_t> DeclaredDims(const OpBuilder& b, size_t i);
+
 // An operator input: a constant (prepared at load) or a tensor read per run.
 struct Operand {
   int index = -1;  // operator input index; -1 = the optional input is absent
