@@ -36,7 +36,7 @@ class S3Server {
       }
     }
     port = FreePort();
-    const std::string dir = JoinPath(testing::TempDir(), absl::StrCat("s3rver_", port));
+    dir = JoinPath(testing::TempDir(), absl::StrCat("s3rver_", port));
     fs::create_directories(dir);
     const std::string out = dir + ".out";
     pid_ = fork();
@@ -112,7 +112,17 @@ class S3Server {
     }
   }
 
+  // The next `n` requests get 503 SlowDown.
+  void FailNext(int n) const {
+    ASSERT_TRUE(WriteStringToFile(dir + ".fail", std::to_string(n)).ok());
+  }
+  int FailuresLeft() const {
+    auto s = ReadFileToString(dir + ".fail");
+    return s.ok() ? std::atoi(s->c_str()) : 0;
+  }
+
   int port = 0;
+  std::string dir;
 
  private:
   pid_t pid_ = -1;
@@ -225,6 +235,27 @@ TEST(S3ServeE2E, ServesPollsNewVersionsAndEvictsTheCache) {
   r = Http(p.rest_port, "POST", "/v1/models/hp2:predict", R"({"instances": [0.0]})");
   EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [2.0]})")) << r.body << p.Log();
   EXPECT_EQ(p.Stop(), 0) << p.Log();
+}
+
+// 503s are retried (S3_MAX_ATTEMPTS, backoff with jitter): the model still loads.
+TEST(S3ServeE2E, TransientErrorsAreRetried) {
+  TFM_REQUIRE_TESTDATA();
+  S3Server s3;
+  START_S3_OR_SKIP(s3);
+  ASSERT_TRUE(s3.CreateBucket("models"));
+  s3.UploadFolder(HalfPlusTwoVersion(), "models", "hp2/3");
+  ScopedS3Env env(s3.port, "S3RVER", "S3RVER");
+  setenv("S3_MAX_ATTEMPTS", "4", 1);  // ScopedS3Env unsets it
+  s3.FailNext(3);
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_name=hp2", "--model_base_path=s3://models/hp2",
+                       "--file_system_poll_wait_seconds=1",
+                       "--s3_cache_dir=" + JoinPath(testing::TempDir(), "s3_cache_retry")},
+                      "/v1/models/hp2"))
+      << p.ready_status << p.Log();
+  EXPECT_EQ(s3.FailuresLeft(), 0);
+  auto r = Http(p.rest_port, "POST", "/v1/models/hp2:predict", R"({"instances": [3.0]})");
+  EXPECT_TRUE(JsonEq(r.body, R"({"predictions": [3.5]})")) << r.body;
 }
 
 TEST(S3ServeE2E, WrongSecretIsAPermissionErrorInModelStatus) {

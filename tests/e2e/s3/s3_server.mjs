@@ -2,7 +2,10 @@
 // s3rver (a local S3 API server) behind a front that verifies every request's AWS
 // Signature V4 itself: s3rver 3.7 checks the access key id but not V4 signatures.
 // Account: S3RVER / S3RVER (s3rver's built-in one). Prints "ready" when listening on PORT.
+// Fault injection: while the file DIRECTORY.fail holds a number N > 0, the next N requests
+// get 503 SlowDown (N is decremented per request).
 import crypto from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
 import S3rver from "s3rver";
 
@@ -64,7 +67,21 @@ function verify(req) {
   return null;
 }
 
+// Whether this request should fail with a transient error (see DIRECTORY.fail).
+function injectFault() {
+  const file = directory + ".fail";
+  let n = 0;
+  try { n = Number(fs.readFileSync(file, "utf8")); } catch { return false; }
+  if (!(n > 0)) return false;
+  fs.writeFileSync(file, String(n - 1));
+  return true;
+}
+
 const front = http.createServer((req, res) => {
+  if (injectFault()) {
+    req.resume();
+    return xmlError(res, 503, "SlowDown", "Please reduce your request rate.");
+  }
   const bad = verify(req);
   if (bad) {
     req.resume();
