@@ -27,9 +27,9 @@ class S3Server {
   // Installs the pinned packages when missing; false (with `why`) when node/npm fail.
   bool Start(std::string* why) {
     if (!fs::exists(JoinPath(kS3Dir, "node_modules/s3rver"))) {
-      auto r = testing::RunCommand(absl::StrCat(
-          "cd ", testing::Quote(kS3Dir),
-          " && npm ci --no-audit --no-fund --prefer-offline --loglevel=error 2>&1"));
+      auto r = testing::RunCommand(
+          absl::StrCat("cd ", testing::Quote(kS3Dir),
+                       " && npm ci --no-audit --no-fund --prefer-offline --loglevel=error 2>&1"));
       if (r.exit_code != 0) {
         *why = "npm ci in tests/e2e/s3 failed: " + r.output;
         return false;
@@ -78,10 +78,9 @@ class S3Server {
 
   // curl with SigV4 (S3RVER's account); `args` are the rest of the command line.
   int Curl(const std::string& args) const {
-    return std::system(absl::StrCat(
-                           "curl -sf -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user "
-                           "S3RVER:S3RVER -H x-amz-content-sha256:UNSIGNED-PAYLOAD ",
-                           args)
+    return std::system(absl::StrCat("curl -sf -o /dev/null --aws-sigv4 aws:amz:us-east-1:s3 --user "
+                                    "S3RVER:S3RVER -H x-amz-content-sha256:UNSIGNED-PAYLOAD ",
+                                    args)
                            .c_str());
   }
 
@@ -155,14 +154,14 @@ class ScopedS3Env {
   std::vector<std::string> names_;
 };
 
-#define START_S3_OR_SKIP(server)                                               \
-  do {                                                                         \
-    std::string why;                                                           \
-    if (!(server).Start(&why)) {                                               \
-      const char* ci = std::getenv("CI");                                      \
-      if (ci && std::string(ci) == "true") FAIL() << why;                      \
-      GTEST_SKIP() << "no S3 test server (node/npm): " << why;                 \
-    }                                                                          \
+#define START_S3_OR_SKIP(server)                               \
+  do {                                                         \
+    std::string why;                                           \
+    if (!(server).Start(&why)) {                               \
+      const char* ci = std::getenv("CI");                      \
+      if (ci && std::string(ci) == "true") FAIL() << why;      \
+      GTEST_SKIP() << "no S3 test server (node/npm): " << why; \
+    }                                                          \
   } while (0)
 
 // Waits up to `seconds` for GET `path` to answer a body containing `text`.
@@ -248,10 +247,10 @@ TEST(S3ServeE2E, TransientErrorsAreRetried) {
   setenv("S3_MAX_ATTEMPTS", "4", 1);  // ScopedS3Env unsets it
   s3.FailNext(3);
   ServerProcess p;
-  ASSERT_TRUE(p.Start({"--model_name=hp2", "--model_base_path=s3://models/hp2",
-                       "--file_system_poll_wait_seconds=1",
-                       "--s3_cache_dir=" + JoinPath(testing::TempDir(), "s3_cache_retry")},
-                      "/v1/models/hp2"))
+  ASSERT_TRUE(p.Start(
+      {"--model_name=hp2", "--model_base_path=s3://models/hp2", "--file_system_poll_wait_seconds=1",
+       "--s3_cache_dir=" + JoinPath(testing::TempDir(), "s3_cache_retry")},
+      "/v1/models/hp2"))
       << p.ready_status << p.Log();
   EXPECT_EQ(s3.FailuresLeft(), 0);
   auto r = Http(p.rest_port, "POST", "/v1/models/hp2:predict", R"({"instances": [3.0]})");
