@@ -385,7 +385,8 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
         continue;
       }
       for (auto& [v, vs] : it->second.versions) {
-        if (!vs.location.empty()) dropped_locations.push_back(vs.location);
+        // (Versions in END were released when they were unloaded or failed.)
+        if (vs.servable && !vs.location.empty()) dropped_locations.push_back(vs.location);
         if (vs.servable) {
           dropped.push_back(std::move(vs.servable));
           Log(absl::StrCat("Unloading servable version ", VersionText(it->first, v),
