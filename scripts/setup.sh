@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   libabsl-dev libleveldb-dev libsnappy-dev libeigen3-dev libdnnl-dev ocl-icd-opencl-dev opencl-headers
-  rapidjson-dev libjpeg62-turbo-dev libpng-dev
+  rapidjson-dev libjpeg62-turbo-dev libpng-dev libcurl4-openssl-dev
   libflatbuffers-dev flatbuffers-compiler libfarmhash-dev libre2-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl python3
   python3-numpy python3-pytest

@@ -210,8 +210,12 @@ int ServeMain(int argc, char** argv) {
   add_int("rest_api_max_body_bytes", &o.rest_api_max_body_bytes,
           "largest REST request body (larger ones get 413) [tfmodel extension]");
   add_str("model_name", &o.model_name, "name of the model (single-model mode)");
-  add_str("model_base_path", &o.model_base_path, "folder of numeric model versions");
+  add_str("model_base_path", &o.model_base_path,
+          "folder (or s3://bucket/prefix) of numeric model versions");
   add_str("model_config_file", &o.model_config_file, "text ModelServerConfig");
+  add_str("s3_cache_dir", &o.manager.s3_cache_dir,
+          "local folder s3:// model versions are downloaded to (default $TMPDIR/tfmodel_s3_cache) "
+          "[tfmodel extension]");
   add_int("model_config_file_poll_wait_seconds", &o.model_config_file_poll_wait_seconds,
           "re-read the config file every N s (0 = read once)");
   add_int("file_system_poll_wait_seconds", &o.manager.file_system_poll_wait_seconds,

@@ -82,6 +82,10 @@ ServableManager::ServableManager(ManagerOptions options)
       return LoadServableModel(dir, tags, load_options);
     };
   }
+  if (!options_.storage) {
+    options_.storage =
+        DefaultVersionStorage(options_.s3_cache_dir, [this](const std::string& l) { Log(l); });
+  }
 }
 
 ServableManager::~ServableManager() { Stop(); }
@@ -206,7 +210,7 @@ absl::Status ServableManager::Warmup(const Servable& servable, const std::string
 }
 
 absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::LoadVersion(
-    const std::string& name, int64_t version, const std::string& dir) {
+    const std::string& name, int64_t version, const std::string& location) {
   absl::Status last;
   for (int attempt = 0; attempt <= std::max(0, options_.max_num_load_retries); ++attempt) {
     if (attempt > 0) {
@@ -215,6 +219,17 @@ absl::StatusOr<std::shared_ptr<const Servable>> ServableManager::LoadVersion(
       if (!SleepUnlessStopped(options_.load_retry_interval_micros)) break;
     }
     const int64_t start = NowMicros();
+    // A remote version is downloaded to a local folder first (a failure counts as a
+    // failed load attempt).
+    auto fetched = options_.storage->Fetch(location);
+    if (!fetched.ok()) {
+      last = fetched.status();
+      if (options_.metrics) options_.metrics->RecordLoad(location, false, NowMicros() - start);
+      absl::MutexLock l(&mu_);
+      if (stopped_) break;
+      continue;
+    }
+    const std::string& dir = *fetched;
     auto model = options_.loader(dir);
     if (model.ok()) {
       auto servable = std::make_shared<const Servable>(
@@ -249,18 +264,21 @@ void ServableManager::PollModel(const std::string& name) {
     if (it == models_.end()) return;
     config = it->second.config;
   }
-  auto present = ListVersions(config.base_path());
+  auto present = options_.storage->List(config.base_path());
   {
     absl::MutexLock l(&mu_);
     auto it = models_.find(name);
-    if (it != models_.end()) it->second.base_path_status = present.status();
+    if (it != models_.end()) {
+      it->second.base_path_status = present.status();
+      if (present.ok()) it->second.base_path_error_logged = false;  // log the next failure
+    }
   }
   if (!present.ok()) {
     absl::MutexLock l(&mu_);
     auto it = models_.find(name);
     if (it != models_.end() && !it->second.base_path_error_logged) {
       it->second.base_path_error_logged = true;
-      Log(absl::StrCat("File system storage path source: ", present.status().message(),
+      Log(absl::StrCat("File system storage path source: ", present.status().ToString(),
                        " for servable ", name, "; will keep polling"));
     }
     return;
@@ -287,19 +305,26 @@ void ServableManager::PollModel(const std::string& name) {
     if (!need_load) continue;
     Log(absl::StrCat("Approving load for servable version ", VersionText(name, *v)));
     SetState(name, *v, ModelVersionStatus::LOADING, absl::OkStatus(), nullptr);
-    auto servable = LoadVersion(name, *v, present->at(*v));
+    const std::string& location = present->at(*v);
+    {
+      absl::MutexLock l(&mu_);
+      auto mit = models_.find(name);
+      if (mit != models_.end()) mit->second.versions[*v].location = location;
+    }
+    auto servable = LoadVersion(name, *v, location);
     if (servable.ok()) {
       SetState(name, *v, ModelVersionStatus::AVAILABLE, absl::OkStatus(), *servable);
     } else {
       Log(absl::StrCat("Loading servable version ", VersionText(name, *v),
                        " failed: ", servable.status().ToString()));
       SetState(name, *v, ModelVersionStatus::END, servable.status(), nullptr);
+      options_.storage->Release(location);
     }
   }
 
   // Unload versions no longer aspired, keeping the model available: only when some
   // aspired version is available (or nothing is aspired any more).
-  std::vector<int64_t> to_unload;
+  std::vector<std::pair<int64_t, std::string>> to_unload;
   {
     absl::MutexLock l(&mu_);
     auto mit = models_.find(name);
@@ -315,13 +340,15 @@ void ServableManager::PollModel(const std::string& name) {
     for (auto& [v, vs] : mit->second.versions) {
       if (!aspired_set.count(v) && vs.state == ModelVersionStatus::AVAILABLE) {
         vs.state = ModelVersionStatus::UNLOADING;
-        to_unload.push_back(v);
+        to_unload.emplace_back(v, vs.location);
       }
     }
   }
-  for (int64_t v : to_unload) {
+  for (const auto& [v, location] : to_unload) {
     const int64_t start = NowMicros();
     SetState(name, v, ModelVersionStatus::END, absl::OkStatus(), nullptr);
+    // A downloaded copy goes (in-flight requests keep the loaded model, not its files).
+    if (!location.empty()) options_.storage->Release(location);
     Log(absl::StrCat("Successfully unloaded servable version ", VersionText(name, v), " in ",
                      (NowMicros() - start) / 1000, " ms (in-flight requests keep it until done)"));
   }
@@ -354,6 +381,7 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
   }
   std::set<std::string> wanted;
   std::vector<std::shared_ptr<const Servable>> dropped;  // released outside the lock
+  std::vector<std::string> dropped_locations;
   {
     absl::MutexLock l(&mu_);
     for (const auto& m : config.model_config_list().config()) {
@@ -368,6 +396,8 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
         continue;
       }
       for (auto& [v, vs] : it->second.versions) {
+        // (Versions in END were released when they were unloaded or failed.)
+        if (vs.servable && !vs.location.empty()) dropped_locations.push_back(vs.location);
         if (vs.servable) {
           dropped.push_back(std::move(vs.servable));
           Log(absl::StrCat("Unloading servable version ", VersionText(it->first, v),
@@ -379,6 +409,7 @@ absl::Status ServableManager::ReloadConfig(const tensorflow::serving::ModelServe
     RoutesChanged();
   }
   dropped.clear();
+  for (const auto& location : dropped_locations) options_.storage->Release(location);
   for (const auto& name : wanted) PollModel(name);
 
   // Labels may only name available versions (unless allowed for new labels).
@@ -562,6 +593,12 @@ absl::Status ServableManager::GetModelStatus(
           absl::StrCat("Unrecognized servable version label: ", EchoText(spec.version_label())));
     }
     version = mit->second.labels.at(spec.version_label());
+  }
+  if (mit != models_.end() && mit->second.versions.empty() && !mit->second.base_path_status.ok()) {
+    // The base path cannot be listed (missing, access denied, S3 errors): say why.
+    const absl::Status& why = mit->second.base_path_status;
+    return absl::Status(why.code(), absl::StrCat("Could not find any versions of model ",
+                                                 EchoText(spec.name()), ": ", why.message()));
   }
   if (mit == models_.end() || mit->second.versions.empty()) {
     return absl::NotFoundError(

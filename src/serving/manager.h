@@ -24,6 +24,7 @@
 #include "runtime/model.h"
 #include "serving/metrics.h"
 #include "serving/servable.h"
+#include "serving/version_storage.h"
 #include "tensorflow_serving/apis/get_model_status.pb.h"
 #include "tensorflow_serving/apis/model.pb.h"
 #include "tensorflow_serving/config/model_server_config.pb.h"
@@ -55,6 +56,10 @@ struct ManagerOptions {
   // One line per event (default: stderr).
   std::function<void(const std::string&)> log;
   Metrics* metrics = nullptr;  // optional
+  // Where base paths are listed and versions fetched (default: local folders and s3://,
+  // DefaultVersionStorage with s3_cache_dir).
+  std::shared_ptr<VersionStorage> storage;
+  std::string s3_cache_dir;  // local cache of s3:// versions (empty: $TMPDIR)
 };
 
 class ServableManager {
@@ -107,6 +112,7 @@ class ServableManager {
     State state = tensorflow::serving::ModelVersionStatus::START;
     absl::Status status;
     std::shared_ptr<const Servable> servable;
+    std::string location;  // in the storage (a folder, or an s3:// URL)
   };
   struct ModelState {
     tensorflow::serving::ModelConfig config;
@@ -119,7 +125,7 @@ class ServableManager {
   void PollModel(const std::string& name);
   absl::StatusOr<std::shared_ptr<const Servable>> LoadVersion(const std::string& name,
                                                               int64_t version,
-                                                              const std::string& dir);
+                                                              const std::string& location);
   absl::Status Warmup(const Servable& servable, const std::string& dir);
   void SetState(const std::string& name, int64_t version, State state, absl::Status status,
                 std::shared_ptr<const Servable> servable);
