@@ -142,11 +142,9 @@ int RunServer(const serving::ServerOptions& o) {
   return finish(0);
 }
 
-}  // namespace
-
-int ServeMain(int argc, char** argv) {
+// What the flags set, besides the server's options.
+struct ServeFlagValues {
   serving::ServerOptions o;
-  o.rest_api_num_threads = 4 * NumCpus();
   bool show_version = false;
   bool show_help = false;
   std::string tags = "serve";
@@ -154,7 +152,19 @@ int ServeMain(int argc, char** argv) {
   bool enable_batching = false;
   bool prefer_tflite = false;
   std::string batching_parameters_file;
+};
 
+// tensorflow_model_server's flags (and tfmodel's few extensions), each writing into `v`.
+std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
+  serving::ServerOptions& o = v.o;
+  bool& show_version = v.show_version;
+  bool& show_help = v.show_help;
+  std::string& tags = v.tags;
+  int64_t &tf_intra = v.tf_intra, &tf_inter = v.tf_inter,
+          &tf_session_parallelism = v.tf_session_parallelism;
+  bool& enable_batching = v.enable_batching;
+  bool& prefer_tflite = v.prefer_tflite;
+  std::string& batching_parameters_file = v.batching_parameters_file;
   std::map<std::string, Flag> flags;
   auto add_int = [&](const char* name, auto* target, const char* help, bool runtime = false) {
     flags[name] = {Kind::kInt, help,
@@ -271,6 +281,12 @@ int ServeMain(int argc, char** argv) {
   add_ignored("enable_grpc_healthcheck_service", Kind::kBool, "grpc.health.v1 service");
   add_ignored("tfrt_use_tfrt_mlir", Kind::kBool, "TFRT");
 
+  return flags;
+}
+
+// Parses argv into `flags` as tensorflow_model_server does (--name=value, --name value,
+// bare booleans, --noname). Returns 0, or 2 after printing what is wrong.
+int ParseServeFlags(int argc, char** argv, const std::map<std::string, Flag>& flags) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg.rfind("--", 0) != 0 && arg.rfind("-", 0) == 0 && arg.size() > 1) arg = "-" + arg;
@@ -328,6 +344,25 @@ int ServeMain(int argc, char** argv) {
                    name.c_str());
     }
   }
+  return 0;
+}
+
+}  // namespace
+
+int ServeMain(int argc, char** argv) {
+  ServeFlagValues v;
+  v.o.rest_api_num_threads = 4 * NumCpus();
+  const std::map<std::string, Flag> flags = ServeFlags(v);
+  if (int rc = ParseServeFlags(argc, argv, flags)) return rc;
+  serving::ServerOptions& o = v.o;
+  bool& show_version = v.show_version;
+  bool& show_help = v.show_help;
+  std::string& tags = v.tags;
+  int64_t &tf_intra = v.tf_intra, &tf_inter = v.tf_inter,
+          &tf_session_parallelism = v.tf_session_parallelism;
+  bool& enable_batching = v.enable_batching;
+  bool& prefer_tflite = v.prefer_tflite;
+  std::string& batching_parameters_file = v.batching_parameters_file;
   if (show_help) {
     PrintUsage(flags);
     return 0;

@@ -95,10 +95,12 @@ TEST(VersionStorageTest, ManagerFetchesVersionsAndReleasesUnloadedOnes) {
   // Version 1 is unloaded by the latest-1 policy: its local copy is released.
   EXPECT_THAT(setup.storage->released, ElementsAre("s3://b/m/1"));
 
-  // The model leaves the config: its remaining version is released too.
-  tensorflow::serving::ModelServerConfig empty;
-  empty.mutable_model_config_list();
-  ASSERT_TRUE(manager->ReloadConfig(empty).ok());
+  // The model leaves the config (another takes its place; a list of no models is refused
+  // while models are served): its remaining version is released too.
+  tensorflow::serving::ModelServerConfig other;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
+      "model_config_list { config { name: 'other' base_path: 's3://b/other' } }", &other));
+  ASSERT_TRUE(manager->ReloadConfig(other).ok());
   EXPECT_THAT(setup.storage->released, ElementsAre("s3://b/m/1", "s3://b/m/2"));
 }
 

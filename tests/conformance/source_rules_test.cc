@@ -147,8 +147,9 @@ TEST(SourceRules, NoSourceFileOver800Lines) {
 }
 
 TEST(SourceRules, NoFunctionOver150Lines) {
-  // Known ones, being split (remove an entry when its function is; the test then keeps it so).
-  const std::set<std::string> known = {"src/cli/serve.cc"};
+  // Known exceptions (none now): a file listed here may hold one; listing a file that has
+  // none fails, so the list only shrinks.
+  const std::set<std::string> known = {};
   std::set<std::string> seen;
   for (const auto& p : SourceFiles(kSource / "src")) {
     for (const auto& f : LongFunctions(p, 150)) {
