@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 
+#include "core/close_names.h"
 #include "core/crc32c.h"
 #include "core/dtype.h"
 #include "core/file_util.h"
@@ -34,6 +35,15 @@ TEST(Crc32c, MaskRoundTrip) {
     EXPECT_NE(crc32c::Mask(c), c);
     EXPECT_EQ(crc32c::Unmask(crc32c::Mask(c)), c);
   }
+}
+
+TEST(CloseNames, MisspellingsAndContainedNames) {
+  EXPECT_EQ(ClosestNames("inptu", {"input", "output", "zzz"}), (std::vector<std::string>{"input"}));
+  EXPECT_TRUE(ClosestNames("abc", {"xyzw"}).empty());
+  EXPECT_EQ(ClosestNames("pred_typo", {"pred", "X", "W"}), (std::vector<std::string>{"pred"}));
+  EXPECT_EQ(ClosestNames("input", {"input_x", "c"}), (std::vector<std::string>{"input_x"}));
+  EXPECT_EQ(DidYouMean("delt", {"delta", "x"}), "; did you mean 'delta'?");
+  EXPECT_EQ(DidYouMean("q", {"delta"}), "");
 }
 
 TEST(FlagValues, SplitListTrimsAndDropsEmptyItems) {

@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "core/close_names.h"
 #include "core/file_util.h"
 #include "core/status.h"
 #include "format/proto_io.h"
@@ -73,10 +74,8 @@ absl::StatusOr<const tensorflow::NodeDef*> FindTensorNode(const NodeMap& nodes,
   TensorId id = ParseTensorName(tensor);
   auto it = nodes.find(id.node);
   if (it == nodes.end()) {
-    auto close = CloseNames(id.node, names);
     return absl::NotFoundError(absl::StrCat(
-        where, ": tensor '", tensor, "' names no node in the graph",
-        close.empty() ? "" : absl::StrCat("; close names: ", absl::StrJoin(close, ", "))));
+        where, ": tensor '", tensor, "' names no node in the graph", DidYouMean(id.node, names)));
   }
   return it->second;
 }

@@ -90,7 +90,7 @@ TEST(Prune, ReachableAndCloseNames) {
   EXPECT_EQ(*r, (std::set<std::string>{"input_x", "c", "add", "init"}));
   auto bad = ReachableNodes(b.graph(), {"input"});
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(bad.status().message().find("did you mean: input_x"), std::string::npos)
+  EXPECT_NE(bad.status().message().find("did you mean 'input_x'"), std::string::npos)
       << bad.status();
 }
 

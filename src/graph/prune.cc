@@ -6,45 +6,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/close_names.h"
 #include "format/saved_model.h"
 
 namespace tfmodel {
-namespace {
-
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      cur[j] =
-          std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-}  // namespace
-
-std::vector<std::string> CloseNames(const std::string& name,
-                                    const std::vector<std::string>& candidates, size_t max) {
-  // Names that contain the query rank first, then by edit distance.
-  std::vector<std::tuple<bool, size_t, std::string>> scored;
-  for (const auto& c : candidates) {
-    bool related =
-        c.find(name) != std::string::npos || (!c.empty() && name.find(c) != std::string::npos);
-    scored.emplace_back(!related, EditDistance(name, c), c);
-  }
-  std::sort(scored.begin(), scored.end());
-  std::vector<std::string> out;
-  for (const auto& [no_substring, d, c] : scored) {
-    if (out.size() >= max) break;
-    if (d > std::max<size_t>(3, name.size() / 2) && no_substring) continue;
-    out.push_back(c);
-  }
-  return out;
-}
 
 absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef& graph,
                                                      const std::vector<std::string>& roots,
@@ -60,10 +25,8 @@ absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef&
   for (const auto& r : roots) {
     std::string node = ParseTensorName(r).node;
     if (!by_name.count(node)) {
-      auto close = CloseNames(node, names);
-      return absl::NotFoundError(absl::StrCat(
-          "node '", node, "' is not in the graph",
-          close.empty() ? "" : absl::StrCat("; did you mean: ", absl::StrJoin(close, ", "), "?")));
+      return absl::NotFoundError(
+          absl::StrCat("node '", node, "' is not in the graph", DidYouMean(node, names)));
     }
     stack.push_back(node);
   }

@@ -20,9 +20,6 @@ absl::StatusOr<std::set<std::string>> ReachableNodes(const tensorflow::GraphDef&
 // A copy of `graph` keeping only `keep` (node order and library preserved).
 tensorflow::GraphDef KeepNodes(const tensorflow::GraphDef& graph,
                                const std::set<std::string>& keep);
-// Up to `max` names from `candidates` closest to `name` (edit distance), for error messages.
-std::vector<std::string> CloseNames(const std::string& name,
-                                    const std::vector<std::string>& candidates, size_t max = 5);
 
 }  // namespace tfmodel
 

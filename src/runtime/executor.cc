@@ -12,6 +12,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/strings/str_join.h"
+#include "core/close_names.h"
 #include "format/saved_model.h"
 #include "graph/graph_optimize.h"
 #include "runtime/executor_plan.h"
@@ -74,54 +75,7 @@ bool IsPlaceholderLike(absl::string_view op) {
          op == "_Arg";
 }
 
-size_t EditDistance(const std::string& a, const std::string& b) {
-  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t sub = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
-std::string Hint(const std::string& name, const std::vector<std::string>& candidates) {
-  auto close = ClosestNames(name, candidates);
-  if (close.empty()) return "";
-  return absl::StrCat("; did you mean ",
-                      absl::StrJoin(close, ", ",
-                                    [](std::string* out, const std::string& s) {
-                                      absl::StrAppend(out, "'", s, "'");
-                                    }),
-                      "?");
-}
-
 }  // namespace
-
-std::vector<std::string> ClosestNames(const std::string& name,
-                                      const std::vector<std::string>& candidates, int max_results) {
-  // Long names would make the quadratic distance costly: compare bounded prefixes.
-  constexpr size_t kMaxLen = 128;
-  std::string a = name.substr(0, kMaxLen);
-  std::vector<std::pair<size_t, const std::string*>> scored;
-  size_t limit = std::max<size_t>(2, a.size() / 3);
-  for (const auto& c : candidates) {
-    size_t d = EditDistance(a, c.substr(0, kMaxLen));
-    bool substring = a.size() >= 3 && c.find(a) != std::string::npos;
-    if (d <= limit || substring) scored.emplace_back(substring ? std::min(d, limit) : d, &c);
-  }
-  std::stable_sort(scored.begin(), scored.end(),
-                   [](const auto& x, const auto& y) { return x.first < y.first; });
-  std::vector<std::string> out;
-  for (const auto& [d, c] : scored) {
-    if (static_cast<int>(out.size()) >= max_results) break;
-    if (std::find(out.begin(), out.end(), *c) == out.end()) out.push_back(*c);
-  }
-  return out;
-}
 
 bool IsExecutorControlFlowOp(absl::string_view op) { return KindOf(op) != Kind::kKernel; }
 
@@ -529,7 +483,7 @@ class PlanBuilder {
   absl::Status Unknown(absl::string_view what, const std::string& tensor,
                        const std::string& node) const {
     return absl::NotFoundError(absl::StrCat(where_, what, " '", tensor, "': no node named '", node,
-                                            "' in the graph", Hint(node, all_names_)));
+                                            "' in the graph", DidYouMean(node, all_names_)));
   }
 
   void Need(int i) {
@@ -547,9 +501,9 @@ class PlanBuilder {
       TensorId id = ParseTensorName(in);
       auto it = index_.find(id.node);
       if (it == index_.end()) {
-        return absl::InvalidArgumentError(absl::StrCat(where_, "node '", nd.name(), "' (", nd.op(),
-                                                       ") has input '", in, "' from unknown node '",
-                                                       id.node, "'", Hint(id.node, all_names_)));
+        return absl::InvalidArgumentError(
+            absl::StrCat(where_, "node '", nd.name(), "' (", nd.op(), ") has input '", in,
+                         "' from unknown node '", id.node, "'", DidYouMean(id.node, all_names_)));
       }
       if (id.index < 0) {
         parsed_[i].control.push_back(it->second);

@@ -92,12 +92,6 @@ class Executor {
   std::unique_ptr<Plan> plan_;
 };
 
-// Names in `candidates` closest to `name` (edit distance, then shared prefix), at most
-// `max_results`, best first. For "did you mean" hints.
-std::vector<std::string> ClosestNames(const std::string& name,
-                                      const std::vector<std::string>& candidates,
-                                      int max_results = 3);
-
 // Ops the executor implements itself (control flow); the registry holds placeholder
 // entries for them so "is this op supported" queries see them.
 bool IsExecutorControlFlowOp(absl::string_view op);

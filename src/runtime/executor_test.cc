@@ -602,11 +602,6 @@ TEST_F(ExecutorTest, SmallGraphPerCallOverhead) {
   EXPECT_LT(us, 200.0);  // generous: sanitizer builds and a loaded machine
 }
 
-TEST(ClosestNamesTest, Ranks) {
-  EXPECT_THAT(ClosestNames("inptu", {"input", "output", "zzz"}), ::testing::ElementsAre("input"));
-  EXPECT_TRUE(ClosestNames("abc", {"xyzw"}).empty());
-}
-
 TEST(RegistryTest, ControlFlowOpsAreListed) {
   EXPECT_TRUE(KernelRegistry::Global().Has("Switch"));
   EXPECT_TRUE(KernelRegistry::Global().Has("Merge"));

@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/close_names.h"
 #include "runtime/executor.h"
 
 namespace tfmodel::runtime {
@@ -274,11 +275,9 @@ absl::Status SignatureFeeds(const std::string& key, const Signature& sig,
   if (!same_aliases) {
     for (const auto& [alias, t] : inputs) {
       if (sig.inputs.count(alias) || !ComponentAliasOf(sig, alias).empty()) continue;
-      auto close = ClosestNames(alias, Aliases(sig));
-      return absl::InvalidArgumentError(
-          absl::StrCat("signature '", key, "' has no input '", alias, "'",
-                       close.empty() ? "" : absl::StrCat("; did you mean ", Quoted(close), "?"),
-                       " (inputs: ", Quoted(Aliases(sig)), ")"));
+      return absl::InvalidArgumentError(absl::StrCat("signature '", key, "' has no input '", alias,
+                                                     "'", DidYouMean(alias, Aliases(sig)),
+                                                     " (inputs: ", Quoted(Aliases(sig)), ")"));
     }
   }
   for (const auto& [alias, spec] : sig.inputs) {

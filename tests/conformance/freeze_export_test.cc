@@ -131,7 +131,7 @@ TEST(Freeze, CliErrors) {
                               Quote(Testdata("tf2onnx/regression/checkpoint/model")),
                               " --output_node_names prd --output_graph ", Quote(dir + "/f.pb")));
   EXPECT_EQ(bad_output.exit_code, 1);
-  EXPECT_NE(bad_output.output.find("did you mean: pred"), std::string::npos) << bad_output.output;
+  EXPECT_NE(bad_output.output.find("did you mean 'pred'"), std::string::npos) << bad_output.output;
   auto ok =
       RunCommand(absl::StrCat(bin, " freeze --input_meta_graph ", meta, " --input_checkpoint ",
                               Quote(Testdata("tf2onnx/regression/checkpoint")),
@@ -219,7 +219,7 @@ TEST(Export, BadInputsLeaveNothingBehind) {
                                            " --export_base ", Quote(dir + "/m")));
   EXPECT_EQ(no_tensor.exit_code, 1);
   EXPECT_NE(no_tensor.output.find("pred_typo"), std::string::npos) << no_tensor.output;
-  EXPECT_NE(no_tensor.output.find("close names"), std::string::npos) << no_tensor.output;
+  EXPECT_NE(no_tensor.output.find("did you mean 'pred'"), std::string::npos) << no_tensor.output;
   auto unreachable =
       RunCommand(absl::StrCat(bin, common, " --signature ", Quote("s: inputs X=X:0; outputs y=W:0"),
                               " --export_base ", Quote(dir + "/m")));
