@@ -109,6 +109,13 @@ else
   git clone -q --no-hardlinks "$here" "$root/work/main"
 fi
 bind "$testdata" "$root/work/shared/testdata" ro
+# The synthetic benchmark graphs beside the testdata (../shared/bench), which golden and
+# converter tests read, as on a developer's or CI machine.
+if [[ -d "$testdata/../bench" ]]; then bind "$(realpath "$testdata/../bench")" "$root/work/shared/bench" ro; fi
+# debootstrap writes no /etc/hosts; every installed Debian system has one naming localhost.
+if [[ ! -s "$root/etc/hosts" ]]; then
+  printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+fi
 if [[ -n "$ccache_dir" ]]; then bind "$ccache_dir" "$root/root/.cache/ccache"; fi
 
 in_root() {

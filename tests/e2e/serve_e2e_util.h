@@ -197,7 +197,7 @@ class ServerProcess {
 
   template <typename Stub>
   std::unique_ptr<typename Stub::Stub> GrpcStub() const {
-    auto ch = grpc::CreateChannel(absl::StrCat("localhost:", grpc_port),
+    auto ch = grpc::CreateChannel(absl::StrCat("127.0.0.1:", grpc_port),
                                   grpc::InsecureChannelCredentials());
     return Stub::NewStub(ch);
   }

@@ -133,7 +133,7 @@ TEST(TfLiteServeE2E, PreferTfLiteModelServesRestAndGrpc) {
     EXPECT_THAT(r, HasSubstr("serving_default"));
 
     auto stub = tensorflow::serving::PredictionService::NewStub(grpc::CreateChannel(
-        absl::StrCat("localhost:", s.grpc_port), grpc::InsecureChannelCredentials()));
+        absl::StrCat("127.0.0.1:", s.grpc_port), grpc::InsecureChannelCredentials()));
     tensorflow::serving::PredictRequest req;
     req.mutable_model_spec()->set_name("tfl");
     auto& x = (*req.mutable_inputs())["x"];
