@@ -112,6 +112,17 @@ bind "$testdata" "$root/work/shared/testdata" ro
 # The synthetic benchmark graphs beside the testdata (../shared/bench), which golden and
 # converter tests read, as on a developer's or CI machine.
 if [[ -d "$testdata/../bench" ]]; then bind "$(realpath "$testdata/../bench")" "$root/work/shared/bench" ro; fi
+# This machine's network may pass HTTPS through an egress proxy whose CA the host trusts
+# (/usr/local/share/ca-certificates); the root trusts it too, as any machine on that network
+# must, or npm (tests' pinned node packages) cannot reach its registry. The ca-certificates
+# package that setup.sh's dependencies install adds it to the root's bundle.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  if [[ -x "$root/usr/sbin/update-ca-certificates" ]]; then
+    chroot "$root" /usr/sbin/update-ca-certificates >/dev/null 2>&1 || true
+  fi
+fi
 # debootstrap writes no /etc/hosts; every installed Debian system has one naming localhost.
 if [[ ! -s "$root/etc/hosts" ]]; then
   printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
@@ -121,6 +132,7 @@ if [[ -n "$ccache_dir" ]]; then bind "$ccache_dir" "$root/root/.cache/ccache"; f
 in_root() {
   chroot "$root" /usr/bin/env -i HOME=/root PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     LANG=C.UTF-8 CI=true TFMODEL_DEMO_EXIT=1 TFMODEL_DEMO_REST_PORT=18601 TFMODEL_DEMO_GRPC_PORT=18600 \
+    ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt} \
     bash -c "cd /work/main && $1"
 }
 
