@@ -25,15 +25,18 @@ class S3Server {
   ~S3Server() { Stop(); }
 
   // Installs the pinned packages when missing; false (with `why`) when node/npm fail.
+  // CTest runs these tests in parallel processes: the install runs under an flock and
+  // counts as done only when its marker exists (written after npm ci succeeded), so no
+  // test starts the server on a half-installed node_modules.
   bool Start(std::string* why) {
-    if (!fs::exists(JoinPath(kS3Dir, "node_modules/s3rver"))) {
-      auto r = testing::RunCommand(
-          absl::StrCat("cd ", testing::Quote(kS3Dir),
-                       " && npm ci --no-audit --no-fund --prefer-offline --loglevel=error 2>&1"));
-      if (r.exit_code != 0) {
-        *why = "npm ci in tests/e2e/s3 failed: " + r.output;
-        return false;
-      }
+    auto r = testing::RunCommand(absl::StrCat(
+        "cd ", testing::Quote(kS3Dir),
+        " && flock .npm-install.lock sh -c 'test -f node_modules/.tfmodel-installed || "
+        "(npm ci --no-audit --no-fund --prefer-offline --loglevel=error && "
+        "touch node_modules/.tfmodel-installed)' 2>&1"));
+    if (r.exit_code != 0) {
+      *why = "npm ci in tests/e2e/s3 failed: " + r.output;
+      return false;
     }
     port = FreePort();
     dir = JoinPath(testing::TempDir(), absl::StrCat("s3rver_", port));
