@@ -149,22 +149,12 @@ struct ServeFlagValues {
   bool show_help = false;
   std::string tags = "serve";
   int64_t tf_intra = 0, tf_inter = 0, tf_session_parallelism = 0;
-  bool enable_batching = false;
   bool prefer_tflite = false;
-  std::string batching_parameters_file;
 };
 
 // tensorflow_model_server's flags (and tfmodel's few extensions), each writing into `v`.
 std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
   serving::ServerOptions& o = v.o;
-  bool& show_version = v.show_version;
-  bool& show_help = v.show_help;
-  std::string& tags = v.tags;
-  int64_t &tf_intra = v.tf_intra, &tf_inter = v.tf_inter,
-          &tf_session_parallelism = v.tf_session_parallelism;
-  bool& enable_batching = v.enable_batching;
-  bool& prefer_tflite = v.prefer_tflite;
-  std::string& batching_parameters_file = v.batching_parameters_file;
   std::map<std::string, Flag> flags;
   auto add_int = [&](const char* name, auto* target, const char* help, bool runtime = false) {
     flags[name] = {Kind::kInt, help,
@@ -245,20 +235,20 @@ std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
   add_bool("enable_serialization_as_tensor_content",
            &o.manager.servable_options.tensor_content_outputs,
            "gRPC Predict outputs use tensor_content");
-  add_str("saved_model_tags", &tags, "comma-separated MetaGraphDef tags");
+  add_str("saved_model_tags", &v.tags, "comma-separated MetaGraphDef tags");
   add_str("ssl_config_file", &o.ssl_config_file, "text SSLConfig for gRPC TLS");
   add_str("monitoring_config_file", &o.monitoring_config_file, "text MonitoringConfig");
   add_str("grpc_channel_arguments", &o.grpc_channel_arguments, "gRPC channel args k=v,...");
   add_int("grpc_max_threads", &o.grpc_max_threads, "gRPC server threads");
-  add_int("tensorflow_intra_op_parallelism", &tf_intra, "threads inside one op (0 = cores)");
-  add_int("tensorflow_inter_op_parallelism", &tf_inter, "ops run at once (0 = cores)");
-  add_int("tensorflow_session_parallelism", &tf_session_parallelism,
+  add_int("tensorflow_intra_op_parallelism", &v.tf_intra, "threads inside one op (0 = cores)");
+  add_int("tensorflow_inter_op_parallelism", &v.tf_inter, "ops run at once (0 = cores)");
+  add_int("tensorflow_session_parallelism", &v.tf_session_parallelism,
           "sets both parallelism values (0 = cores)");
-  add_bool("enable_batching", &enable_batching,
+  add_bool("enable_batching", &o.enable_batching,
            "batch concurrent requests (see --batching_parameters_file)");
-  add_str("batching_parameters_file", &batching_parameters_file, "text BatchingParameters");
-  add_bool("version", &show_version, "print the version and exit");
-  add_bool("help", &show_help, "print this help");
+  add_str("batching_parameters_file", &o.batching_parameters_file, "text BatchingParameters");
+  add_bool("version", &v.show_version, "print the version and exit");
+  add_bool("help", &v.show_help, "print this help");
   add_ignored("num_load_threads", Kind::kInt, "model load threads");
   add_ignored("num_unload_threads", Kind::kInt, "model unload threads");
   add_ignored("flush_filesystem_caches", Kind::kBool, "flush file system caches after loads");
@@ -270,7 +260,7 @@ std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
   add_ignored("use_alts_credentials", Kind::kBool, "ALTS credentials");
   add_ignored("enable_per_model_batching_parameters", Kind::kBool, "per-model batching");
   add_ignored("remove_unused_fields_from_bundle_metagraph", Kind::kBool, "metagraph trimming");
-  add_bool("prefer_tflite_model", &prefer_tflite,
+  add_bool("prefer_tflite_model", &v.prefer_tflite,
            "load model.tflite from a version folder when it has one");
   add_ignored("num_tflite_pools", Kind::kInt, "TFLite pools");
   add_ignored("num_tflite_interpreters_per_pool", Kind::kInt, "TFLite interpreters");
@@ -355,41 +345,31 @@ int ServeMain(int argc, char** argv) {
   const std::map<std::string, Flag> flags = ServeFlags(v);
   if (int rc = ParseServeFlags(argc, argv, flags)) return rc;
   serving::ServerOptions& o = v.o;
-  bool& show_version = v.show_version;
-  bool& show_help = v.show_help;
-  std::string& tags = v.tags;
-  int64_t &tf_intra = v.tf_intra, &tf_inter = v.tf_inter,
-          &tf_session_parallelism = v.tf_session_parallelism;
-  bool& enable_batching = v.enable_batching;
-  bool& prefer_tflite = v.prefer_tflite;
-  std::string& batching_parameters_file = v.batching_parameters_file;
-  if (show_help) {
+  if (v.show_help) {
     PrintUsage(flags);
     return 0;
   }
-  if (show_version) {
+  if (v.show_version) {
     std::printf("TensorFlow ModelServer: tfmodel-%s\nTensorFlow Library: none (tfmodel %s)\n",
                 kVersion, kVersion);
     return 0;
   }
-  if (!batching_parameters_file.empty() && !enable_batching) {
+  if (!o.batching_parameters_file.empty() && !o.enable_batching) {
     std::fprintf(stderr, "tfmodel serve: --batching_parameters_file requires --enable_batching\n");
     return 2;
   }
-  o.enable_batching = enable_batching;
-  o.batching_parameters_file = batching_parameters_file;
-  if (tf_session_parallelism > 0) {
-    if (tf_intra == 0) tf_intra = tf_session_parallelism;
-    if (tf_inter == 0) tf_inter = tf_session_parallelism;
+  if (v.tf_session_parallelism > 0) {
+    if (v.tf_intra == 0) v.tf_intra = v.tf_session_parallelism;
+    if (v.tf_inter == 0) v.tf_inter = v.tf_session_parallelism;
   }
-  o.manager.load_options.intra_op_threads = static_cast<int>(tf_intra);
-  o.manager.load_options.inter_op_threads = static_cast<int>(tf_inter);
+  o.manager.load_options.intra_op_threads = static_cast<int>(v.tf_intra);
+  o.manager.load_options.inter_op_threads = static_cast<int>(v.tf_inter);
   o.manager.saved_model_tags.clear();
-  for (absl::string_view t : absl::StrSplit(tags, ',', absl::SkipEmpty())) {
+  for (absl::string_view t : absl::StrSplit(v.tags, ',', absl::SkipEmpty())) {
     o.manager.saved_model_tags.emplace_back(t);
   }
   if (o.manager.saved_model_tags.empty()) o.manager.saved_model_tags = {"serve"};
-  if (prefer_tflite) {
+  if (v.prefer_tflite) {
     // TF Serving's --prefer_tflite_model: model.tflite when present, else the SavedModel.
     auto tags_copy = o.manager.saved_model_tags;
     auto load_options = o.manager.load_options;

@@ -107,22 +107,23 @@ bool Worker::ParseRequestHead(Conn* c, bool* progress) {
   return false;
 }
 
-// A Content-Length body.
-bool Worker::TakeBody(Conn* c, bool* progress) {
-  const char* buf = c->in.get();
-  const size_t end = c->in_end;
-  const size_t avail = end - c->in_begin;
+// Body bytes, of a Content-Length body (kBody: the request is ready when they are all in)
+// or of one chunk (kChunkData: its line end follows).
+bool Worker::TakeBodyBytes(Conn* c, bool* progress) {
+  const size_t avail = c->in_end - c->in_begin;
   const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
   if (take > 0) {
-    c->req.body.append(buf + c->in_begin, take);
+    c->req.body.append(c->in.get() + c->in_begin, take);
     c->in_begin += take;
     c->body_left -= take;
     *progress = true;
   }
-  if (c->body_left == 0) {
+  if (c->body_left != 0) return false;
+  if (c->parse == Conn::Parse::kBody) {
     c->parse = Conn::Parse::kHead;
     return true;
   }
+  c->parse = Conn::Parse::kChunkCrlf;
   return false;
 }
 
@@ -168,22 +169,6 @@ bool Worker::ParseChunkSize(Conn* c, bool* progress) {
   }
   c->body_left = size;
   c->parse = Conn::Parse::kChunkData;
-  return false;
-}
-
-// Chunk data.
-bool Worker::TakeChunkData(Conn* c, bool* progress) {
-  const char* buf = c->in.get();
-  const size_t end = c->in_end;
-  const size_t avail = end - c->in_begin;
-  const size_t take = static_cast<size_t>(std::min<uint64_t>(avail, c->body_left));
-  if (take > 0) {
-    c->req.body.append(buf + c->in_begin, take);
-    c->in_begin += take;
-    c->body_left -= take;
-    *progress = true;
-  }
-  if (c->body_left == 0) c->parse = Conn::Parse::kChunkCrlf;
   return false;
 }
 
@@ -241,11 +226,10 @@ bool Worker::ParseStep(Conn* c, bool* progress) {
     case Conn::Parse::kHead:
       return ParseRequestHead(c, progress);
     case Conn::Parse::kBody:
-      return TakeBody(c, progress);
+    case Conn::Parse::kChunkData:
+      return TakeBodyBytes(c, progress);
     case Conn::Parse::kChunkSize:
       return ParseChunkSize(c, progress);
-    case Conn::Parse::kChunkData:
-      return TakeChunkData(c, progress);
     case Conn::Parse::kChunkCrlf:
       return ParseChunkEnd(c, progress);
     case Conn::Parse::kTrailer:

@@ -158,9 +158,8 @@ class Worker {
   bool ParseStep(Conn* c, bool* progress);
   // One parse state each (ParseStep dispatches): true when a whole request is ready.
   bool ParseRequestHead(Conn* c, bool* progress);
-  bool TakeBody(Conn* c, bool* progress);
+  bool TakeBodyBytes(Conn* c, bool* progress);
   bool ParseChunkSize(Conn* c, bool* progress);
-  bool TakeChunkData(Conn* c, bool* progress);
   bool ParseChunkEnd(Conn* c, bool* progress);
   bool ParseTrailer(Conn* c, bool* progress);
   bool ParseHead(Conn* c, absl::string_view head);

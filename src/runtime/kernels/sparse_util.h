@@ -6,9 +6,11 @@
 
 #include <cstdint>
 #include <type_traits>
+#include <utility>
 
 #include "core/dtype.h"
 #include "core/tensor.h"
+#include "runtime/kernels/wrap_math.h"
 
 namespace tfmodel::runtime::sparse_util {
 
@@ -42,53 +44,20 @@ T FromAccum(typename AccumOf<T>::type v) {
   }
 }
 
+// The value dtypes TF registers for the sparse segment and matmul kernels: float, double,
+// half and bfloat16, plus (unless `float_only`) the integer types.
 template <typename Fn>
 bool DispatchSegmentValue(DType dt, bool float_only, Fn&& fn) {
-  switch (dt) {
-    case DType::kFloat:
-      fn.template operator()<float>();
-      return true;
-    case DType::kDouble:
-      fn.template operator()<double>();
-      return true;
-    case DType::kHalf:
-      fn.template operator()<Half>();
-      return true;
-    case DType::kBFloat16:
-      fn.template operator()<BFloat16>();
-      return true;
-    default:
-      break;
+  if (dt == DType::kHalf) {
+    fn.template operator()<Half>();
+    return true;
   }
-  if (float_only) return false;
-  switch (dt) {
-    case DType::kInt32:
-      fn.template operator()<int32_t>();
-      return true;
-    case DType::kInt64:
-      fn.template operator()<int64_t>();
-      return true;
-    case DType::kInt8:
-      fn.template operator()<int8_t>();
-      return true;
-    case DType::kInt16:
-      fn.template operator()<int16_t>();
-      return true;
-    case DType::kUInt8:
-      fn.template operator()<uint8_t>();
-      return true;
-    case DType::kUInt16:
-      fn.template operator()<uint16_t>();
-      return true;
-    case DType::kUInt32:
-      fn.template operator()<uint32_t>();
-      return true;
-    case DType::kUInt64:
-      fn.template operator()<uint64_t>();
-      return true;
-    default:
-      return false;
+  if (dt == DType::kBFloat16) {
+    fn.template operator()<BFloat16>();
+    return true;
   }
+  if (float_only && dt != DType::kFloat && dt != DType::kDouble) return false;
+  return DispatchRealTypes(dt, std::forward<Fn>(fn));
 }
 
 }  // namespace tfmodel::runtime::sparse_util
