@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "core/status.h"
 #include "google/protobuf/util/json_util.h"
+#include "serving/binary_body.h"
 #include "serving/echo_text.h"
 #include "serving/json_tensor.h"
 #include "serving/json_util.h"
@@ -190,7 +191,8 @@ RestApiHandler::~RestApiHandler() = default;
 
 absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::string_view path,
                                             const std::string& body, std::string* output,
-                                            std::string* model_name, std::string* api) const {
+                                            std::string* model_name, std::string* api,
+                                            BinaryPredict* binary) const {
   output->clear();
   absl::Status status;
   bool matched = false;
@@ -218,7 +220,8 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::str
     status = fill_spec(m.name, m.version, m.label);
     if (status.ok()) {
       if (verb == "predict") {
-        status = Predict(spec, body, output);
+        status =
+            binary ? binary->Predict(manager_, spec, body, output) : Predict(spec, body, output);
       } else {
         status = ClassifyOrRegress(verb == "classify", spec, body, output);
       }
@@ -410,8 +413,9 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
     return response;
   }
   std::string model_name, api;
-  absl::Status s =
-      ProcessRequest(request.method, path, request.body, &response.body, &model_name, &api);
+  BinaryPredict binary(request);
+  absl::Status s = ProcessRequest(request.method, path, request.body, &response.body, &model_name,
+                                  &api, binary.active() ? &binary : nullptr);
   const absl::Duration took = absl::Now() - start;
   if (s.ok() && options_.timeout_ms > 0 && took > absl::Milliseconds(options_.timeout_ms)) {
     s = absl::DeadlineExceededError(
@@ -419,7 +423,8 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
     response.body = MakeJsonFromStatus(s);
   }
   response.status = HttpStatusFromCode(s.code());
-  response.headers.emplace_back("Content-Type", "application/json");
+  response.headers.emplace_back("Content-Type",
+                                s.ok() ? binary.content_type() : "application/json");
   AddCorsHeaders(&response);
   if (metrics_ && !model_name.empty()) {
     metrics_->RecordRequest(model_name, api, "REST", absl::StatusCodeToString(s.code()),

@@ -48,6 +48,7 @@ int HttpStatusFromCode(absl::StatusCode code);
 std::string UrlUnescape(absl::string_view s);
 
 class V2RestApi;
+class BinaryPredict;
 
 class RestApiHandler {
  public:
@@ -56,10 +57,11 @@ class RestApiHandler {
 
   HttpResponse Handle(const HttpRequest& request) const;
 
-  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON).
+  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON); `binary`, when
+  // set, runs predict on a binary body or for a binary answer (serving/binary_body.h).
   absl::Status ProcessRequest(const std::string& method, absl::string_view path,
                               const std::string& body, std::string* output, std::string* model_name,
-                              std::string* api) const;
+                              std::string* api, BinaryPredict* binary = nullptr) const;
 
  private:
   absl::Status Predict(const tensorflow::serving::ModelSpec& spec, const std::string& body,
