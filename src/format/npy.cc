@@ -1,5 +1,6 @@
 #include "format/npy.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -213,9 +214,11 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
     return t;
   }
   // Checked by division first so a huge header shape cannot overflow the byte count.
+  // Zero-width strings ('S0', 'U0'; numpy itself widens them to 1) count as a byte each, so
+  // a few header bytes cannot ask for 2^40 empty strings.
   const size_t have = data.size() - body;
   const auto n = static_cast<size_t>(shape.NumElements());
-  if (d.item_size != 0 && n > have / d.item_size) {
+  if (n > have / std::max<size_t>(d.item_size, 1)) {
     return NpyError(what, absl::StrCat("data has ", have, " bytes, shape ", shape.ToString(),
                                        " needs ", n, " items of ", d.item_size, " bytes"));
   }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "kernel_test_util.h"
 
@@ -174,6 +175,22 @@ TEST(NpyStrings, WritesStringsAsBytes) {
   auto back = ParseNpy(*enc, "w.npy");
   ASSERT_TRUE(back.ok());
   ExpectTensorEq(*back, Strings({"h\xc3\xa9", "b"}, TensorShape{2}));
+}
+
+TEST(NpyStrings, ZeroWidthStringsCannotAskForHugeCounts) {
+  for (const char* descr : {"|S0", "<U0"}) {
+    std::string header = std::string("{'descr': '") + descr +
+                         "', 'fortran_order': False, 'shape': (1099511627776,), }";
+    header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+    header += '\n';
+    std::string data("\x93NUMPY\x01\x00", 8);
+    data += static_cast<char>(header.size());
+    data += '\0';
+    data += header;
+    auto t = ParseNpy(data, "zero.npy");
+    ASSERT_FALSE(t.ok()) << descr;
+    EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("zero.npy"));
+  }
 }
 
 }  // namespace

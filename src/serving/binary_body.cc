@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "core/status.h"
 #include "format/npy.h"
 #include "format/tensor_proto.h"
@@ -257,7 +258,8 @@ absl::StatusOr<Tensor> ParseNpyInput(const std::string& body, const std::string&
   }
   auto parsed = ParseNpy(body, "body");
   if (!parsed.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(what, ": ", parsed.status().message()));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": ", absl::StripPrefix(parsed.status().message(), "npy file body: ")));
   }
   Tensor t = std::move(*parsed);
   if (t.dtype() != DType::kString && body.size() - layout.data_offset != t.TotalBytes()) {

@@ -181,6 +181,12 @@ TEST_F(BinaryBodyTest, TruncatedCorruptAndTrailingBodiesAre400) {
     r = Post("/v1/models/m:predict", bad, "application/x-npy");
     EXPECT_TRUE(r.status == 200 || r.status == 400) << i << ": " << r.status;
   }
+  // Zero-width strings cannot ask for 2^40 elements from a few bytes.
+  for (const char* descr : {"|S0", "<U0"}) {
+    r = Post("/v1/models/m:predict", RawNpy(descr, "False", "1099511627776,", ""),
+             "application/x-npy");
+    EXPECT_EQ(r.status, 400) << descr;
+  }
   // A header shape far larger than the data.
   r = Post("/v1/models/m:predict", RawNpy("<f4", "False", "4611686018427387904, 1", ""),
            "application/x-npy");
