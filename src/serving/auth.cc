@@ -238,24 +238,24 @@ bool Authenticator::ReloadOne(WatchedFile* file) {
 AuthResult Authenticator::Check(absl::string_view authorization) const {
   const auto [scheme, credentials] = SplitScheme(authorization);
   if (scheme.empty()) return AuthResult::kMissing;
-  std::shared_ptr<const std::vector<AuthDigest>> set;
   std::string decoded;
   absl::string_view secret = credentials;
-  if (absl::EqualsIgnoreCase(scheme, "Bearer") && has_tokens()) {
-    absl::ReaderMutexLock l(&mu_);
-    set = tokens_;
-  } else if (absl::EqualsIgnoreCase(scheme, "Basic") && has_basic()) {
+  const bool bearer = absl::EqualsIgnoreCase(scheme, "Bearer") && has_tokens();
+  if (!bearer) {
+    if (!absl::EqualsIgnoreCase(scheme, "Basic") || !has_basic()) {
+      return AuthResult::kUnsupportedScheme;
+    }
     if (!absl::Base64Unescape(credentials, &decoded) || decoded.find(':') == std::string::npos) {
       return AuthResult::kMalformed;
     }
     secret = decoded;
-    absl::ReaderMutexLock l(&mu_);
-    set = basic_;
-  } else {
-    return AuthResult::kUnsupportedScheme;
   }
-  if (secret.empty() || set == nullptr) return AuthResult::kDenied;
-  return AuthDigestIn(AuthSha256(secret), *set) ? AuthResult::kOk : AuthResult::kDenied;
+  if (secret.empty()) return AuthResult::kDenied;
+  const AuthDigest digest = AuthSha256(secret);
+  // Compared under the reader lock: no reference count traffic between request threads.
+  absl::ReaderMutexLock l(&mu_);
+  const auto& set = bearer ? tokens_ : basic_;
+  return set != nullptr && AuthDigestIn(digest, *set) ? AuthResult::kOk : AuthResult::kDenied;
 }
 
 std::string Authenticator::Explain(AuthResult result) const {
