@@ -2,6 +2,9 @@
 wrk.method = "POST"
 wrk.body = os.getenv("BODY") or '{"instances": [1.0, 2.0, 5.0]}'
 wrk.headers["Content-Type"] = "application/json"
+-- AUTH (bench/serve/auth.sh): an Authorization header value, e.g. "Bearer <token>".
+local auth = os.getenv("AUTH")
+if auth and auth ~= "" then wrk.headers["Authorization"] = auth end
 
 -- Print latency percentiles in a machine-readable line after the run.
 done = function(summary, latency, requests)

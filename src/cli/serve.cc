@@ -238,6 +238,12 @@ std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
   add_str("saved_model_tags", &v.tags, "comma-separated MetaGraphDef tags");
   add_str("ssl_config_file", &o.ssl_config_file, "text SSLConfig for gRPC TLS");
   add_str("monitoring_config_file", &o.monitoring_config_file, "text MonitoringConfig");
+  add_str("auth_token_file", &o.auth.token_file,
+          "require Authorization: Bearer <token> (REST) / authorization metadata (gRPC); file "
+          "of tokens, one per line, re-read when it changes [tfmodel extension]");
+  add_str("auth_basic_file", &o.auth.basic_file,
+          "require HTTP basic auth; file of user:password lines (plain text), re-read when it "
+          "changes [tfmodel extension]");
   add_str("grpc_channel_arguments", &o.grpc_channel_arguments, "gRPC channel args k=v,...");
   add_int("grpc_max_threads", &o.grpc_max_threads, "gRPC server threads");
   add_int("tensorflow_intra_op_parallelism", &v.tf_intra, "threads inside one op (0 = cores)");

@@ -13,6 +13,7 @@
 #include "core/status.h"
 #include "google/protobuf/text_format.h"
 #include "grpcpp/resource_quota.h"
+#include "serving/grpc_auth.h"
 #include "serving/source.h"
 #include "tensorflow_serving/config/monitoring_config.pb.h"
 #include "tensorflow_serving/config/ssl_config.pb.h"
@@ -102,6 +103,10 @@ absl::Status Server::StartGrpc() {
     so.pem_root_certs = ssl.custom_ca();
     creds = grpc::SslServerCredentials(so);
   }
+  if (auth_) {
+    creds =
+        GrpcCredentialsWithAuth(options_.ssl_config_file.empty() ? nullptr : creds, auth_.get());
+  }
   if (options_.grpc_port != 0) {
     builder.AddListeningPort(absl::StrCat("0.0.0.0:", options_.grpc_port), creds, &grpc_port_);
   }
@@ -176,6 +181,10 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
     m->set_model_platform("tensorflow");
   }
 
+  if (options_.auth.enabled()) {
+    TFM_ASSIGN_OR_RETURN(auth_, Authenticator::Create(options_.auth));
+  }
+
   std::string prometheus_path;
   if (!options_.monitoring_config_file.empty()) {
     tensorflow::serving::MonitoringConfig mc;
@@ -246,8 +255,11 @@ absl::Status Server::BuildAndStart(const ServerOptions& options) {
     ho.num_threads = options_.rest_api_num_threads;
     ho.read_timeout_ms = options_.rest_api_timeout_in_ms;
     ho.max_body_bytes = options_.rest_api_max_body_bytes;
-    TFM_ASSIGN_OR_RETURN(
-        http_, HttpServer::Start(ho, [this](const HttpRequest& r) { return rest_->Handle(r); }));
+    auto rest = [this](const HttpRequest& r) { return rest_->Handle(r); };
+    auto handler = [this, rest](const HttpRequest& r) {
+      return auth_ ? auth_->HandleHttp(r, options_.rest_api_enable_cors_support, rest) : rest(r);
+    };
+    TFM_ASSIGN_OR_RETURN(http_, HttpServer::Start(ho, handler));
     std::fprintf(stderr, "Exporting HTTP/REST API at:localhost:%d ...\n", http_->port());
   }
 

@@ -12,6 +12,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
+#include "serving/auth.h"
 #include "serving/batching.h"
 #include "serving/grpc_service.h"
 #include "serving/http_server.h"
@@ -42,6 +43,8 @@ struct ServerOptions {
   // scheduler defaults).
   bool enable_batching = false;
   std::string batching_parameters_file;
+  // --auth_token_file / --auth_basic_file (off when both are empty).
+  AuthOptions auth;
   ManagerOptions manager;
 };
 
@@ -86,6 +89,7 @@ class Server {
   // Outlives the manager (servables hold queues in it).
   std::unique_ptr<BatchScheduler> batch_scheduler_;
   std::unique_ptr<ServableManager> manager_;
+  std::unique_ptr<Authenticator> auth_;  // outlives the listeners
   std::unique_ptr<RestApiHandler> rest_;
   std::unique_ptr<HttpServer> http_;
   std::unique_ptr<PredictionServiceImpl> prediction_service_;
