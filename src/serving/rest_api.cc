@@ -13,6 +13,7 @@
 #include "serving/echo_text.h"
 #include "serving/json_tensor.h"
 #include "serving/json_util.h"
+#include "serving/model_docs.h"
 #include "serving/v2_rest_api.h"
 
 namespace tfmodel::serving {
@@ -22,9 +23,10 @@ namespace {
 // as TF Serving's patterns; literal parts are case-insensitive:
 //   POST /v1/models/NAME[/versions/DIGITS|/labels/LABEL]:(classify|regress|predict)
 //   GET  /v1/models[/NAME][/versions/DIGITS|/labels/LABEL][/metadata]
+//   GET  /v1/models/NAME[/versions/DIGITS|/labels/LABEL]/example (model_docs.h)
 // NAME and LABEL are non-empty and contain neither '/' nor ':'.
 struct RestPath {
-  absl::string_view name, version, label, verb;
+  absl::string_view name, version, label, verb, doc;
   bool metadata = false;
 };
 
@@ -89,7 +91,10 @@ bool MatchGetRest(absl::string_view s, RestPath* p) {
     p->metadata = true;
     return true;
   }
-  return false;
+  for (absl::string_view doc : kModelDocPages) {
+    if (absl::EqualsIgnoreCase(s, doc)) p->doc = doc;
+  }
+  return !p->doc.empty();
 }
 
 bool MatchGetPath(absl::string_view s, RestPath* p) {
@@ -190,7 +195,8 @@ RestApiHandler::~RestApiHandler() = default;
 
 absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::string_view path,
                                             const std::string& body, std::string* output,
-                                            std::string* model_name, std::string* api) const {
+                                            std::string* model_name, std::string* api,
+                                            absl::string_view query) const {
   output->clear();
   absl::Status status;
   bool matched = false;
@@ -226,11 +232,13 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::str
   } else if (method == "GET" && MatchGetPath(path, &m)) {
     matched = true;
     const bool metadata = m.metadata;
-    *api = metadata ? "get_model_metadata" : "get_model_status";
+    *api = !m.doc.empty() ? "get_model_doc" : metadata ? "get_model_metadata" : "get_model_status";
     status = fill_spec(m.name, m.version, m.label);
     if (status.ok()) {
       if (model_name->empty()) {
         status = absl::InvalidArgumentError("Missing model name in request.");
+      } else if (!m.doc.empty()) {
+        status = ServeModelDoc(*manager_, spec, m.doc, query, output);
       } else {
         status = metadata ? Metadata(spec, output) : Status(spec, output);
       }
@@ -410,8 +418,11 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
     return response;
   }
   std::string model_name, api;
+  const size_t q = request.target.find('?');
   absl::Status s =
-      ProcessRequest(request.method, path, request.body, &response.body, &model_name, &api);
+      ProcessRequest(request.method, path, request.body, &response.body, &model_name, &api,
+                     q == std::string::npos ? absl::string_view()
+                                            : absl::string_view(request.target).substr(q + 1));
   const absl::Duration took = absl::Now() - start;
   if (s.ok() && options_.timeout_ms > 0 && took > absl::Milliseconds(options_.timeout_ms)) {
     s = absl::DeadlineExceededError(

@@ -56,10 +56,11 @@ class RestApiHandler {
 
   HttpResponse Handle(const HttpRequest& request) const;
 
-  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON).
+  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON). `query`:
+  // the target's part after '?'.
   absl::Status ProcessRequest(const std::string& method, absl::string_view path,
                               const std::string& body, std::string* output, std::string* model_name,
-                              std::string* api) const;
+                              std::string* api, absl::string_view query = {}) const;
 
  private:
   absl::Status Predict(const tensorflow::serving::ModelSpec& spec, const std::string& body,
