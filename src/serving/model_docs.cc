@@ -3,6 +3,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "core/status.h"
+#include "serving/openapi.h"
 #include "serving/rest_api.h"
 #include "serving/signature_example.h"
 
@@ -26,7 +27,15 @@ absl::Status ServeModelDoc(const ServableManager& manager,
                                                      QueryParam(query, "method")));
     return absl::OkStatus();
   }
-  return absl::NotFoundError(absl::StrCat("No such model document: ", page));
+  // The document's paths name the model (and the version or label) as the request did.
+  std::string prefix = absl::StrCat("/v1/models/", UrlEscapeSegment(spec.name()));
+  if (spec.has_version()) {
+    absl::StrAppend(&prefix, "/versions/", spec.version().value());
+  } else if (!spec.version_label().empty()) {
+    absl::StrAppend(&prefix, "/labels/", UrlEscapeSegment(spec.version_label()));
+  }
+  TFM_ASSIGN_OR_RETURN(*output, MakeOpenApiDocument(*servable, prefix));
+  return absl::OkStatus();
 }
 
 }  // namespace tfmodel::serving

@@ -1,6 +1,8 @@
 // Documents generated from a model's signatures, served under its REST path:
 //   GET /v1/models/NAME[/versions/N|/labels/L]/example[?signature_name=S&method=M]
 //       a request body for :predict (or :classify / :regress), serving/signature_example.h
+//   GET /v1/models/NAME[/versions/N|/labels/L]/openapi.json
+//       an OpenAPI 3.0 document of the model's REST API, serving/openapi.h
 #ifndef TFMODEL_SERVING_MODEL_DOCS_H_
 #define TFMODEL_SERVING_MODEL_DOCS_H_
 
@@ -13,7 +15,7 @@
 namespace tfmodel::serving {
 
 // The path suffixes after the model (and version or label) part; matched ignoring case.
-inline constexpr const char* kModelDocPages[] = {"/example"};
+inline constexpr const char* kModelDocPages[] = {"/example", "/openapi.json"};
 
 // The value of `key` in a URL query ("a=1&b=2"), %XX-decoded; "" when absent.
 std::string QueryParam(absl::string_view query, absl::string_view key);

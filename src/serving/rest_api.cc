@@ -23,7 +23,7 @@ namespace {
 // as TF Serving's patterns; literal parts are case-insensitive:
 //   POST /v1/models/NAME[/versions/DIGITS|/labels/LABEL]:(classify|regress|predict)
 //   GET  /v1/models[/NAME][/versions/DIGITS|/labels/LABEL][/metadata]
-//   GET  /v1/models/NAME[/versions/DIGITS|/labels/LABEL]/example (model_docs.h)
+//   GET  /v1/models/NAME[/versions/DIGITS|/labels/LABEL]/(example|openapi.json) (model_docs.h)
 // NAME and LABEL are non-empty and contain neither '/' nor ':'.
 struct RestPath {
   absl::string_view name, version, label, verb, doc;

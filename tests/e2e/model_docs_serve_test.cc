@@ -1,5 +1,7 @@
-// GET .../example on the real binary with TensorFlow-made models: every generated example
-// is POSTed back to the API it is for and must succeed.
+// GET .../example and .../openapi.json on the real binary with TensorFlow-made models:
+// every generated example is POSTed back to the API it is for and must succeed; the
+// OpenAPI documents pass a real validator (swagger-parser, pinned in
+// tests/e2e/openapi/package-lock.json) and their request examples match their schemas.
 #include <string>
 #include <vector>
 
@@ -8,6 +10,8 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
+#include "rapidjson/stringbuffer.h"
+#include "rapidjson/writer.h"
 #include "serve_e2e_util.h"
 #include "test_util.h"
 
@@ -15,6 +19,8 @@ namespace tfmodel::e2e {
 namespace {
 
 using ::testing::HasSubstr;
+
+const std::string kOpenApiDir = JoinPath(TFMODEL_SOURCE_DIR, "tests/e2e/openapi");
 
 // GETs the example `query` asks for, POSTs it to `verb` and expects both to answer 200;
 // returns the answer to the POST.
@@ -166,6 +172,94 @@ TEST(ModelDocsE2E, StringExampleInputs) {
   EXPECT_THAT(taxi, HasSubstr("\"b64\""));
   const std::string answer = RoundTrip(p, "/v1/models/taxi", "", "predict");
   EXPECT_THAT(answer, HasSubstr("\"predictions\""));
+}
+
+// Runs the validator (tests/e2e/openapi/validate.mjs) on files; its output and exit code.
+testing::CommandResult Validate(const std::vector<std::string>& files) {
+  std::string cmd = absl::StrCat("node ", testing::Quote(JoinPath(kOpenApiDir, "validate.mjs")));
+  for (const auto& f : files) absl::StrAppend(&cmd, " ", testing::Quote(f));
+  return testing::RunCommand(cmd + " 2>&1");
+}
+
+TEST(ModelDocsE2E, OpenApiDocumentsPassAValidator) {
+  TFM_REQUIRE_TESTDATA();
+  std::string why;
+  const bool installed = NpmCiOnce(kOpenApiDir, &why);
+  TFM_SKIP_WITHOUT_NODE(installed, why);
+  ServerProcess p;
+  const std::vector<std::pair<std::string, std::string>> models = {
+      {"hp2", HalfPlusTwo()},
+      {"multi", testing::Testdata("wild/cppflow-multi-io-keras")},
+      {"template", testing::Testdata("stfs/tensorflow_template_application_model")},
+      {"estimator", testing::Testdata("stfs/tensorflow_estimator_model")},
+      {"taxi", testing::Testdata("wild/tfx-chicago-taxi-keras")}};
+  std::string config = "model_config_list {\n";
+  for (const auto& [name, path] : models) {
+    absl::StrAppend(&config, "  config { name: '", name, "' base_path: '", path,
+                    "' model_platform: 'tensorflow' }\n");
+  }
+  config += "}\n";
+  ASSERT_TRUE(p.Start({"--model_config_file=" + WriteConfig(config)}, "/v1/models/hp2"))
+      << p.ready_status << p.Log();
+  std::vector<std::string> files;
+  std::string hp2_doc;
+  for (const auto& [name, path] : models) {
+    ASSERT_TRUE(WaitAvailable(p, "/v1/models/" + name)) << name << p.Log();
+    for (const std::string& prefix :
+         {absl::StrCat("/v1/models/", name), absl::StrCat("/v1/models/", name, "/labels/stable")}) {
+      HttpResult r = Http(p.rest_port, "GET", prefix + "/openapi.json");
+      if (prefix.find("/labels/") != std::string::npos) {
+        // No labels are configured: the same error as /metadata gives.
+        EXPECT_EQ(r.status, Http(p.rest_port, "GET", prefix + "/metadata").status) << r.body;
+        continue;
+      }
+      ASSERT_EQ(r.status, 200) << r.body;
+      const std::string file =
+          JoinPath(testing::TempDir(), absl::StrCat("openapi_", name, ".json"));
+      ASSERT_TRUE(WriteStringToFile(file, r.body).ok());
+      files.push_back(file);
+      if (name == "hp2") hp2_doc = r.body;
+    }
+  }
+  // A versioned document: its paths carry the version.
+  HttpResult versioned = Http(p.rest_port, "GET", "/v1/models/hp2/versions/123/openapi.json");
+  ASSERT_EQ(versioned.status, 200) << versioned.body;
+  EXPECT_THAT(versioned.body, HasSubstr("\"/v1/models/hp2/versions/123:predict\""));
+  const std::string versioned_file = JoinPath(testing::TempDir(), "openapi_hp2_123.json");
+  ASSERT_TRUE(WriteStringToFile(versioned_file, versioned.body).ok());
+  files.push_back(versioned_file);
+
+  auto r = Validate(files);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  for (const auto& f : files) EXPECT_THAT(r.output, HasSubstr("valid " + f)) << r.output;
+  // hp2: predict on 5 signatures, classify on 1, regress on 3 (all with examples but
+  // regress_x2_to_y3, whose input is no tf.Example).
+  EXPECT_THAT(r.output, HasSubstr("Model hp2 (tfmodel serve), 6 paths, 8 request examples"));
+  EXPECT_THAT(hp2_doc, HasSubstr("\"/v1/models/hp2:classify\""));
+
+  // The validator is not a rubber stamp: a document without "info", and one whose example
+  // does not fit its schema, are rejected.
+  rapidjson::Document doc;
+  doc.Parse(hp2_doc.c_str());
+  ASSERT_TRUE(doc.IsObject());
+  doc.RemoveMember("info");
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  doc.Accept(w);
+  const std::string no_info = JoinPath(testing::TempDir(), "openapi_no_info.json");
+  ASSERT_TRUE(WriteStringToFile(no_info, buf.GetString()).ok());
+  std::string bad_example_text = hp2_doc;
+  const std::string good = "\"instances\": [[0.0]]";
+  const size_t at = bad_example_text.find(good);
+  ASSERT_NE(at, std::string::npos) << hp2_doc;
+  bad_example_text.replace(at, good.size(), "\"instances\": [[\"zero\"]]");
+  const std::string bad_example = JoinPath(testing::TempDir(), "openapi_bad_example.json");
+  ASSERT_TRUE(WriteStringToFile(bad_example, bad_example_text).ok());
+  r = Validate({no_info, bad_example});
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("INVALID " + no_info));
+  EXPECT_THAT(r.output, HasSubstr("INVALID " + bad_example));
+  EXPECT_THAT(r.output, HasSubstr("does not match the request schema"));
 }
 
 }  // namespace
