@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "core/status.h"
 #include "serving/echo_text.h"
+#include "tensorflow/core/example/example.pb.h"
 
 namespace tfmodel::serving {
 namespace {
@@ -90,6 +91,31 @@ void WriteNested(absl::Span<const int64_t> dims, int64_t* counter,
   }
 }
 
+// An Example holding every feature (dense ones with all their values, others with one):
+// floats alternate 0.0 and 1.0, ints are 0, strings "".
+tensorflow::Example MakeExample(const std::vector<ExampleFeature>& features) {
+  tensorflow::Example ex;
+  auto* map = ex.mutable_features()->mutable_feature();
+  for (const ExampleFeature& f : features) {
+    tensorflow::Feature& feature = (*map)[f.name];
+    const int64_t n = f.kind == FeatureKind::kDense ? f.num_values : 1;
+    for (int64_t i = 0; i < n; ++i) {
+      switch (f.dtype) {
+        case DType::kFloat:
+          feature.mutable_float_list()->add_value(static_cast<float>(i % 2));
+          break;
+        case DType::kInt64:
+          feature.mutable_int64_list()->add_value(0);
+          break;
+        default:
+          feature.mutable_bytes_list()->add_value("");
+          break;
+      }
+    }
+  }
+  return ex;
+}
+
 // Writes the example values of one input.
 class InputValues {
  public:
@@ -164,7 +190,7 @@ void WriteSignatureName(const runtime::Signature& sig, JsonWriter* w) {
 }
 
 void WriteFeatureValue(const ExampleFeature& f, JsonWriter* w) {
-  const int64_t n = f.sparse ? 1 : f.num_values;
+  const int64_t n = f.kind == FeatureKind::kDense ? f.num_values : 1;
   if (n != 1) w->StartArray();
   for (int64_t i = 0; i < n; ++i) {
     switch (f.dtype) {
@@ -219,7 +245,7 @@ std::map<std::string, std::vector<ExampleFeature>> SignatureExampleFeatures(
   std::map<std::string, std::vector<ExampleFeature>> out;
   for (const auto& [alias, spec] : sig.inputs) {
     if (spec.dtype == DType::kString || spec.dtype == DType::kInvalid) {
-      out[alias] = FindExampleFeatures(meta_graph, spec.tensor_name);
+      out[alias] = FindExampleFeatures(meta_graph.graph_def(), spec.tensor_name);
     } else {
       out[alias];
     }

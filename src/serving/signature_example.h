@@ -19,8 +19,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "graph/example_features.h"
 #include "runtime/model.h"
-#include "serving/example_features.h"
 #include "serving/json_util.h"
 #include "serving/servable.h"
 

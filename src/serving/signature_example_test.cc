@@ -204,10 +204,10 @@ tensorflow::MetaGraphDef ParseExampleGraph() {
 }
 
 TEST(SignatureExample, FindsParseExampleFeatures) {
-  auto features = FindExampleFeatures(ParseExampleGraph(), "tf_example:0");
+  auto features = FindExampleFeatures(ParseExampleGraph().graph_def(), "tf_example:0");
   ASSERT_EQ(features.size(), 3u);
   EXPECT_EQ(features[0].name, "tag");
-  EXPECT_TRUE(features[0].sparse);
+  EXPECT_EQ(features[0].kind, FeatureKind::kSparse);
   EXPECT_EQ(features[0].dtype, DType::kString);
   EXPECT_EQ(features[1].name, "x");
   EXPECT_EQ(features[1].dtype, DType::kFloat);
@@ -215,8 +215,8 @@ TEST(SignatureExample, FindsParseExampleFeatures) {
   EXPECT_EQ(features[2].name, "v");
   EXPECT_EQ(features[2].dtype, DType::kInt64);
   EXPECT_EQ(features[2].num_values, 2);
-  EXPECT_TRUE(FindExampleFeatures(ParseExampleGraph(), "names:0").empty());
-  EXPECT_TRUE(FindExampleFeatures(ParseExampleGraph(), "nowhere:0").empty());
+  EXPECT_TRUE(FindExampleFeatures(ParseExampleGraph().graph_def(), "names:0").empty());
+  EXPECT_TRUE(FindExampleFeatures(ParseExampleGraph().graph_def(), "nowhere:0").empty());
 }
 
 TEST(SignatureExample, ClassifyRegressExamples) {
@@ -302,7 +302,14 @@ TEST(SignatureExample, FindsParseExampleV2InFunction) {
                 op: "Const"
                 attr {
                   key: "value"
-                  value { tensor { dtype: DT_STRING string_val: "age" string_val: "fare" } }
+                  value {
+                    tensor {
+                      dtype: DT_STRING
+                      tensor_shape { dim { size: 2 } }
+                      string_val: "age"
+                      string_val: "fare"
+                    }
+                  }
                 }
               }
               node_def {
@@ -350,15 +357,15 @@ TEST(SignatureExample, FindsParseExampleV2InFunction) {
           }
         })pb",
       &mg));
-  auto features = FindExampleFeatures(mg, "serving_examples:0");
+  auto features = FindExampleFeatures(mg.graph_def(), "serving_examples:0");
   ASSERT_EQ(features.size(), 3u);
   EXPECT_EQ(features[0].name, "age");
   EXPECT_EQ(features[0].dtype, DType::kInt64);
   EXPECT_EQ(features[1].name, "fare");
   EXPECT_EQ(features[1].num_values, 3);
   EXPECT_EQ(features[2].name, "words");
-  EXPECT_TRUE(features[2].sparse);
-  EXPECT_TRUE(FindExampleFeatures(mg, "w:0").empty());
+  EXPECT_EQ(features[2].kind, FeatureKind::kRagged);
+  EXPECT_TRUE(FindExampleFeatures(mg.graph_def(), "w:0").empty());
 }
 
 TEST(SignatureExample, QueryParam) {
