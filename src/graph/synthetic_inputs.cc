@@ -9,42 +9,18 @@
 #include "format/saved_model.h"
 #include "format/tensor_proto.h"
 #include "format/wav.h"
+#include "graph/example_features.h"
 #include "tensorflow/core/example/example.pb.h"
 
 namespace tfmodel {
 namespace {
 
-using NodeMap = std::map<std::string, const tensorflow::NodeDef*>;
-
-// The node an input refers to: "n", "n:1" and "^n" in graphs, "n:output:0" in functions.
-std::string InputNode(const std::string& input) {
-  std::string s = !input.empty() && input[0] == '^' ? input.substr(1) : input;
-  return s.substr(0, s.find(':'));
-}
-
-// Values of a string Const feeding `input`.
-std::vector<std::string> ConstStrings(const NodeMap& nodes, const std::string& input) {
-  auto it = nodes.find(InputNode(input));
-  if (it == nodes.end() || it->second->op() != "Const") return {};
-  auto v = it->second->attr().find("value");
-  if (v == it->second->attr().end()) return {};
-  auto t = TensorFromProto(v->second.tensor());
-  if (!t.ok() || t->dtype() != DType::kString) return {};
-  return std::vector<std::string>(t->flat<std::string>().begin(), t->flat<std::string>().end());
-}
-
-std::vector<int> Types(const tensorflow::NodeDef& n, const char* attr) {
-  auto it = n.attr().find(attr);
-  if (it == n.attr().end()) return {};
-  return std::vector<int>(it->second.list().type().begin(), it->second.list().type().end());
-}
-
-void AddFeature(tensorflow::Features* f, const std::string& key, int dtype, int64_t count) {
+void AddFeature(tensorflow::Features* f, const std::string& key, DType dtype, int64_t count) {
   auto& feat = (*f->mutable_feature())[key];
   feat.Clear();  // a key parsed by several nodes is written once
   if (count < 1) count = 1;
   for (int64_t i = 0; i < count; ++i) {
-    switch (BaseDType(dtype)) {
+    switch (dtype) {
       case DType::kFloat:
         feat.mutable_float_list()->add_value(1.0f + 0.5f * static_cast<float>(i));
         break;
@@ -59,73 +35,18 @@ void AddFeature(tensorflow::Features* f, const std::string& key, int dtype, int6
 }
 
 // Adds the features parsed by the parse nodes among `scope` (a graph's or a function's
-// nodes); true when there was at least one.
-template <typename Nodes>
-bool AddParsedFeatures(const Nodes& scope, tensorflow::Features* f) {
-  NodeMap nodes;
-  for (const auto& n : scope) nodes[n.name()] = &n;
+// nodes); true when there was at least one. Sparse features get one value, ragged two.
+bool AddParsedFeatures(const NodeList& scope, tensorflow::Features* f) {
   bool found = false;
   for (const auto& n : scope) {
-    if (n.op() == "ParseExample") {
-      // inputs: serialized, names, sparse_keys..., dense_keys..., dense_defaults...
-      auto nsparse = n.attr().find("Nsparse");
-      auto ndense = n.attr().find("Ndense");
-      int64_t ns = nsparse == n.attr().end() ? 0 : nsparse->second.i();
-      int64_t nd = ndense == n.attr().end() ? 0 : ndense->second.i();
-      auto sparse_types = Types(n, "sparse_types");
-      auto dense_types = Types(n, "Tdense");
-      auto shapes = n.attr().find("dense_shapes");
-      for (int64_t i = 0; i < ns && 2 + i < n.input_size(); ++i) {
-        auto k = ConstStrings(nodes, n.input(2 + i));
-        if (!k.empty() && i < static_cast<int64_t>(sparse_types.size()))
-          AddFeature(f, k[0], sparse_types[i], 1);
-      }
-      for (int64_t i = 0; i < nd && 2 + ns + i < n.input_size(); ++i) {
-        auto k = ConstStrings(nodes, n.input(2 + ns + i));
-        int64_t count = 1;
-        if (shapes != n.attr().end() && i < shapes->second.list().shape_size()) {
-          for (const auto& d : shapes->second.list().shape(i).dim())
-            count *= d.size() > 0 ? d.size() : 1;
-        }
-        if (!k.empty() && i < static_cast<int64_t>(dense_types.size()))
-          AddFeature(f, k[0], dense_types[i], count);
-      }
-      found = true;
-    } else if (n.op() == "ParseExampleV2" || n.op() == "ParseSingleExample") {
-      bool v2 = n.op() == "ParseExampleV2";
-      // V2 inputs: serialized, names, sparse_keys, dense_keys, ragged_keys, dense_defaults...
-      std::vector<std::string> sparse_keys, dense_keys;
-      if (v2 && n.input_size() >= 5) {
-        sparse_keys = ConstStrings(nodes, n.input(2));
-        dense_keys = ConstStrings(nodes, n.input(3));
-        auto ragged = ConstStrings(nodes, n.input(4));
-        auto rtypes = Types(n, "ragged_value_types");
-        for (size_t i = 0; i < ragged.size() && i < rtypes.size(); ++i)
-          AddFeature(f, ragged[i], rtypes[i], 2);
-      } else if (!v2) {
-        auto sk = n.attr().find("sparse_keys");
-        auto dk = n.attr().find("dense_keys");
-        if (sk != n.attr().end())
-          sparse_keys.assign(sk->second.list().s().begin(), sk->second.list().s().end());
-        if (dk != n.attr().end())
-          dense_keys.assign(dk->second.list().s().begin(), dk->second.list().s().end());
-      }
-      auto sparse_types = Types(n, "sparse_types");
-      auto dense_types = Types(n, "Tdense");
-      auto shapes = n.attr().find("dense_shapes");
-      for (size_t i = 0; i < sparse_keys.size() && i < sparse_types.size(); ++i) {
-        AddFeature(f, sparse_keys[i], sparse_types[i], 1);
-      }
-      for (size_t i = 0; i < dense_keys.size() && i < dense_types.size(); ++i) {
-        int64_t count = 1;
-        if (shapes != n.attr().end() && static_cast<int>(i) < shapes->second.list().shape_size()) {
-          for (const auto& d : shapes->second.list().shape(i).dim())
-            count *= d.size() > 0 ? d.size() : 1;
-        }
-        AddFeature(f, dense_keys[i], dense_types[i], count);
-      }
-      found = true;
+    if (!IsExampleParser(n)) continue;
+    for (const ExampleFeature& feat : ParserFeatures(scope, n)) {
+      const int64_t count = feat.kind == FeatureKind::kSparse   ? 1
+                            : feat.kind == FeatureKind::kRagged ? 2
+                                                                : feat.num_values;
+      AddFeature(f, feat.name, feat.dtype, count);
     }
+    found = true;
   }
   return found;
 }

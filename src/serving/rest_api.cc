@@ -14,6 +14,7 @@
 #include "serving/echo_text.h"
 #include "serving/json_tensor.h"
 #include "serving/json_util.h"
+#include "serving/model_docs.h"
 #include "serving/v2_rest_api.h"
 
 namespace tfmodel::serving {
@@ -23,9 +24,10 @@ namespace {
 // as TF Serving's patterns; literal parts are case-insensitive:
 //   POST /v1/models/NAME[/versions/DIGITS|/labels/LABEL]:(classify|regress|predict)
 //   GET  /v1/models[/NAME][/versions/DIGITS|/labels/LABEL][/metadata]
+//   GET  /v1/models/NAME[/versions/DIGITS|/labels/LABEL]/(example|openapi.json) (model_docs.h)
 // NAME and LABEL are non-empty and contain neither '/' nor ':'.
 struct RestPath {
-  absl::string_view name, version, label, verb;
+  absl::string_view name, version, label, verb, doc;
   bool metadata = false;
 };
 
@@ -90,7 +92,10 @@ bool MatchGetRest(absl::string_view s, RestPath* p) {
     p->metadata = true;
     return true;
   }
-  return false;
+  for (absl::string_view doc : kModelDocPages) {
+    if (absl::EqualsIgnoreCase(s, doc)) p->doc = doc;
+  }
+  return !p->doc.empty();
 }
 
 bool MatchGetPath(absl::string_view s, RestPath* p) {
@@ -192,7 +197,7 @@ RestApiHandler::~RestApiHandler() = default;
 absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::string_view path,
                                             const std::string& body, std::string* output,
                                             std::string* model_name, std::string* api,
-                                            BinaryPredict* binary) const {
+                                            absl::string_view query, BinaryPredict* binary) const {
   output->clear();
   absl::Status status;
   bool matched = false;
@@ -229,11 +234,13 @@ absl::Status RestApiHandler::ProcessRequest(const std::string& method, absl::str
   } else if (method == "GET" && MatchGetPath(path, &m)) {
     matched = true;
     const bool metadata = m.metadata;
-    *api = metadata ? "get_model_metadata" : "get_model_status";
+    *api = !m.doc.empty() ? "get_model_doc" : metadata ? "get_model_metadata" : "get_model_status";
     status = fill_spec(m.name, m.version, m.label);
     if (status.ok()) {
       if (model_name->empty()) {
         status = absl::InvalidArgumentError("Missing model name in request.");
+      } else if (!m.doc.empty()) {
+        status = ServeModelDoc(*manager_, spec, m.doc, query, output);
       } else {
         status = metadata ? Metadata(spec, output) : Status(spec, output);
       }
@@ -414,8 +421,12 @@ HttpResponse RestApiHandler::Handle(const HttpRequest& request) const {
   }
   std::string model_name, api;
   BinaryPredict binary(request);
+  const size_t q = request.target.find('?');
+  const absl::string_view query = q == std::string::npos
+                                      ? absl::string_view()
+                                      : absl::string_view(request.target).substr(q + 1);
   absl::Status s = ProcessRequest(request.method, path, request.body, &response.body, &model_name,
-                                  &api, binary.active() ? &binary : nullptr);
+                                  &api, query, binary.active() ? &binary : nullptr);
   const absl::Duration took = absl::Now() - start;
   if (s.ok() && options_.timeout_ms > 0 && took > absl::Milliseconds(options_.timeout_ms)) {
     s = absl::DeadlineExceededError(

@@ -57,11 +57,13 @@ class RestApiHandler {
 
   HttpResponse Handle(const HttpRequest& request) const;
 
-  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON); `binary`, when
-  // set, runs predict on a binary body or for a binary answer (serving/binary_body.h).
+  // The /v1/ API proper: fills `output` with the JSON answer (or error JSON). `query`: the
+  // target's part after '?'. `binary`, when set, runs predict on a binary body or for a
+  // binary answer (serving/binary_body.h).
   absl::Status ProcessRequest(const std::string& method, absl::string_view path,
                               const std::string& body, std::string* output, std::string* model_name,
-                              std::string* api, BinaryPredict* binary = nullptr) const;
+                              std::string* api, absl::string_view query = {},
+                              BinaryPredict* binary = nullptr) const;
 
  private:
   absl::Status Predict(const tensorflow::serving::ModelSpec& spec, const std::string& body,

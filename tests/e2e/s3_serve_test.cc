@@ -24,20 +24,10 @@ class S3Server {
  public:
   ~S3Server() { Stop(); }
 
-  // Installs the pinned packages when missing; false (with `why`) when node/npm fail.
-  // CTest runs these tests in parallel processes: the install runs under an flock and
-  // counts as done only when its marker exists (written after npm ci succeeded), so no
-  // test starts the server on a half-installed node_modules.
+  // Installs the pinned packages when missing (NpmCiOnce); false (with `why`) when
+  // node/npm fail.
   bool Start(std::string* why) {
-    auto r = testing::RunCommand(absl::StrCat(
-        "cd ", testing::Quote(kS3Dir),
-        " && flock .npm-install.lock sh -c 'test -f node_modules/.tfmodel-installed || "
-        "(npm ci --no-audit --no-fund --prefer-offline --loglevel=error && "
-        "touch node_modules/.tfmodel-installed)' 2>&1"));
-    if (r.exit_code != 0) {
-      *why = "npm ci in tests/e2e/s3 failed: " + r.output;
-      return false;
-    }
+    if (!NpmCiOnce(kS3Dir, why)) return false;
     port = FreePort();
     dir = JoinPath(testing::TempDir(), absl::StrCat("s3rver_", port));
     fs::create_directories(dir);
@@ -157,14 +147,11 @@ class ScopedS3Env {
   std::vector<std::string> names_;
 };
 
-#define START_S3_OR_SKIP(server)                               \
-  do {                                                         \
-    std::string why;                                           \
-    if (!(server).Start(&why)) {                               \
-      const char* ci = std::getenv("CI");                      \
-      if (ci && std::string(ci) == "true") FAIL() << why;      \
-      GTEST_SKIP() << "no S3 test server (node/npm): " << why; \
-    }                                                          \
+#define START_S3_OR_SKIP(server)                                 \
+  do {                                                           \
+    std::string why;                                             \
+    const bool started = (server).Start(&why);                   \
+    TFM_SKIP_WITHOUT_NODE(started, "no S3 test server: " + why); \
   } while (0)
 
 // Waits up to `seconds` for GET `path` to answer a body containing `text`.

@@ -260,6 +260,34 @@ inline std::string RecvUntilClosed(int fd, int timeout_ms, bool* closed) {
   return out;
 }
 
+// Installs the npm packages pinned in `dir` (package.json + package-lock.json) unless
+// done already; false (with `why`) when node/npm fail. CTest runs tests in parallel
+// processes: the install runs under an flock and counts as done only when its marker
+// exists (written after npm ci succeeded), so no test uses a half-installed node_modules.
+inline bool NpmCiOnce(const std::string& dir, std::string* why) {
+  auto r = testing::RunCommand(
+      absl::StrCat("cd ", testing::Quote(dir),
+                   " && flock .npm-install.lock sh -c 'test -f node_modules/.tfmodel-installed || "
+                   "(npm ci --no-audit --no-fund --prefer-offline --loglevel=error && "
+                   "touch node_modules/.tfmodel-installed)' 2>&1"));
+  if (r.exit_code != 0) {
+    *why = absl::StrCat("npm ci in ", dir, " failed: ", r.output);
+    return false;
+  }
+  return true;
+}
+
+// For tests that need node/npm: skips the test when `ok` is false, or fails it when
+// CI=true (where node and npm must be installed).
+#define TFM_SKIP_WITHOUT_NODE(ok, why)                      \
+  do {                                                      \
+    if (!(ok)) {                                            \
+      const char* ci = std::getenv("CI");                   \
+      if (ci && std::string(ci) == "true") FAIL() << (why); \
+      GTEST_SKIP() << "node/npm not usable: " << (why);     \
+    }                                                       \
+  } while (0)
+
 inline double SecondsSince(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
