@@ -206,22 +206,6 @@ BodyEncoding AcceptEncoding(absl::string_view accept) {
   return BodyEncoding::kJson;
 }
 
-std::string QueryParam(absl::string_view target, absl::string_view key) {
-  const size_t q = target.find('?');
-  if (q == absl::string_view::npos) return "";
-  for (absl::string_view kv : absl::StrSplit(target.substr(q + 1), '&')) {
-    const size_t eq = kv.find('=');
-    if (kv.substr(0, eq) != key) continue;
-    if (eq == absl::string_view::npos) return "";
-    std::string v(kv.substr(eq + 1));
-    for (char& c : v) {
-      if (c == '+') c = ' ';
-    }
-    return UrlUnescape(v);
-  }
-  return "";
-}
-
 absl::Status CheckInputTensor(const Tensor& t, const std::string& signature_key,
                               const std::string& alias, const runtime::TensorSpec& spec,
                               absl::string_view what) {
@@ -276,8 +260,12 @@ BinaryPredict::BinaryPredict(const HttpRequest& request)
     : in_(ContentTypeEncoding(Header(request, "Content-Type"))),
       accept_(AcceptEncoding(Header(request, "Accept"))) {
   if (!active()) return;
-  signature_name_ = QueryParam(request.target, "signature_name");
-  output_ = QueryParam(request.target, "output");
+  const size_t q = request.target.find('?');
+  const absl::string_view query = q == std::string::npos
+                                      ? absl::string_view()
+                                      : absl::string_view(request.target).substr(q + 1);
+  signature_name_ = QueryParam(query, "signature_name");
+  output_ = QueryParam(query, "output");
 }
 
 const char* BinaryPredict::content_type() const {

@@ -38,9 +38,6 @@ BodyEncoding ContentTypeEncoding(absl::string_view content_type);
 // The answer an Accept header asks for: the first of npy / protobuf it lists, else kJson.
 BodyEncoding AcceptEncoding(absl::string_view accept);
 
-// The value of `key` in the query of a request target ("" when absent), %-decoded.
-std::string QueryParam(absl::string_view target, absl::string_view key);
-
 // Parses a .npy request body for input `alias` of signature `signature_key` and checks it
 // against `spec`: truncated or corrupt data, trailing bytes, object (pickled) arrays,
 // Fortran order, big-endian data, and a dtype or shape the signature does not accept are

@@ -93,10 +93,10 @@ TEST(BinaryBodyParts, MediaTypesAndQuery) {
   EXPECT_EQ(ContentTypeEncoding(""), BodyEncoding::kJson);
   EXPECT_EQ(AcceptEncoding("application/json, application/x-npy;q=0.9"), BodyEncoding::kNpy);
   EXPECT_EQ(AcceptEncoding("*/*"), BodyEncoding::kJson);
-  EXPECT_EQ(QueryParam("/p?a=1&signature_name=my%20sig&output=y", "signature_name"), "my sig");
-  EXPECT_EQ(QueryParam("/p?a=1&output=y", "output"), "y");
-  EXPECT_EQ(QueryParam("/p?a=1", "output"), "");
-  EXPECT_EQ(QueryParam("/p", "output"), "");
+  EXPECT_EQ(QueryParam("a=1&signature_name=my+sig&output=y", "signature_name"), "my sig");
+  EXPECT_EQ(QueryParam("a=1&output=y", "output"), "y");
+  EXPECT_EQ(QueryParam("a=1", "output"), "");
+  EXPECT_EQ(QueryParam("", "output"), "");
 }
 
 TEST_F(BinaryBodyTest, NpyInJsonOut) {

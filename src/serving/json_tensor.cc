@@ -475,7 +475,7 @@ bool WriteElement(const Tensor& t, int64_t i, bool as_bytes, JsonWriter* w) {
       return w->Uint64(t.data<uint64_t>()[i]);
     case DType::kBool:
       return w->Bool(t.data<bool>()[i]);
-    // Only the Open Inference Protocol writes these (JsonWritable keeps them from predict).
+    // Only the Open Inference Protocol writes these (JsonPredictDType keeps them from predict).
     case DType::kHalf:
       return WriteFloat(w, t.data<Half>()[i].ToFloat());
     case DType::kBFloat16:
@@ -493,25 +493,6 @@ bool WriteElement(const Tensor& t, int64_t i, bool as_bytes, JsonWriter* w) {
       w->EndObject();
       return ok;
     }
-    default:
-      return false;
-  }
-}
-
-bool JsonWritable(DType d) {
-  switch (d) {
-    case DType::kFloat:
-    case DType::kDouble:
-    case DType::kInt32:
-    case DType::kInt16:
-    case DType::kInt8:
-    case DType::kUInt8:
-    case DType::kInt64:
-    case DType::kUInt32:
-    case DType::kUInt64:
-    case DType::kBool:
-    case DType::kString:
-      return true;
     default:
       return false;
   }
@@ -615,7 +596,7 @@ absl::StatusOr<std::string> MakeJsonFromTensors(const std::map<std::string, Tens
     return absl::InvalidArgumentError("Cannot convert empty tensor map to JSON");
   }
   for (const auto& [name, t] : tensors) {
-    if (!JsonWritable(t.dtype())) return WriteError(t.dtype());
+    if (!JsonPredictDType(t.dtype())) return WriteError(t.dtype());
   }
   JsonOut out;
   JsonWriter& w = out.w();
@@ -759,6 +740,25 @@ std::string MakeJsonFromStatus(const absl::Status& status) {
   w.String(message.data(), message.size());
   w.EndObject();
   return out.Take();
+}
+
+bool JsonPredictDType(DType d) {
+  switch (d) {
+    case DType::kFloat:
+    case DType::kDouble:
+    case DType::kInt32:
+    case DType::kInt16:
+    case DType::kInt8:
+    case DType::kUInt8:
+    case DType::kInt64:
+    case DType::kUInt32:
+    case DType::kUInt64:
+    case DType::kBool:
+    case DType::kString:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace tfmodel::serving

@@ -72,6 +72,10 @@ absl::StatusOr<Tensor> JsonValuesToTensor(const rapidjson::Value& data, DType dt
 // responses (strings as JSON strings). False for a dtype JSON cannot hold.
 bool WriteFlatJsonValues(const Tensor& t, JsonWriter* w);
 
+// True for the dtypes TF Serving's JSON predict API reads and writes (float, double,
+// int8/16/32/64, uint8/32/64, bool, string).
+bool JsonPredictDType(DType d);
+
 // {"error": "<message>"} (pretty-printed like TF Serving); a message longer than
 // kMaxErrorMessageBytes is shortened (serving/echo_text.h).
 std::string MakeJsonFromStatus(const absl::Status& status);

@@ -1,22 +1,12 @@
 #include "serving/model_docs.h"
 
 #include "absl/strings/match.h"
-#include "absl/strings/str_split.h"
 #include "core/status.h"
 #include "serving/openapi.h"
 #include "serving/rest_api.h"
 #include "serving/signature_example.h"
 
 namespace tfmodel::serving {
-
-std::string QueryParam(absl::string_view query, absl::string_view key) {
-  for (absl::string_view part : absl::StrSplit(query, '&')) {
-    const size_t eq = part.find('=');
-    if (UrlUnescape(part.substr(0, eq)) != key) continue;
-    return eq == absl::string_view::npos ? "" : UrlUnescape(part.substr(eq + 1));
-  }
-  return "";
-}
 
 absl::Status ServeModelDoc(const ServableManager& manager,
                            const tensorflow::serving::ModelSpec& spec, absl::string_view page,

@@ -17,9 +17,6 @@ namespace tfmodel::serving {
 // The path suffixes after the model (and version or label) part; matched ignoring case.
 inline constexpr const char* kModelDocPages[] = {"/example", "/openapi.json"};
 
-// The value of `key` in a URL query ("a=1&b=2"), %XX-decoded; "" when absent.
-std::string QueryParam(absl::string_view query, absl::string_view key);
-
 // Answers a GET of `page` (one of kModelDocPages) for the version `spec` resolves to. The
 // unknown-model/version errors are the manager's (as for metadata); an unknown signature
 // is InvalidArgument naming the model and its signatures.

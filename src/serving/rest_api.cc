@@ -1,11 +1,13 @@
 #include "serving/rest_api.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "core/status.h"
@@ -135,6 +137,20 @@ std::string UrlUnescape(absl::string_view s) {
     }
   }
   return out;
+}
+
+std::string QueryParam(absl::string_view query, absl::string_view key) {
+  for (absl::string_view part : absl::StrSplit(query, '&')) {
+    const size_t eq = part.find('=');
+    std::string name(part.substr(0, eq));
+    std::replace(name.begin(), name.end(), '+', ' ');
+    if (UrlUnescape(name) != key) continue;
+    if (eq == absl::string_view::npos) return "";
+    std::string value(part.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    return UrlUnescape(value);
+  }
+  return "";
 }
 
 namespace {

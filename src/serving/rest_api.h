@@ -47,6 +47,10 @@ int HttpStatusFromCode(absl::StatusCode code);
 // %XX decoding of a path segment (like curl_easy_unescape; '+' stays '+').
 std::string UrlUnescape(absl::string_view s);
 
+// The value of `key` in a URL query ("a=1&b=2", the target's part after '?'), with '+' as
+// a space and %XX decoded; "" when absent or without a value.
+std::string QueryParam(absl::string_view query, absl::string_view key);
+
 class V2RestApi;
 class BinaryPredict;
 

@@ -10,31 +10,13 @@
 #include "absl/strings/str_join.h"
 #include "core/status.h"
 #include "serving/echo_text.h"
+#include "serving/json_tensor.h"
 #include "tensorflow/core/example/example.pb.h"
 
 namespace tfmodel::serving {
 namespace {
 
 constexpr char kBytesSuffix[] = "_bytes";
-
-bool JsonReadable(DType d) {
-  switch (d) {
-    case DType::kFloat:
-    case DType::kDouble:
-    case DType::kInt32:
-    case DType::kInt16:
-    case DType::kInt8:
-    case DType::kUInt8:
-    case DType::kInt64:
-    case DType::kUInt32:
-    case DType::kUInt64:
-    case DType::kBool:
-    case DType::kString:
-      return true;
-    default:
-      return false;
-  }
-}
 
 // Dims of an input with unknown ones as 1 (an unknown rank as one dim of 1).
 std::vector<int64_t> ExampleDims(const runtime::TensorSpec& spec) {
@@ -167,7 +149,7 @@ absl::Status CheckPredictable(const runtime::Signature& sig) {
   }
   int64_t total = 0;
   for (const auto& [alias, spec] : sig.inputs) {
-    if (spec.dtype != DType::kInvalid && !JsonReadable(spec.dtype)) {
+    if (spec.dtype != DType::kInvalid && !JsonPredictDType(spec.dtype)) {
       return absl::InvalidArgumentError(
           absl::StrCat("Input \"", alias, "\" of signature \"", sig.key, "\" has dtype ",
                        DTypeName(spec.dtype), ", which a JSON predict request cannot carry"));

@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "rapidjson/document.h"
 #include "serving/model_docs.h"
+#include "serving/rest_api.h"
 
 namespace tfmodel::serving {
 namespace {
