@@ -12,6 +12,7 @@
 #include "core/flag_values.h"
 #include "core/float_format.h"
 #include "core/tensor.h"
+#include "core/tensor_limits.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -150,6 +151,27 @@ TEST(Tensor, CreateRejectsBadShapes) {
   EXPECT_FALSE(Tensor::Create(DType::kFloat, TensorShape{-3}).ok());
   EXPECT_FALSE(Tensor::Create(DType::kInvalid, TensorShape{3}).ok());
   EXPECT_TRUE(Tensor::Create(DType::kString, TensorShape{0, 3}).ok());
+}
+
+TEST(Tensor, CreateRefusesTensorsOverTheByteLimit) {
+  const size_t saved = MaxTensorBytes();
+  // The default is the machine's memory: a legal shape of 2^39 floats (2 TiB) is refused
+  // instead of failing to allocate (or being killed for memory).
+  auto huge = Tensor::Create(DType::kFloat, TensorShape{int64_t{1} << 39});
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(huge.status().message().find("float tensor of shape [549755813888] needs "
+                                         "2199023255552 bytes"),
+            std::string::npos)
+      << huge.status();
+  SetMaxTensorBytes(64);
+  EXPECT_TRUE(Tensor::Create(DType::kFloat, TensorShape{16}).ok());  // exactly 64 bytes
+  EXPECT_EQ(Tensor::Create(DType::kDouble, TensorShape{9}).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  // Strings count their objects' size.
+  EXPECT_FALSE(Tensor::Create(DType::kString, TensorShape{64}).ok());
+  SetMaxTensorBytes(saved);
+  EXPECT_TRUE(Tensor::Create(DType::kDouble, TensorShape{9}).ok());
 }
 
 TEST(FloatFormat, MatchesTfServingJson) {

@@ -1,5 +1,8 @@
 #include "core/tensor.h"
 
+#include <unistd.h>
+
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -7,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "core/float_format.h"
+#include "core/tensor_limits.h"
 
 namespace tfmodel {
 namespace {
@@ -91,7 +95,22 @@ size_t ElementBytes(DType dtype) {
   }
 }
 
+std::atomic<size_t>& MaxTensorBytesValue() {
+  static std::atomic<size_t> value = [] {
+    const long pages = ::sysconf(_SC_PHYS_PAGES);
+    const long page_size = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page_size <= 0) return ~size_t{0};
+    return static_cast<size_t>(pages) * static_cast<size_t>(page_size);
+  }();
+  return value;
+}
+
 }  // namespace
+
+size_t MaxTensorBytes() { return MaxTensorBytesValue().load(std::memory_order_relaxed); }
+void SetMaxTensorBytes(size_t bytes) {
+  MaxTensorBytesValue().store(bytes, std::memory_order_relaxed);
+}
 
 Tensor::Tensor(DType dtype, const TensorShape& shape)
     : dtype_(dtype), shape_(shape), num_elements_(shape.NumElements()) {
@@ -116,6 +135,13 @@ absl::StatusOr<Tensor> Tensor::Create(DType dtype, const TensorShape& shape) {
                                    dtype != DType::kResource && dtype != DType::kVariant)) {
     return absl::InvalidArgumentError(
         absl::StrCat("cannot allocate a tensor of dtype ", DTypeName(dtype)));
+  }
+  // Validate() bounds the count by 2^40 and element sizes are small, so this cannot overflow.
+  const size_t bytes = static_cast<size_t>(shape.NumElements()) * ElementBytes(dtype);
+  if (bytes > MaxTensorBytes()) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "a ", DTypeName(dtype), " tensor of shape ", shape.ToString(), " needs ", bytes,
+        " bytes, more than the ", MaxTensorBytes(), " bytes one tensor may take"));
   }
   return Tensor(dtype, shape);
 }

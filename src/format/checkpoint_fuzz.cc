@@ -1,13 +1,13 @@
-// libFuzzer targets for the checkpoint readers and TensorFromProto. Not part of the library
-// (the _fuzz.cc suffix keeps it out) and not run in CI: build and run with scripts/fuzz.sh.
+// libFuzzer target for the checkpoint readers. Not part of the library (the _fuzz.cc suffix
+// keeps it out) and not run in CI: build and run with scripts/fuzz.sh.
 //
-// Built as checkpoint_fuzz, the first input byte picks what the rest becomes:
+// The first input byte picks what the rest becomes:
 //   0: the .index of a V2 bundle whose data shard is a valid one written at start-up
 //   1: the data shard under a valid index (so decoding, bounds and checksums are exercised)
 //   2: both: a 2-byte little-endian index length, the index, then the data shard
 //   3: a V1 SavedTensorSlices file
-// then every tensor is read whole and as a slice. Built with -DTFM_FUZZ_TENSOR_PROTO, the
-// input is a serialized TensorProto given to TensorFromProto.
+// then every tensor is read whole and as a slice. (TensorProto decoding has its own target,
+// tensor_proto_fuzz.cc.)
 #include <unistd.h>
 
 #include <cstdint>
@@ -16,9 +16,8 @@
 #include <string>
 
 #include "core/file_util.h"
+#include "core/fuzz_util.h"
 #include "format/checkpoint.h"
-#include "format/tensor_proto.h"
-#include "tensorflow/core/framework/tensor.pb.h"
 
 namespace {
 
@@ -82,16 +81,7 @@ void ReadEverything(const std::string& path) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-#ifdef TFM_FUZZ_TENSOR_PROTO
-  tensorflow::TensorProto proto;
-  if (size > (1 << 20) || !proto.ParseFromArray(data, static_cast<int>(size))) return 0;
-  auto t = tfmodel::TensorFromProto(proto);
-  if (t.ok()) {
-    tensorflow::TensorProto back;
-    tfmodel::TensorToProto(*t, &back);
-  }
-  return 0;
-#else
+  tfmodel::fuzz::Init();
   static Fixture* fx = new Fixture();
   if (size < 1) return 0;
   const uint8_t mode = data[0] % 4;
@@ -125,5 +115,4 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   ReadEverything(prefix);
   return 0;
-#endif
 }

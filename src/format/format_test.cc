@@ -92,6 +92,19 @@ TEST(TensorProto, BadInputsGiveClearErrors) {
   for (int i = 0; i < 4; ++i) huge.mutable_tensor_shape()->add_dim()->set_size(1 << 20);
   EXPECT_FALSE(TensorFromProto(huge).ok());
 
+  // Legal (below 2^40 elements) but more than any machine's memory: one float_val filling
+  // 2^39 floats (2 TiB) used to be allocated, and abort; now RESOURCE_EXHAUSTED.
+  // (tests/fuzz_seeds/tensor_proto_fuzz/huge_fill is this input.)
+  tensorflow::TensorProto fill;
+  fill.set_dtype(tensorflow::DT_FLOAT);
+  fill.mutable_tensor_shape()->add_dim()->set_size(int64_t{1} << 39);
+  fill.add_float_val(1);
+  auto filled = TensorFromProto(fill);
+  ASSERT_FALSE(filled.ok());
+  EXPECT_EQ(filled.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_NE(filled.status().message().find("2199023255552 bytes"), std::string::npos)
+      << filled.status();
+
   tensorflow::TensorProto too_many;
   too_many.set_dtype(tensorflow::DT_INT32);
   too_many.mutable_tensor_shape()->add_dim()->set_size(1);

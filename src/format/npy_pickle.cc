@@ -34,6 +34,21 @@ constexpr size_t kMaxMemo = 1 << 20;
 class Reader {
  public:
   Reader(absl::string_view data, const std::string& what) : d_(data), what_(what) {}
+  // A pickle may put a list into itself (through the memo), a shared_ptr cycle: every value
+  // made is unlinked here, so none outlives the reader. Callers copy what they need first.
+  ~Reader() {
+    for (const ValuePtr& v : made_) {
+      v->items.clear();
+      v->callable.reset();
+      v->args.reset();
+      v->state.reset();
+    }
+  }
+
+  ValuePtr New(Value::Kind k) {
+    made_.push_back(Make(k));
+    return made_.back();
+  }
 
   absl::StatusOr<ValuePtr> Run() {
     while (true) {
@@ -102,7 +117,7 @@ class Reader {
   absl::Status PushStr(uint64_t n, Value::Kind k) {
     auto s = Bytes(n);
     if (!s.ok()) return s.status();
-    ValuePtr v = Make(k);
+    ValuePtr v = New(k);
     v->s = std::move(*s);
     stack_.push_back(std::move(v));
     return absl::OkStatus();
@@ -135,7 +150,7 @@ class Reader {
   }
 
   absl::Status PushInt(int64_t i) {
-    ValuePtr v = Make(Value::Kind::kInt);
+    ValuePtr v = New(Value::Kind::kInt);
     v->i = i;
     stack_.push_back(std::move(v));
     return absl::OkStatus();
@@ -149,7 +164,7 @@ class Reader {
     bool ok = false;
     for (const char* a : kAllowed) ok |= full == a;
     if (!ok) return Error(absl::StrCat("refers to '", full, "'"));
-    ValuePtr v = Make(Value::Kind::kGlobal);
+    ValuePtr v = New(Value::Kind::kGlobal);
     v->s = full;
     stack_.push_back(std::move(v));
     return absl::OkStatus();
@@ -171,7 +186,7 @@ class Reader {
 
   absl::Status Tuple(size_t n) {
     if (stack_.size() < n) return Error("stack underflow");
-    ValuePtr t = Make(Value::Kind::kTuple);
+    ValuePtr t = New(Value::Kind::kTuple);
     t->items.assign(stack_.end() - n, stack_.end());
     for (const auto& v : t->items) {
       if (v->kind == Value::Kind::kMark) return Error("MARK inside a tuple");
@@ -197,7 +212,7 @@ class Reader {
           a[1]->s != "latin1") {
         return Error("_codecs.encode with arguments other than (str, 'latin1')");
       }
-      ValuePtr b = Make(Value::Kind::kBytes);
+      ValuePtr b = New(Value::Kind::kBytes);
       // UTF-8 text whose code points are all < 256 -> those bytes.
       const std::string& u = a[0]->s;
       for (size_t k = 0; k < u.size(); ++k) {
@@ -213,7 +228,7 @@ class Reader {
       stack_.push_back(std::move(b));
       return absl::OkStatus();
     }
-    ValuePtr o = Make(Value::Kind::kObject);
+    ValuePtr o = New(Value::Kind::kObject);
     o->callable = *fn;
     o->args = *args;
     stack_.push_back(std::move(o));
@@ -224,6 +239,7 @@ class Reader {
 
   absl::string_view d_;
   std::string what_;
+  std::vector<ValuePtr> made_;  // every value made, unlinked by ~Reader
   size_t pos_ = 0;
   std::vector<ValuePtr> stack_;
   std::vector<ValuePtr> memo_;
@@ -238,14 +254,14 @@ absl::Status Reader::Step(uint8_t op) {
     case 0x95:
       return ret(Uint(8));  // FRAME: frames are read as one stream
     case '(':
-      stack_.push_back(Make(K::kMark));
+      stack_.push_back(New(K::kMark));
       return absl::OkStatus();
     case 'N':
-      stack_.push_back(Make(K::kNone));
+      stack_.push_back(New(K::kNone));
       return absl::OkStatus();
     case 0x88:
     case 0x89: {  // NEWTRUE, NEWFALSE
-      ValuePtr v = Make(K::kBool);
+      ValuePtr v = New(K::kBool);
       v->i = op == 0x88;
       stack_.push_back(std::move(v));
       return absl::OkStatus();
@@ -307,18 +323,18 @@ absl::Status Reader::Step(uint8_t op) {
     case 't': {
       auto items = PopToMark();
       if (!items.ok()) return items.status();
-      ValuePtr t = Make(K::kTuple);
+      ValuePtr t = New(K::kTuple);
       t->items = std::move(*items);
       stack_.push_back(std::move(t));
       return absl::OkStatus();
     }
     case ']':
-      stack_.push_back(Make(K::kList));
+      stack_.push_back(New(K::kList));
       return absl::OkStatus();
     case 'l': {
       auto items = PopToMark();
       if (!items.ok()) return items.status();
-      ValuePtr l = Make(K::kList);
+      ValuePtr l = New(K::kList);
       l->items = std::move(*items);
       stack_.push_back(std::move(l));
       return absl::OkStatus();

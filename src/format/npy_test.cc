@@ -152,6 +152,21 @@ TEST(NpyStrings, OtherObjectArraysAreRefusedWithoutRunningThePickle) {
   }
 }
 
+TEST(NpyStrings, SelfContainingPickleListIsAnErrorAndFreed) {
+  // Found by npy_fuzz (tests/fuzz_seeds/npy_fuzz/pickle_list_cycle): a list appended to
+  // itself through the memo (EMPTY_LIST, BINPUT 0, BINGET 0, APPEND, STOP) made a
+  // shared_ptr cycle that leaked. Now an error like any other non-ndarray pickle, and
+  // everything the reader made is freed (the ASan build checks for leaks).
+  std::string header = "{'descr': '|O', 'fortran_order': False, 'shape': (1,), }";
+  header.resize(117, ' ');
+  header += '\n';
+  std::string file = std::string("\x93NUMPY\x01\x00", 8) + std::string(1, '\x76') +
+                     std::string(1, '\0') + header + std::string("\x80\x02]q\x00h\x00a.", 9);
+  auto t = ParseNpy(file, "cycle.npy");
+  ASSERT_FALSE(t.ok());
+  EXPECT_NE(t.status().message().find("cycle.npy"), std::string::npos) << t.status();
+}
+
 TEST(NpyStrings, BadUnicodeAndWidthsAreErrors) {
   std::string u = Bytes(k_u_be);
   // Make the first code unit 0x00110000 (beyond Unicode).

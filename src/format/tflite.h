@@ -23,8 +23,6 @@
 
 namespace tfmodel {
 
-namespace tflite_fb = ::tfmodel::tflite_fb;
-
 class TfLiteFile {
  public:
   // Reads, verifies and validates a file. Errors name the file.
