@@ -171,12 +171,14 @@ absl::StatusOr<TensorMap> MergeBatchInputs(const std::vector<const TensorMap*>& 
     }
     shape.set_dim(0, padded_size);
     TFM_ASSIGN_OR_RETURN(Tensor out, Tensor::Create(first.dtype(), shape));
+    // Clang before 16 rejects capturing a structured binding in a lambda.
+    const std::string& name = alias;
     absl::Status copy_status = DispatchCopyable(first.dtype(), [&]<typename T>() {
       T* d = out.data<T>();
       const int64_t row_elems = shape.dim(0) == 0 ? 0 : out.NumElements() / shape.dim(0);
       int64_t row = 0;
       for (const TensorMap* in : inputs) {
-        const Tensor& t = in->at(alias);
+        const Tensor& t = in->at(name);
         const bool same_inner = t.NumElements() == t.dim(0) * row_elems;
         if (same_inner) {
           std::copy(t.data<T>(), t.data<T>() + t.NumElements(), d + row * row_elems);
@@ -190,7 +192,7 @@ absl::StatusOr<TensorMap> MergeBatchInputs(const std::vector<const TensorMap*>& 
         row += t.dim(0);
       }
       // Batch padding: copies of the first row of the last task.
-      const int64_t last_first_row = row - inputs.back()->at(alias).dim(0);
+      const int64_t last_first_row = row - inputs.back()->at(name).dim(0);
       for (; row < padded_size; ++row) {
         std::copy(d + last_first_row * row_elems, d + (last_first_row + 1) * row_elems,
                   d + row * row_elems);
