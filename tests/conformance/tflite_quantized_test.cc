@@ -13,23 +13,27 @@
 //
 // Instead the test builds the float twin of the int8 file: same graph, every quantized
 // tensor made float32 and every quantized constant (int8 weights, int32 biases) dequantized
-// with its own per-channel scales. That runs through tfmodel's float (TF kernel) path, the
-// int8 file through the integer kernels (CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D,
-// RESHAPE, FULLY_CONNECTED, SOFTMAX), on the same dequantized input: the probabilities must
-// agree within quantization error, with the same top class.
+// with its own per-channel scales. Each operator is then checked on its own: the twin's
+// operator (tfmodel's float path) fed the dequantized int8 inputs must agree with the int8
+// kernel's dequantized output within quantization error.
 //
-// DISABLED: written at the end of the tflite-quant-fix session and not yet compiled or run
-// (the shared machine was too loaded to build conformance_test in time). Build, run with
-// --gtest_also_run_disabled_tests, adjust the 0.08 tolerance to the measured max |dp| if
-// needed, then enable. A failure here (same weights, same input) points at the int8
-// kernels; fetch the intermediate outputs (tensors 22..33) of both models to find the
-// first diverging layer.
+// Why per operator and not the whole network: an earlier version compared the two models
+// end to end on synthetic features and disagreed (int8 top probability 0.5 against 1.0). Run
+// per operator, every kernel agrees within half a step; the gap came from the synthetic
+// input driving the final FULLY_CONNECTED far outside the int8 range its calibration chose,
+// where the int8 logits saturate at 127 (two classes tie at p = 0.5) and the float ones do
+// not. Without real audio features an end-to-end tolerance would test the input, not the
+// kernels.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "format/tflite.h"
 #include "gtest/gtest.h"
@@ -88,7 +92,31 @@ std::string FloatTwin(const std::string& bytes) {
   return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
 }
 
-TEST(TfLiteQuantizedModels, DISABLED_KwsDsCnnInt8MatchesItsFloatTwin) {
+// A model with only operator `op` of subgraph 0 of `bytes`: its inputs are the operator's
+// non-constant inputs, its outputs the operator's outputs.
+std::string SingleOpModel(const std::string& bytes, size_t op) {
+  std::unique_ptr<fb::ModelT> m = fb::UnPackModel(bytes.data());
+  auto& sg = *m->subgraphs[0];
+  std::unique_ptr<fb::OperatorT> keep = std::move(sg.operators[op]);
+  sg.operators.clear();
+  sg.inputs.clear();
+  for (int32_t t : keep->inputs) {
+    if (t >= 0 && m->buffers[sg.tensors[t]->buffer]->data.empty()) sg.inputs.push_back(t);
+  }
+  sg.outputs = keep->outputs;
+  sg.operators.push_back(std::move(keep));
+  m->signature_defs.clear();
+  flatbuffers::FlatBufferBuilder fbb;
+  fb::FinishModelBuffer(fbb, fb::Model::Pack(fbb, m.get()));
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+// Every operator of the int8 keyword spotter, one at a time: the float twin of that
+// operator, fed the dequantized int8 inputs the int8 model computed for a test input, must
+// give the dequantized int8 output within one quantization step (measured: 0.51 at most). This
+// checks each integer kernel (its multipliers, rounding, saturation) on real activations,
+// independent of how quantization error compounds through the network.
+TEST(TfLiteQuantizedModels, KwsDsCnnInt8EveryOperatorMatchesItsFloatTwin) {
   TFM_REQUIRE_TESTDATA();
   const std::string path = Testdata("wild/tiny-kws-dscnn-int8/kws_ref_model.tflite");
   std::ifstream in(path, std::ios::binary);
@@ -96,57 +124,85 @@ TEST(TfLiteQuantizedModels, DISABLED_KwsDsCnnInt8MatchesItsFloatTwin) {
   std::stringstream ss;
   ss << in.rdbuf();
   const std::string bytes = ss.str();
+  const std::string twin = FloatTwin(bytes);
+  std::unique_ptr<fb::ModelT> m = fb::UnPackModel(bytes.data());
+  const auto& sg = *m->subgraphs[0];
+  ASSERT_GE(sg.operators.size(), 10u);
   auto qfile = TfLiteFile::FromBytes(bytes, "kws_ref_model.tflite");
   ASSERT_TRUE(qfile.ok()) << qfile.status();
   auto q = tflite::TfLiteModel::Load(std::move(*qfile));
   ASSERT_TRUE(q.ok()) << q.status();
-  auto ffile = TfLiteFile::FromBytes(FloatTwin(bytes), "kws_float_twin.tflite");
-  ASSERT_TRUE(ffile.ok()) << ffile.status();
-  auto f = tflite::TfLiteModel::Load(std::move(*ffile));
-  ASSERT_TRUE(f.ok()) << f.status();
-  // The int8 input's quantization (scale 0.584703, zero point 83), from the file.
-  constexpr float kInScale = 0.584703f;
-  constexpr int kInZp = 83;
-  constexpr int kInputs = 4;
-  for (int k = 0; k < kInputs; ++k) {
-    Tensor xq = Tensor::Empty(DType::kInt8, TensorShape{1, 49, 10, 1});
-    Tensor xf(DType::kFloat, TensorShape{1, 49, 10, 1});
-    for (int64_t i = 0; i < xq.NumElements(); ++i) {
-      // Deterministic smooth features in the input's range: a per-coefficient level plus a
-      // slow ripple over the 49 frames, different per k.
-      const int frame = static_cast<int>(i / 10), coef = static_cast<int>(i % 10);
-      const int v = 40 - 12 * coef + static_cast<int>(20 * std::sin(0.2 * frame * (k + 1) + coef));
-      xq.data<int8_t>()[i] = static_cast<int8_t>(v);
-      xf.data<float>()[i] = kInScale * static_cast<float>(v - kInZp);
+  // Every activation of the int8 model for one input in the input's range.
+  Tensor xq = Tensor::Empty(DType::kInt8, TensorShape{1, 49, 10, 1});
+  for (int64_t i = 0; i < xq.NumElements(); ++i) {
+    const int frame = static_cast<int>(i / 10), coef = static_cast<int>(i % 10);
+    xq.data<int8_t>()[i] =
+        static_cast<int8_t>(40 - 12 * coef + static_cast<int>(20 * std::sin(0.2 * frame + coef)));
+  }
+  std::vector<std::string> names;
+  for (const auto& t : sg.tensors) names.push_back(t->name);
+  std::vector<std::string> fetch;
+  for (const auto& op : sg.operators) {
+    for (int32_t o : op->outputs) fetch.push_back(names[o]);
+  }
+  auto acts = (*q)->Run({{names[sg.inputs[0]], xq}}, fetch);
+  ASSERT_TRUE(acts.ok()) << acts.status();
+  std::map<int, Tensor> value;  // int8 activations by tensor index
+  value[sg.inputs[0]] = xq;
+  {
+    size_t k = 0;
+    for (const auto& op : sg.operators) {
+      for (int32_t o : op->outputs) value[o] = (*acts)[k++];
     }
-    auto qo = (*q)->RunSignature("serving_default", {{"input_1", xq}});
-    ASSERT_TRUE(qo.ok()) << qo.status();
-    auto fo = (*f)->RunSignature("serving_default", {{"input_1", xf}});
-    ASSERT_TRUE(fo.ok()) << fo.status();
-    ASSERT_EQ(qo->size(), 1u);
-    ASSERT_EQ(fo->size(), 1u);
-    const Tensor& qt = qo->begin()->second;
-    const Tensor& ft = fo->begin()->second;
-    ASSERT_EQ(qt.dtype(), DType::kInt8);
-    ASSERT_EQ(ft.dtype(), DType::kFloat);
-    ASSERT_EQ(qt.NumElements(), 12);
-    ASSERT_EQ(ft.NumElements(), 12);
-    float qsum = 0, max_diff = 0;
-    int qarg = 0, farg = 0;
-    for (int c = 0; c < 12; ++c) {
-      // Softmax output quantization: scale 1/256, zero point -128.
-      const float p = (qt.data<int8_t>()[c] + 128) / 256.0f;
-      qsum += p;
-      max_diff = std::max(max_diff, std::fabs(p - ft.data<float>()[c]));
-      if (qt.data<int8_t>()[c] > qt.data<int8_t>()[qarg]) qarg = c;
-      if (ft.data<float>()[c] > ft.data<float>()[farg]) farg = c;
+  }
+  auto dequantize = [&](int t) {
+    const auto& q = *sg.tensors[t]->quantization;
+    const Tensor& v = value.at(t);
+    Tensor f(DType::kFloat, v.shape());
+    for (int64_t i = 0; i < v.NumElements(); ++i) {
+      f.data<float>()[i] = q.scale[0] * static_cast<float>(v.data<int8_t>()[i] - q.zero_point[0]);
     }
-    std::printf(
-        "[kws int8] input %d: top class %d (p=%.3f) vs float twin %d (p=%.3f), max |dp| %.4f\n", k,
-        qarg, (qt.data<int8_t>()[qarg] + 128) / 256.0, farg, ft.data<float>()[farg], max_diff);
-    EXPECT_NEAR(qsum, 1.0f, 12 * 0.5f / 256 + 0.01f) << "input " << k;
-    EXPECT_LT(max_diff, 0.08f) << "input " << k;
-    EXPECT_EQ(qarg, farg) << "input " << k;
+    return f;
+  };
+  for (size_t op = 0; op < sg.operators.size(); ++op) {
+    const auto& o = *sg.operators[op];
+    const auto& code = *m->operator_codes[o.opcode_index];
+    const std::string opname = fb::EnumNameBuiltinOperator(static_cast<fb::BuiltinOperator>(
+        std::max<int32_t>(static_cast<int32_t>(code.builtin_code), code.deprecated_builtin_code)));
+    auto ffile = TfLiteFile::FromBytes(SingleOpModel(twin, op), "twin_op");
+    ASSERT_TRUE(ffile.ok()) << opname << ": " << ffile.status();
+    auto f = tflite::TfLiteModel::Load(std::move(*ffile));
+    ASSERT_TRUE(f.ok()) << opname << ": " << f.status();
+    std::vector<std::pair<std::string, Tensor>> feeds;
+    for (int32_t t : o.inputs) {
+      if (t >= 0 && m->buffers[sg.tensors[t]->buffer]->data.empty()) {
+        ASSERT_EQ(sg.tensors[t]->type, fb::TensorType::INT8) << opname << " input " << names[t];
+        feeds.emplace_back(names[t], dequantize(t));
+      }
+    }
+    const int out = o.outputs[0];
+    auto got = (*f)->Run(feeds, {names[out]});
+    ASSERT_TRUE(got.ok()) << opname << ": " << got.status();
+    const Tensor want = dequantize(out);
+    const Tensor& ft = (*got)[0];
+    ASSERT_EQ(ft.NumElements(), want.NumElements()) << opname;
+    const float scale = sg.tensors[out]->quantization->scale[0];
+    const float lo =
+        scale * static_cast<float>(-128 - sg.tensors[out]->quantization->zero_point[0]);
+    const float hi = scale * static_cast<float>(127 - sg.tensors[out]->quantization->zero_point[0]);
+    float worst = 0;
+    int64_t inside = 0;
+    for (int64_t i = 0; i < ft.NumElements(); ++i) {
+      // The int8 output saturates at the ends of its range; compare the clamped float.
+      const float expect = std::clamp(ft.data<float>()[i], lo, hi);
+      inside += expect > lo && expect < hi;
+      worst = std::max(worst, std::fabs(expect - want.data<float>()[i]) / scale);
+    }
+    std::printf("[kws int8] op %zu %s: max error %.2f steps, %lld of %lld values unsaturated\n", op,
+                opname.c_str(), worst, static_cast<long long>(inside),
+                static_cast<long long>(ft.NumElements()));
+    EXPECT_GT(inside, 0) << "op " << op << " " << opname << ": every value saturated";
+    EXPECT_LE(worst, 1.0f) << "op " << op << " " << opname << " output " << names[out];
   }
 }
 
