@@ -5,41 +5,12 @@
 
 #include "format/saved_model.h"
 #include "graph/attr_util.h"
+#include "graph/graph_uses.h"
 
 namespace tfmodel {
 namespace {
 
 using tensorflow::NodeDef;
-
-struct Use {
-  int node;
-  int input;   // position among the consumer's inputs
-  int output;  // which output of the producer it reads
-};
-
-// Who reads each node: data uses, and whether any control edge starts there.
-struct Uses {
-  std::vector<std::vector<Use>> data;
-  std::vector<char> control;
-};
-
-bool IsFloat(const NodeDef& n) {
-  auto it = n.attr().find("T");
-  return it != n.attr().end() && it->second.type() == tensorflow::DT_FLOAT;
-}
-
-std::string StrAttr(const NodeDef& n, const std::string& name, const std::string& dflt) {
-  auto it = n.attr().find(name);
-  return it == n.attr().end() ? dflt : it->second.s();
-}
-
-int NumDataInputs(const NodeDef& n) {
-  int k = 0;
-  for (const auto& in : n.input()) {
-    if (!in.empty() && in[0] != '^') ++k;
-  }
-  return k;
-}
 
 bool IsConv(const NodeDef& n) {
   return n.op() == "Conv2D" || n.op() == "DepthwiseConv2dNative" || n.op() == "_FusedConv2D" ||
@@ -53,51 +24,23 @@ bool IsActivation(const std::string& op) {
 
 class Fuser {
  public:
-  Fuser(const tensorflow::GraphDef& g, const std::set<std::string>& keep) : g_(g), keep_(keep) {
-    const int n = g.node_size();
-    for (int i = 0; i < n; ++i) index_.emplace(g.node(i).name(), i);
-    uses_.data.resize(n);
-    uses_.control.assign(n, 0);
-    for (int i = 0; i < n; ++i) {
-      const NodeDef& nd = g.node(i);
-      for (int k = 0; k < nd.input_size(); ++k) {
-        TensorId id = ParseTensorName(nd.input(k));
-        auto it = index_.find(id.node);
-        if (it == index_.end()) continue;  // the executor reports it
-        if (id.index < 0) {
-          uses_.control[it->second] = 1;
-        } else {
-          uses_.data[it->second].push_back({i, k, id.index});
-        }
-      }
-    }
-  }
+  Fuser(const tensorflow::GraphDef& g, const std::set<std::string>& keep)
+      : g_(g), keep_(keep), uses_(g) {}
 
   // The single consumer of output 0 of node i when i may be absorbed into it.
-  std::optional<Use> SoleUse(int i) const {
+  std::optional<GraphUse> SoleUse(int i) const {
     const NodeDef& nd = g_.node(i);
-    if (keep_.count(nd.name()) || uses_.control[i] || uses_.data[i].size() != 1) {
+    if (keep_.count(nd.name()) || uses_.has_control_use(i) || uses_.data(i).size() != 1) {
       return std::nullopt;
     }
-    const Use& u = uses_.data[i][0];
+    const GraphUse& u = uses_.data(i)[0];
     if (u.output != 0 || absorbed_[u.node]) return std::nullopt;
     return u;
   }
 
   // The Const behind `input` (through Identity nodes), or null.
   const NodeDef* ConstBehind(const std::string& input) const {
-    std::string name = input;
-    for (int hops = 0; hops < 8; ++hops) {
-      TensorId id = ParseTensorName(name);
-      auto it = index_.find(id.node);
-      if (it == index_.end() || id.index != 0) return nullptr;
-      const NodeDef& nd = g_.node(it->second);
-      if (keep_.count(nd.name())) return nullptr;  // fed: not a constant
-      if (nd.op() == "Const") return &nd;
-      if (nd.op() != "Identity" || nd.input_size() < 1) return nullptr;
-      name = nd.input(0);
-    }
-    return nullptr;
+    return uses_.ConstBehind(input, keep_);
   }
 
   // Output depth of the base op, from its constant weights; -1 if unknown.
@@ -121,11 +64,11 @@ class Fuser {
   // The bias input when node `j` adds a per-channel bias to the base op's output (at input
   // position `pos`); empty otherwise.
   std::string BiasOf(const NodeDef& base, const NodeDef& add, int pos) const {
-    if (!IsFloat(add) || NumDataInputs(add) != 2) return "";
-    const std::string base_fmt = StrAttr(base, "data_format", "NHWC");
+    if (!IsFloatNode(add) || NumDataInputs(add) != 2) return "";
+    const std::string base_fmt = StrAttrOr(base, "data_format", "NHWC");
     if (add.op() == "BiasAdd" || add.op() == "BiasAddV1") {
       if (pos != 0) return "";
-      if (StrAttr(add, "data_format", "NHWC") != base_fmt) return "";
+      if (StrAttrOr(add, "data_format", "NHWC") != base_fmt) return "";
       return add.input(1);
     }
     if (add.op() != "Add" && add.op() != "AddV2") return "";
@@ -149,26 +92,26 @@ class Fuser {
       const NodeDef& base = g_.node(i);
       const std::string& op = base.op();
       if (op != "Conv2D" && op != "DepthwiseConv2dNative" && op != "MatMul") continue;
-      if (!IsFloat(base) || NumDataInputs(base) != 2 || absorbed_[i]) continue;
-      std::optional<Use> u = SoleUse(i);
+      if (!IsFloatNode(base) || NumDataInputs(base) != 2 || absorbed_[i]) continue;
+      std::optional<GraphUse> u = SoleUse(i);
       if (!u) continue;
       const NodeDef& add = g_.node(u->node);
       const std::string bias = BiasOf(base, add, u->input);
       if (bias.empty()) continue;
       std::vector<int> chain = {i, u->node};
       std::string side;
-      std::optional<Use> a = SoleUse(u->node);
+      std::optional<GraphUse> a = SoleUse(u->node);
       if (a && op != "MatMul") {
         // A residual: Add/AddV2 of the biased conv and another tensor.
         const NodeDef& res = g_.node(a->node);
-        if ((res.op() == "Add" || res.op() == "AddV2") && IsFloat(res) && NumDataInputs(res) == 2 &&
-            res.input_size() >= 2) {
+        if ((res.op() == "Add" || res.op() == "AddV2") && IsFloatNode(res) &&
+            NumDataInputs(res) == 2 && res.input_size() >= 2) {
           side = res.input(1 - a->input);
           chain.push_back(a->node);
           a = SoleUse(a->node);
         }
       }
-      if (a && IsActivation(g_.node(a->node).op()) && IsFloat(g_.node(a->node)) &&
+      if (a && IsActivation(g_.node(a->node).op()) && IsFloatNode(g_.node(a->node)) &&
           NumDataInputs(g_.node(a->node)) == 1) {
         chain.push_back(a->node);
       }
@@ -237,8 +180,7 @@ class Fuser {
 
   const tensorflow::GraphDef& g_;
   const std::set<std::string>& keep_;
-  std::unordered_map<std::string, int> index_;
-  Uses uses_;
+  GraphUses uses_;
   std::vector<char> absorbed_;
 };
 

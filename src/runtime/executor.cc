@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "core/close_names.h"
 #include "format/saved_model.h"
+#include "graph/fold_batch_norm.h"
 #include "graph/graph_optimize.h"
 #include "runtime/executor_plan.h"
 #include "runtime/function.h"
@@ -571,10 +572,12 @@ absl::StatusOr<std::unique_ptr<Executor>> Executor::Create(
         keep.insert(t);
       }
     }
-    if (std::optional<FusionResult> fused = FuseBiasActivation(graph, keep)) {
+    std::optional<FoldResult> folded = FoldBatchNorms(graph, keep);
+    std::optional<FusionResult> fused = FuseBiasActivation(folded ? folded->graph : graph, keep);
+    if (folded || fused) {
       ExecutorOptions o = options;
       o.optimize_graph = false;
-      return Create(fused->graph, library, feeds, fetches, targets, o);
+      return Create(fused ? fused->graph : folded->graph, library, feeds, fetches, targets, o);
     }
   }
   auto plan = std::make_unique<Plan>();
