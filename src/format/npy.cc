@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -91,6 +92,30 @@ absl::Status AppendUtf32(const char* p, size_t chars, bool big_endian, std::stri
   return absl::OkStatus();
 }
 
+// For each element in C order, the index of the element stored there in Fortran order
+// (first index fastest).
+std::vector<int64_t> FortranSourceOrder(const TensorShape& shape) {
+  const int rank = shape.rank();
+  std::vector<int64_t> stride(rank, 1), idx(rank, 0), out(shape.NumElements());
+  for (int j = 1; j < rank; ++j) stride[j] = stride[j - 1] * shape.dim(j - 1);
+  int64_t offset = 0;
+  for (int64_t& o : out) {
+    o = offset;
+    for (int j = rank - 1; j >= 0; --j) {  // the next C-order index
+      offset += stride[j];
+      if (++idx[j] < shape.dim(j)) break;
+      offset -= stride[j] * idx[j];
+      idx[j] = 0;
+    }
+  }
+  return out;
+}
+
+// Reverses the bytes of `count` units of `width` bytes each.
+void SwapBytes(char* p, size_t count, size_t width) {
+  for (size_t i = 0; i < count; ++i, p += width) std::reverse(p, p + width);
+}
+
 absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) {
   if (d.size() < 2) return NpyError(what, absl::StrCat("bad dtype descr '", d, "'"));
   char order = d[0];
@@ -104,11 +129,6 @@ absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) 
     if (code[0] == 'S') return Descr{DType::kString, static_cast<size_t>(n), Descr::Text::kBytes};
     return Descr{DType::kString, static_cast<size_t>(n) * 4, Descr::Text::kUtf32, order == '>'};
   }
-  if (order == '>') {
-    bool single_byte = code == "i1" || code == "u1" || code == "b1";
-    if (!single_byte)
-      return NpyError(what, absl::StrCat("big-endian data ('", d, "') is not supported"));
-  }
   struct M {
     const char* code;
     DType t;
@@ -120,7 +140,10 @@ absl::StatusOr<Descr> ParseDescr(const std::string& d, const std::string& what) 
       {"f2", DType::kHalf},      {"f4", DType::kFloat},      {"f8", DType::kDouble},
       {"c8", DType::kComplex64}, {"c16", DType::kComplex128}};
   for (const M& m : kMap) {
-    if (code == m.code) return Descr{m.t, DTypeSize(m.t)};
+    if (code == m.code) {
+      const size_t size = DTypeSize(m.t);
+      return Descr{m.t, size, Descr::Text::kNone, order == '>' && size > 1};
+    }
   }
   return NpyError(what, absl::StrCat("unsupported dtype '", d, "'"));
 }
@@ -188,9 +211,14 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
       !FindValue(header, "shape", &shape_text)) {
     return NpyError(what, "header lacks descr, fortran_order or shape");
   }
-  if (fortran != "False")
-    return NpyError(what, "Fortran-order arrays are not supported (use C order)");
+  if (fortran != "False" && fortran != "True") {
+    return NpyError(what, absl::StrCat("bad fortran_order '", fortran, "'"));
+  }
+  const bool fortran_order = fortran == "True";
   TFM_ASSIGN_OR_RETURN(Descr d, ParseDescr(descr, what));
+  if (fortran_order && d.text == Descr::Text::kObject) {
+    return NpyError(what, "Fortran-order object arrays are not supported (use C order)");
+  }
   TensorShape::Dims dims;
   for (absl::string_view part : absl::StrSplit(shape_text, ',', absl::SkipWhitespace())) {
     int64_t v;
@@ -223,20 +251,36 @@ absl::StatusOr<Tensor> ParseNpy(const std::string& data, const std::string& what
                                        " needs ", n, " items of ", d.item_size, " bytes"));
   }
   Tensor t(d.dtype, shape);
+  // Which stored element each C-order element is (identity unless Fortran order).
+  const std::vector<int64_t> src =
+      fortran_order ? FortranSourceOrder(shape) : std::vector<int64_t>();
+  auto item = [&](int64_t i) {
+    return data.data() + body + (src.empty() ? i : src[i]) * d.item_size;
+  };
   if (d.text == Descr::Text::kBytes) {
     for (int64_t i = 0; i < shape.NumElements(); ++i) {
-      const char* p = data.data() + body + i * d.item_size;
+      const char* p = item(i);
       size_t len = strnlen(p, d.item_size);
       t.data<std::string>()[i].assign(p, len);
     }
   } else if (d.text == Descr::Text::kUtf32) {
     for (int64_t i = 0; i < shape.NumElements(); ++i) {
-      absl::Status s = AppendUtf32(data.data() + body + i * d.item_size, d.item_size / 4,
-                                   d.big_endian, &t.data<std::string>()[i]);
+      absl::Status s =
+          AppendUtf32(item(i), d.item_size / 4, d.big_endian, &t.data<std::string>()[i]);
       if (!s.ok()) return NpyError(what, absl::StrCat("element ", i, ": ", s.message()));
     }
   } else if (n * d.item_size != 0) {
-    std::memcpy(t.raw_data(), data.data() + body, n * d.item_size);
+    char* out = static_cast<char*>(t.raw_data());
+    if (src.empty()) {
+      std::memcpy(out, data.data() + body, n * d.item_size);
+    } else {
+      for (size_t i = 0; i < n; ++i) std::memcpy(out + i * d.item_size, item(i), d.item_size);
+    }
+    if (d.big_endian) {
+      // Complex numbers swap each of their two parts.
+      const bool complex = d.dtype == DType::kComplex64 || d.dtype == DType::kComplex128;
+      SwapBytes(out, n * (complex ? 2 : 1), complex ? d.item_size / 2 : d.item_size);
+    }
   }
   return t;
 }

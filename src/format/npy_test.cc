@@ -3,7 +3,10 @@
 // bytes below were produced by numpy itself; each test says which array.
 #include "format/npy.h"
 
+#include <algorithm>
+#include <complex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "gmock/gmock.h"
@@ -206,6 +209,94 @@ TEST(NpyStrings, ZeroWidthStringsCannotAskForHugeCounts) {
     ASSERT_FALSE(t.ok()) << descr;
     EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("zero.npy"));
   }
+}
+
+// A version 1.0 .npy file with `header_dict` and `body`, padded as numpy pads.
+std::string NpyFile(const std::string& header_dict, const std::string& body) {
+  std::string header = header_dict;
+  while ((10 + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  return out + header + body;
+}
+
+template <typename T>
+std::string Bytes(const std::vector<T>& v, bool big_endian) {
+  std::string out;
+  for (const T& x : v) {
+    std::string b(reinterpret_cast<const char*>(&x), sizeof(T));
+    if (big_endian) std::reverse(b.begin(), b.end());
+    out += b;
+  }
+  return out;
+}
+
+TEST(NpyLayout, FortranOrderBecomesCOrder) {
+  // np.asfortranarray(np.arange(6, dtype='<f4').reshape(2, 3)) stores the columns:
+  // 0 3 1 4 2 5.
+  auto t = ParseNpy(NpyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 3), }",
+                            Bytes<float>({0, 3, 1, 4, 2, 5}, false)),
+                    "f.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ExpectTensorEq(*t, Tensor::FromVector<float>({0, 1, 2, 3, 4, 5}, TensorShape{2, 3}));
+  // Rank 3, shape (2, 2, 3): element (i, j, k) = 100i + 10j + k stored i fastest, then j.
+  std::vector<int32_t> stored, want;
+  for (int k = 0; k < 3; ++k) {
+    for (int j = 0; j < 2; ++j) {
+      for (int i = 0; i < 2; ++i) stored.push_back(100 * i + 10 * j + k);
+    }
+  }
+  for (int i = 0; i < 2; ++i) {
+    for (int j = 0; j < 2; ++j) {
+      for (int k = 0; k < 3; ++k) want.push_back(100 * i + 10 * j + k);
+    }
+  }
+  t = ParseNpy(NpyFile("{'descr': '<i4', 'fortran_order': True, 'shape': (2, 2, 3), }",
+                       Bytes<int32_t>(stored, false)),
+               "f3.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  ExpectTensorEq(*t, Tensor::FromVector<int32_t>(want, TensorShape{2, 2, 3}));
+  // Fixed-width strings too: [['a', 'b'], ['c', 'd']] stored a c b d.
+  t = ParseNpy(NpyFile("{'descr': '|S1', 'fortran_order': True, 'shape': (2, 2), }", "acbd"),
+               "s.npy");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->data<std::string>()[1], "b");
+  EXPECT_EQ(t->data<std::string>()[2], "c");
+  // An empty Fortran array and a bad flag.
+  t = ParseNpy(NpyFile("{'descr': '<f4', 'fortran_order': True, 'shape': (0, 3), }", ""), "e");
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_EQ(t->NumElements(), 0);
+  t = ParseNpy(NpyFile("{'descr': '<f4', 'fortran_order': Maybe, 'shape': (1,), }", "abcd"), "b");
+  ASSERT_FALSE(t.ok());
+  EXPECT_THAT(std::string(t.status().message()), ::testing::HasSubstr("fortran_order"));
+}
+
+TEST(NpyLayout, BigEndianNumbersAreSwapped) {
+  auto f = ParseNpy(NpyFile("{'descr': '>f4', 'fortran_order': False, 'shape': (3,), }",
+                            Bytes<float>({1.5f, -2.0f, 1e-3f}, true)),
+                    "be.npy");
+  ASSERT_TRUE(f.ok()) << f.status();
+  ExpectTensorEq(*f, Tensor::FromVector<float>({1.5f, -2.0f, 1e-3f}));
+  auto i = ParseNpy(NpyFile("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }",
+                            Bytes<int16_t>({258, -3}, true)),
+                    "be.npy");
+  ASSERT_TRUE(i.ok()) << i.status();
+  ExpectTensorEq(*i, Tensor::FromVector<int16_t>({258, -3}));
+  // Complex: each part swapped on its own; and big-endian Fortran order together.
+  auto c = ParseNpy(NpyFile("{'descr': '>c8', 'fortran_order': False, 'shape': (1,), }",
+                            Bytes<float>({2.5f, -1.0f}, true)),
+                    "c.npy");
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->data<std::complex<float>>()[0], std::complex<float>(2.5f, -1.0f));
+  auto d = ParseNpy(NpyFile("{'descr': '>f8', 'fortran_order': True, 'shape': (2, 2), }",
+                            Bytes<double>({1, 3, 2, 4}, true)),
+                    "d.npy");
+  ASSERT_TRUE(d.ok()) << d.status();
+  ExpectTensorEq(*d, Tensor::FromVector<double>({1, 2, 3, 4}, TensorShape{2, 2}));
 }
 
 }  // namespace
