@@ -345,6 +345,44 @@ TFM_CAPI_EXPORT size_t TFM_Export(const char* const* names, const char* const* v
 TFM_CAPI_EXPORT void TFM_Convert(const char* const* names, const char* const* values, int count,
                                  TFM_Status* status);
 
+/* ---- Checkpoints ----------------------------------------------------------------------- */
+
+/* A TensorFlow checkpoint opened for reading. Thread-safe: several threads may read from one
+ * handle at once. */
+typedef struct TFM_Checkpoint TFM_Checkpoint;
+
+/* Opens a checkpoint: a V2 prefix ("dir/model.ckpt-1000", with its .index and .data files),
+ * a ".index" file, a V1 checkpoint file or sharded pattern, or a folder holding a
+ * `checkpoint` state file (its latest checkpoint is opened). Every tensor read is checksum
+ * verified. Errors: TFM_NOT_FOUND when nothing is at `path`; TFM_DATA_LOSS or
+ * TFM_INVALID_ARGUMENT for a corrupt or unreadable file (the message names it). */
+TFM_CAPI_EXPORT TFM_Checkpoint* TFM_OpenCheckpoint(const char* path, TFM_Status* status);
+TFM_CAPI_EXPORT void TFM_DeleteCheckpoint(TFM_Checkpoint* checkpoint);
+/* The prefix that was opened (after resolving a folder or .index file). */
+TFM_CAPI_EXPORT const char* TFM_CheckpointPrefix(const TFM_Checkpoint* checkpoint);
+/* The checkpoint's tensors, sorted by name (index in [0, count)); dtype and shape as
+ * stored. Out-of-range indices give NULL, TFM_INVALID_DTYPE, -1. */
+TFM_CAPI_EXPORT int TFM_CheckpointTensorCount(const TFM_Checkpoint* checkpoint);
+TFM_CAPI_EXPORT const char* TFM_CheckpointTensorName(const TFM_Checkpoint* checkpoint, int index);
+TFM_CAPI_EXPORT TFM_DataType TFM_CheckpointTensorType(const TFM_Checkpoint* checkpoint, int index);
+TFM_CAPI_EXPORT int TFM_CheckpointTensorRank(const TFM_Checkpoint* checkpoint, int index);
+TFM_CAPI_EXPORT int64_t TFM_CheckpointTensorDim(const TFM_Checkpoint* checkpoint, int index,
+                                                int dim);
+/* Reads the tensor `name` (sliced/partitioned variables are assembled) into a new
+ * caller-owned tensor. Errors (NULL returned): TFM_NOT_FOUND for a name not in the checkpoint
+ * (the message suggests close names); TFM_DATA_LOSS for a checksum mismatch. */
+TFM_CAPI_EXPORT TFM_Tensor* TFM_CheckpointRead(const TFM_Checkpoint* checkpoint, const char* name,
+                                               TFM_Status* status);
+
+/* Writes `tensors[i]` under `names[i]`, i in [0, count), as a V2 tensor bundle at `prefix`
+ * (prefix.index + prefix.data-00000-of-00001) that TensorFlow's tf.train.Checkpoint /
+ * Saver restore reads. Numeric, bool and string tensors. Nothing is visible at `prefix`
+ * unless the whole write succeeds. Errors: TFM_INVALID_ARGUMENT for a NULL or repeated
+ * name, a NULL tensor or a dtype a bundle cannot hold; the write's error otherwise. */
+TFM_CAPI_EXPORT void TFM_WriteCheckpoint(const char* prefix, const char* const* names,
+                                         const TFM_Tensor* const* tensors, int count,
+                                         TFM_Status* status);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

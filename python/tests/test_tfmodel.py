@@ -1,6 +1,8 @@
 """Tests of the tfmodel Python package on TensorFlow-made models from the testdata."""
 
+import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -182,3 +184,45 @@ def test_tool_errors_raise_with_the_c_status_message(testdata, tmp_path):
     assert e.value.code_name == "NOT_FOUND"
     assert "no signature 'nope'" in e.value.message
     assert not (tmp_path / "o").exists()
+
+
+def test_read_checkpoint_of_a_tensorflow_saved_model(testdata):
+    values = tfmodel.read_checkpoint(
+        testdata("tf_serving/saved_model_half_plus_two_cpu/00000123/variables/variables"))
+    assert sorted(values) == ["a", "a2", "b", "c", "c2"]
+    assert values["a"].dtype == np.float32 and values["a"] == 0.5
+    assert values["b"] == 2.0
+    with pytest.raises(tfmodel.Error) as e:
+        tfmodel.read_checkpoint(
+            testdata("tf_serving/saved_model_half_plus_two_cpu/00000123/variables/variables"),
+            names=["bb"])
+    assert e.value.code_name == "NOT_FOUND" and "did you mean 'b'" in str(e.value)
+
+
+def test_write_checkpoint_reads_back_and_restores_into_a_model(testdata, tmp_path):
+    weights = {"dense/kernel": np.arange(6, dtype=np.float32).reshape(2, 3),
+               "step": np.int64(7), "vocab": np.array([b"a", "\u00e9"], dtype=object)}
+    prefix = tfmodel.write_checkpoint(tmp_path / "model", weights)
+    back = tfmodel.read_checkpoint(tmp_path / "model.index")
+    np.testing.assert_array_equal(back["dense/kernel"], weights["dense/kernel"])
+    assert back["step"].dtype == np.int64 and back["step"] == 7
+    assert list(back["vocab"]) == [b"a", "\u00e9".encode("utf-8")]
+    assert os.fspath(prefix) == os.fspath(tmp_path / "model")
+    # A copy of half_plus_two with its variables rewritten (a = 3) computes 3x + 2.
+    model = tmp_path / "half_plus_two"
+    shutil.copytree(testdata("tf_serving/saved_model_half_plus_two_cpu/00000123"), model)
+    vars_ = tfmodel.read_checkpoint(model / "variables" / "variables")
+    vars_["a"] = np.float32(3.0)
+    tfmodel.write_checkpoint(model / "variables" / "variables", vars_)
+    m = tfmodel.load(os.fspath(model))
+    y = m.signatures["serving_default"](x=np.array([[1.0], [2.0]], dtype=np.float32))["y"]
+    np.testing.assert_allclose(y, [[5.0], [8.0]])
+
+
+def test_scalar_inputs_keep_rank_zero():
+    # np.ascontiguousarray turns 0-d arrays into 1-d ones; a scalar must stay a scalar.
+    for value in (np.float32(2.5), np.array(7, dtype=np.int64), 3.0):
+        t = tfmodel._to_c(value, "x")
+        assert tfmodel.lib.TFM_TensorRank(t.ptr) == 0
+        back = tfmodel._from_c(t.ptr)
+        assert back.shape == () and back == value

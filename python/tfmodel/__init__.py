@@ -22,7 +22,7 @@ from . import _capi
 from ._capi import lib
 
 __all__ = ["Error", "Model", "Signature", "TensorSpec", "convert", "export", "freeze", "load",
-           "__version__"]
+           "read_checkpoint", "write_checkpoint", "__version__"]
 
 __version__ = lib.TFM_Version().decode()
 
@@ -135,7 +135,8 @@ def _to_c(value, where, want_dtype=None):
     if code is None:
         raise Error(_INVALID_ARGUMENT,
                     "%s: numpy dtype %s has no TensorFlow equivalent" % (where, arr.dtype))
-    arr = np.ascontiguousarray(arr)
+    # (ascontiguousarray makes a 0-d array 1-d: keep the scalar's shape.)
+    arr = np.ascontiguousarray(arr).reshape(arr.shape)
     data = arr.ctypes.data if arr.nbytes else None
     t = _OwnedTensor(lib.TFM_NewTensor(code, dims, arr.ndim, data, arr.nbytes, st.ptr))
     st.check()
@@ -368,3 +369,39 @@ def convert(**flags):
     lib.TFM_Convert(names, values, n, st.ptr)
     st.check()
     return flags.get("output_file")
+
+
+def read_checkpoint(path, names=None):
+    """Reads a TensorFlow checkpoint (a V2 prefix such as "train/model.ckpt-1000", its .index
+    file, a V1 file, or a folder with a `checkpoint` state file: its latest) into
+    {tensor name: numpy array}, every tensor or only `names`. Checksums are verified.
+    Raises Error (NOT_FOUND for a missing checkpoint or name)."""
+    st = _Status()
+    ckpt = lib.TFM_OpenCheckpoint(os.fspath(path).encode("utf-8"), st.ptr)
+    st.check()
+    try:
+        if names is None:
+            names = [lib.TFM_CheckpointTensorName(ckpt, i).decode("utf-8")
+                     for i in range(lib.TFM_CheckpointTensorCount(ckpt))]
+        out = {}
+        for name in names:
+            t = _OwnedTensor(lib.TFM_CheckpointRead(ckpt, name.encode("utf-8"), st.ptr))
+            st.check()
+            out[name] = _from_c(t.ptr)
+        return out
+    finally:
+        lib.TFM_DeleteCheckpoint(ckpt)
+
+
+def write_checkpoint(prefix, tensors):
+    """Writes {name: array} as a V2 checkpoint at `prefix` (prefix.index and
+    prefix.data-00000-of-00001) that TensorFlow's tf.train.Checkpoint / Saver restore reads.
+    Values are numpy arrays or what np.asarray takes. Nothing appears at `prefix` unless the
+    whole write succeeds. Returns `prefix`. Raises Error."""
+    names = list(tensors)
+    owned = [_to_c(tensors[n], "tensor '%s'" % n) for n in names]
+    st = _Status()
+    lib.TFM_WriteCheckpoint(os.fspath(prefix).encode("utf-8"), _capi.names_array(names),
+                            _capi.tensors_array([t.ptr for t in owned]), len(names), st.ptr)
+    st.check()
+    return prefix

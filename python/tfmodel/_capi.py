@@ -55,6 +55,10 @@ class TensorSpec(ctypes.Structure):
     pass
 
 
+class Checkpoint(ctypes.Structure):
+    pass
+
+
 _c_char_pp = ctypes.POINTER(ctypes.c_char_p)
 _tensor_p = ctypes.POINTER(Tensor)
 _tensor_pp = ctypes.POINTER(_tensor_p)
@@ -63,6 +67,7 @@ _model_p = ctypes.POINTER(Model)
 _sig_p = ctypes.POINTER(Signature)
 _spec_p = ctypes.POINTER(TensorSpec)
 _opts_p = ctypes.POINTER(LoadOptions)
+_ckpt_p = ctypes.POINTER(Checkpoint)
 
 # name: (restype, argtypes)
 _FUNCTIONS = {
@@ -115,6 +120,14 @@ _FUNCTIONS = {
     "TFM_Export": (ctypes.c_size_t, [_c_char_pp, _c_char_pp, ctypes.c_int, ctypes.c_char_p,
                                      ctypes.c_size_t, _status_p]),
     "TFM_Convert": (None, [_c_char_pp, _c_char_pp, ctypes.c_int, _status_p]),
+    "TFM_OpenCheckpoint": (_ckpt_p, [ctypes.c_char_p, _status_p]),
+    "TFM_DeleteCheckpoint": (None, [_ckpt_p]),
+    "TFM_CheckpointPrefix": (ctypes.c_char_p, [_ckpt_p]),
+    "TFM_CheckpointTensorCount": (ctypes.c_int, [_ckpt_p]),
+    "TFM_CheckpointTensorName": (ctypes.c_char_p, [_ckpt_p, ctypes.c_int]),
+    "TFM_CheckpointRead": (_tensor_p, [_ckpt_p, ctypes.c_char_p, _status_p]),
+    "TFM_WriteCheckpoint": (None, [ctypes.c_char_p, _c_char_pp, _tensor_pp, ctypes.c_int,
+                                   _status_p]),
 }
 
 lib = _load_library()
