@@ -216,6 +216,9 @@ std::map<std::string, Flag> ServeFlags(ServeFlagValues& v) {
   add_str("s3_cache_dir", &o.manager.s3_cache_dir,
           "local folder s3:// model versions are downloaded to (default $TMPDIR/tfmodel_s3_cache) "
           "[tfmodel extension]");
+  add_int("s3_cache_max_bytes", &o.manager.s3_cache_max_bytes,
+          "most bytes the S3 cache may hold; a version that does not fit is not downloaded "
+          "and its status says why (0 = only the disk's free space) [tfmodel extension]");
   add_int("model_config_file_poll_wait_seconds", &o.model_config_file_poll_wait_seconds,
           "re-read the config file every N s (0 = read once)");
   add_int("file_system_poll_wait_seconds", &o.manager.file_system_poll_wait_seconds,

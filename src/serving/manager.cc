@@ -83,8 +83,10 @@ ServableManager::ServableManager(ManagerOptions options)
     };
   }
   if (!options_.storage) {
-    options_.storage =
-        DefaultVersionStorage(options_.s3_cache_dir, [this](const std::string& l) { Log(l); });
+    options_.storage = DefaultVersionStorage(
+        options_.s3_cache_dir,
+        static_cast<uint64_t>(std::max<int64_t>(0, options_.s3_cache_max_bytes)),
+        [this](const std::string& l) { Log(l); });
   }
 }
 

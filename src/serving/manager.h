@@ -59,7 +59,8 @@ struct ManagerOptions {
   // Where base paths are listed and versions fetched (default: local folders and s3://,
   // DefaultVersionStorage with s3_cache_dir).
   std::shared_ptr<VersionStorage> storage;
-  std::string s3_cache_dir;  // local cache of s3:// versions (empty: $TMPDIR)
+  std::string s3_cache_dir;        // local cache of s3:// versions (empty: $TMPDIR)
+  int64_t s3_cache_max_bytes = 0;  // bound on that cache (0: the disk's free space)
 };
 
 class ServableManager {

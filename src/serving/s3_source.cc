@@ -34,6 +34,21 @@ bool CacheIntact(const std::string& dir,
 
 }  // namespace
 
+uint64_t CacheBytes(const std::string& dir) {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(
+           dir, std::filesystem::directory_options::skip_permission_denied, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code size_ec;
+    if (it->is_regular_file(size_ec)) {
+      const uint64_t size = it->file_size(size_ec);
+      if (!size_ec) total += size;
+    }
+  }
+  return total;
+}
+
 bool IsS3Path(absl::string_view path) { return path.substr(0, kScheme.size()) == kScheme; }
 
 absl::StatusOr<S3Url> ParseS3Url(absl::string_view url) {
@@ -104,8 +119,32 @@ absl::StatusOr<std::string> S3RelativePath(const std::string& key,
 }
 
 S3VersionSource::S3VersionSource(S3Client client, std::string cache_dir,
-                                 std::function<void(const std::string&)> log)
-    : client_(std::move(client)), cache_dir_(std::move(cache_dir)), log_(std::move(log)) {}
+                                 std::function<void(const std::string&)> log,
+                                 uint64_t max_cache_bytes)
+    : client_(std::move(client)),
+      cache_dir_(std::move(cache_dir)),
+      log_(std::move(log)),
+      max_cache_bytes_(max_cache_bytes) {}
+
+absl::Status S3VersionSource::CheckRoom(uint64_t need, const std::string& version_url) const {
+  std::error_code ec;
+  std::filesystem::create_directories(cache_dir_, ec);
+  const std::filesystem::space_info space = std::filesystem::space(cache_dir_, ec);
+  if (!ec && need > space.available) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        version_url, " needs ", need, " bytes but the S3 cache folder ", cache_dir_, " has ",
+        space.available, " bytes free (set --s3_cache_dir to a larger disk)"));
+  }
+  if (max_cache_bytes_ == 0) return absl::OkStatus();
+  const uint64_t used = CacheBytes(cache_dir_);
+  if (used + need > max_cache_bytes_) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(version_url, " needs ", need, " bytes; the S3 cache ", cache_dir_, " holds ",
+                     used, " bytes of versions being served and --s3_cache_max_bytes is ",
+                     max_cache_bytes_, " (raise it, or serve fewer versions at once)"));
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::map<int64_t, std::string>> S3VersionSource::List(const std::string& base_url) {
   auto url = ParseS3Url(base_url);
@@ -160,6 +199,9 @@ absl::StatusOr<std::string> S3VersionSource::Fetch(const std::string& version_ur
     }
     std::filesystem::remove_all(*final_dir, ec);
   }
+  uint64_t need = 0;
+  for (const auto& f : files) need += f.second;
+  if (auto room = CheckRoom(need, version_url); !room.ok()) return room;
   const std::string tmp =
       absl::StrCat(*final_dir, ".partial-", getpid(), "-", std::random_device{}());
   auto fail = [&](absl::Status s) {

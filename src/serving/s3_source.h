@@ -39,10 +39,15 @@ int64_t S3VersionOfPrefix(const std::string& common_prefix, const std::string& p
 absl::StatusOr<std::string> S3RelativePath(const std::string& key,
                                            const std::string& version_prefix);
 
+// Bytes in the regular files under `dir` (0 when it does not exist).
+uint64_t CacheBytes(const std::string& dir);
+
 class S3VersionSource {
  public:
+  // `max_cache_bytes` > 0 bounds what the cache folder may hold: a version that would take
+  // it over the bound is not downloaded (RESOURCE_EXHAUSTED, in the model's status).
   S3VersionSource(S3Client client, std::string cache_dir,
-                  std::function<void(const std::string&)> log);
+                  std::function<void(const std::string&)> log, uint64_t max_cache_bytes = 0);
 
   // Version -> "s3://bucket/prefix/<folder>" for each numeric folder. NotFound (with why)
   // when the bucket does not exist; PermissionDenied when access is refused.
@@ -55,9 +60,15 @@ class S3VersionSource {
   absl::StatusOr<std::string> CachePath(const std::string& version_url) const;
 
  private:
+  // OK when `need` more bytes fit: in the cache folder's free disk space and under
+  // max_cache_bytes_. Checked before a download starts, so a version is never half fetched
+  // for want of room.
+  absl::Status CheckRoom(uint64_t need, const std::string& version_url) const;
+
   S3Client client_;
   std::string cache_dir_;
   std::function<void(const std::string&)> log_;
+  uint64_t max_cache_bytes_ = 0;
 };
 
 }  // namespace tfmodel::serving

@@ -14,8 +14,9 @@ namespace {
 
 class DefaultStorage : public VersionStorage {
  public:
-  DefaultStorage(std::string cache_dir, std::function<void(const std::string&)> log)
-      : cache_dir_(std::move(cache_dir)), log_(std::move(log)) {
+  DefaultStorage(std::string cache_dir, uint64_t max_cache_bytes,
+                 std::function<void(const std::string&)> log)
+      : cache_dir_(std::move(cache_dir)), max_cache_bytes_(max_cache_bytes), log_(std::move(log)) {
     if (cache_dir_.empty()) {
       const char* tmp = std::getenv("TMPDIR");
       cache_dir_ = JoinPath(tmp && *tmp ? tmp : "/tmp", "tfmodel_s3_cache");
@@ -52,12 +53,14 @@ class DefaultStorage : public VersionStorage {
         return absl::InvalidArgumentError(
             absl::StrCat("S3 configuration: ", config.status().message()));
       }
-      s3_ = std::make_unique<S3VersionSource>(S3Client(*std::move(config)), cache_dir_, log_);
+      s3_ = std::make_unique<S3VersionSource>(S3Client(*std::move(config)), cache_dir_, log_,
+                                              max_cache_bytes_);
     }
     return s3_.get();
   }
 
   std::string cache_dir_;
+  uint64_t max_cache_bytes_;
   std::function<void(const std::string&)> log_;
   std::mutex mu_;
   std::unique_ptr<S3VersionSource> s3_;
@@ -66,8 +69,10 @@ class DefaultStorage : public VersionStorage {
 }  // namespace
 
 std::shared_ptr<VersionStorage> DefaultVersionStorage(std::string s3_cache_dir,
+                                                      uint64_t s3_cache_max_bytes,
                                                       std::function<void(const std::string&)> log) {
-  return std::make_shared<DefaultStorage>(std::move(s3_cache_dir), std::move(log));
+  return std::make_shared<DefaultStorage>(std::move(s3_cache_dir), s3_cache_max_bytes,
+                                          std::move(log));
 }
 
 }  // namespace tfmodel::serving

@@ -27,8 +27,11 @@ class VersionStorage {
 
 // Local base paths as they are; s3:// ones through S3 (configured from the environment on
 // first use, see s3_client.h), cached under `s3_cache_dir` (empty: $TMPDIR or /tmp, then
-// "tfmodel_s3_cache"). `log` gets one line per download or eviction.
+// "tfmodel_s3_cache"), holding at most `s3_cache_max_bytes` (0: no bound but the disk's free
+// space, which is checked before each download). `log` gets one line per download or
+// eviction.
 std::shared_ptr<VersionStorage> DefaultVersionStorage(std::string s3_cache_dir,
+                                                      uint64_t s3_cache_max_bytes,
                                                       std::function<void(const std::string&)> log);
 
 }  // namespace tfmodel::serving

@@ -153,7 +153,7 @@ TEST(VersionStorageTest, DefaultStorageListsLocalFolders) {
   const std::string base = testing::TempDir();
   std::filesystem::create_directories(JoinPath(base, "00000007"));
   std::filesystem::create_directories(JoinPath(base, "notes"));
-  auto storage = DefaultVersionStorage("", [](const std::string&) {});
+  auto storage = DefaultVersionStorage("", 0, [](const std::string&) {});
   auto versions = storage->List(base);
   ASSERT_TRUE(versions.ok()) << versions.status();
   ASSERT_EQ(versions->size(), 1u);

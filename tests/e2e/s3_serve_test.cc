@@ -298,5 +298,39 @@ TEST(S3ServeE2E, MissingBucketIsNotFoundInModelStatus) {
   EXPECT_NE(r.body.find("s3://no-such-bucket/hp2/"), std::string::npos) << r.body;
 }
 
+TEST(S3ServeE2E, VersionOverTheCacheBoundIsRefused) {
+  TFM_REQUIRE_TESTDATA();
+  S3Server s3;
+  START_S3_OR_SKIP(s3);
+  ASSERT_TRUE(s3.CreateBucket("models"));
+  s3.UploadFolder(HalfPlusTwoVersion(), "models", "hp2/1");
+  ScopedS3Env env(s3.port, "S3RVER", "S3RVER");
+  // half_plus_two takes 12318 bytes: one version fits in 20000, two do not.
+  const std::string cache = JoinPath(testing::TempDir(), "s3_cache_bounded");
+  ServerProcess p;
+  ASSERT_TRUE(p.Start(
+      {"--model_name=hp2", "--model_base_path=s3://models/hp2", "--file_system_poll_wait_seconds=1",
+       "--s3_cache_max_bytes=20000", "--s3_cache_dir=" + cache},
+      "/v1/models/hp2"))
+      << p.Log();
+  // Version 2 would take the cache over the bound while version 1 is served: refused before
+  // any byte is downloaded, said in the model status; version 1 keeps serving.
+  s3.UploadFolder(HalfPlusTwoVersion(), "models", "hp2/2");
+  HttpResult r = WaitFor(p.rest_port, "/v1/models/hp2", "s3_cache_max_bytes", 30);
+  EXPECT_NE(r.body.find("s3://models/hp2/2 needs 12318 bytes"), std::string::npos)
+      << r.body << p.Log();
+  EXPECT_NE(r.body.find("holds 12318 bytes"), std::string::npos) << r.body;
+  EXPECT_FALSE(fs::exists(JoinPath(cache, "models/hp2/2")));
+  r = Http(p.rest_port, "POST", "/v1/models/hp2:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("2.5"), std::string::npos) << r.body;
+  // At startup the same refusal stops the server, as any failed initial load does.
+  ServerProcess q;
+  q.Launch({"--model_name=hp2", "--model_base_path=s3://models/hp2", "--s3_cache_max_bytes=1000",
+            "--s3_cache_dir=" + JoinPath(testing::TempDir(), "s3_cache_tiny")});
+  ASSERT_TRUE(q.WaitExit(30)) << q.Log();
+  EXPECT_NE(q.Log().find("--s3_cache_max_bytes is 1000"), std::string::npos) << q.Log();
+}
+
 }  // namespace
 }  // namespace tfmodel::e2e
