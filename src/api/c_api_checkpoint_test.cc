@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "api/c_api_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
@@ -18,18 +19,9 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 
-struct StatusDeleter {
-  void operator()(TFM_Status* s) const { TFM_DeleteStatus(s); }
-};
-struct CheckpointDeleter {
-  void operator()(TFM_Checkpoint* c) const { TFM_DeleteCheckpoint(c); }
-};
-struct TensorDeleter {
-  void operator()(TFM_Tensor* t) const { TFM_DeleteTensor(t); }
-};
-using StatusPtr = std::unique_ptr<TFM_Status, StatusDeleter>;
-using CheckpointPtr = std::unique_ptr<TFM_Checkpoint, CheckpointDeleter>;
-using TensorPtr = std::unique_ptr<TFM_Tensor, TensorDeleter>;
+using tfmodel::api_test::CheckpointPtr;
+using tfmodel::api_test::StatusPtr;
+using tfmodel::api_test::TensorPtr;
 
 std::string HalfPlusTwoVariables() {
   return tfmodel::testing::Testdata(

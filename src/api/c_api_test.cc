@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/c_api_test_util.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
@@ -19,18 +20,9 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
 
-struct StatusDeleter {
-  void operator()(TFM_Status* s) const { TFM_DeleteStatus(s); }
-};
-struct ModelDeleter {
-  void operator()(TFM_Model* m) const { TFM_DeleteModel(m); }
-};
-struct TensorDeleter {
-  void operator()(TFM_Tensor* t) const { TFM_DeleteTensor(t); }
-};
-using StatusPtr = std::unique_ptr<TFM_Status, StatusDeleter>;
-using ModelPtr = std::unique_ptr<TFM_Model, ModelDeleter>;
-using TensorPtr = std::unique_ptr<TFM_Tensor, TensorDeleter>;
+using tfmodel::api_test::ModelPtr;
+using tfmodel::api_test::StatusPtr;
+using tfmodel::api_test::TensorPtr;
 
 std::string HalfPlusTwo() {
   return tfmodel::testing::Testdata("tf_serving/saved_model_half_plus_two_cpu/00000123");

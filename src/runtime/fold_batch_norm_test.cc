@@ -12,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "kernel_test_util.h"
 #include "runtime/executor.h"
+#include "runtime/graph_rewrite_test_util.h"
 #include "test_util.h"
 
 namespace tfmodel::runtime {
@@ -70,22 +71,8 @@ GraphBuilder ConvBn(const std::string& conv_op, const std::string& bn_op = "Fuse
   return b;
 }
 
-std::vector<Tensor> RunGraph(const tensorflow::GraphDef& g, const Tensor& x,
-                             const std::string& fetch, bool optimize) {
-  ExecutorOptions o;
-  o.optimize_graph = optimize;
-  auto ex = Executor::Create(g, nullptr, {"x:0"}, {fetch}, {}, o);
-  EXPECT_TRUE(ex.ok()) << ex.status();
-  if (!ex.ok()) return {};
-  std::vector<Tensor> out;
-  RunContext ctx;
-  absl::Status s = (*ex)->Run(ctx, {x}, &out);
-  EXPECT_TRUE(s.ok()) << s;
-  return out;
-}
-
 void ExpectSameResults(const tensorflow::GraphDef& g, const Tensor& x, const std::string& fetch) {
-  std::vector<Tensor> a = RunGraph(g, x, fetch, false), b = RunGraph(g, x, fetch, true);
+  std::vector<Tensor> a = RunGraph(g, x, {fetch}, false), b = RunGraph(g, x, {fetch}, true);
   ASSERT_EQ(a.size(), 1u);
   ASSERT_EQ(b.size(), 1u);
   ExpectTensorNear(b[0], a[0], 1e-5, 1e-5);
@@ -144,8 +131,8 @@ TEST(FoldBatchNormTest, FoldedValuesHandComputed) {
   EXPECT_NEAR(bias->data<float>()[0], -5.5, 1e-4);
   EXPECT_NEAR(bias->data<float>()[1], 1, 1e-5);
   // x = 1.5: conv [3, -1.5]; bn [(3 - 1) * 6 + 0.5, (-1.5 + 2) * 0.5] = [12.5, 0.25].
-  std::vector<Tensor> out =
-      RunGraph(b.graph(), Tensor::FromVector<float>({1.5f}, TensorShape{1, 1, 1, 1}), "bn:0", true);
+  std::vector<Tensor> out = RunGraph(
+      b.graph(), Tensor::FromVector<float>({1.5f}, TensorShape{1, 1, 1, 1}), {"bn:0"}, true);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_NEAR(out[0].data<float>()[0], 12.5, 1e-4);
   EXPECT_NEAR(out[0].data<float>()[1], 0.25, 1e-5);

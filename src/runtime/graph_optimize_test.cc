@@ -10,6 +10,7 @@
 #include "gtest/gtest.h"
 #include "kernel_test_util.h"
 #include "runtime/executor.h"
+#include "runtime/graph_rewrite_test_util.h"
 #include "test_util.h"
 
 namespace tfmodel::runtime {
@@ -38,21 +39,6 @@ AttrMap ConvAttrs(const std::string& fmt = "NHWC") {
   a["padding"] = AttrS("SAME");
   a["data_format"] = AttrS(fmt);
   return a;
-}
-
-// Runs `g` feeding x, fetching `fetches`, with or without the pass.
-std::vector<Tensor> RunGraph(const tensorflow::GraphDef& g, const Tensor& x,
-                             const std::vector<std::string>& fetches, bool optimize) {
-  ExecutorOptions o;
-  o.optimize_graph = optimize;
-  auto ex = Executor::Create(g, nullptr, {"x:0"}, fetches, {}, o);
-  EXPECT_TRUE(ex.ok()) << ex.status();
-  if (!ex.ok()) return {};
-  std::vector<Tensor> out;
-  RunContext ctx;
-  absl::Status s = (*ex)->Run(ctx, {x}, &out);
-  EXPECT_TRUE(s.ok()) << s;
-  return out;
 }
 
 // Fused and unfused runs agree on every fetch.
