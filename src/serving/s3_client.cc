@@ -14,6 +14,7 @@
 #include <random>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -22,6 +23,17 @@
 
 namespace tfmodel::serving {
 namespace {
+
+// The digest of `ctx` in lower-case hex (what S3 puts in a single-part ETag).
+std::string FinalHex(EVP_MD_CTX* ctx) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx, digest, &len);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i)
+    absl::StrAppend(&hex, absl::Hex(digest[i], absl::kZeroPad2));
+  return hex;
+}
 
 // Sections of an AWS ini file ("[name]" -> key -> value).
 std::map<std::string, std::map<std::string, std::string>> ReadIni(const std::string& path) {
@@ -280,13 +292,7 @@ absl::Status Get(const S3Config& config, const std::string& url, const std::stri
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     if (code >= 200 && code < 300) {
       if (md5) {
-        unsigned char digest[EVP_MAX_MD_SIZE];
-        unsigned int len = 0;
-        EVP_DigestFinal_ex(md5.get(), digest, &len);
-        std::string hex;
-        for (unsigned int i = 0; i < len; ++i)
-          absl::StrAppend(&hex, absl::Hex(digest[i], absl::kZeroPad2));
-        out->body = hex;  // the caller compares it with the ETag
+        out->body = FinalHex(md5.get());  // the caller compares it with the ETag
       }
       out->md5 = nullptr;
       return absl::OkStatus();
@@ -349,6 +355,25 @@ absl::Status S3Client::Download(const std::string& bucket, const S3Object& objec
                                             ", the object's ETag is ", object.etag));
   }
   return absl::OkStatus();
+}
+
+bool S3Client::FileMatches(const std::string& path, const S3Object& object) {
+  const bool md5_etag = object.etag.size() == 32 &&
+                        object.etag.find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!md5_etag) return false;
+  std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), std::fclose);
+  if (!file) return false;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> md5(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!md5 || EVP_DigestInit_ex(md5.get(), EVP_md5(), nullptr) != 1) return false;
+  std::vector<char> buf(1 << 16);
+  uint64_t total = 0;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), file.get())) > 0) {
+    EVP_DigestUpdate(md5.get(), buf.data(), n);
+    total += n;
+  }
+  if (std::ferror(file.get()) || total != object.size) return false;
+  return FinalHex(md5.get()) == object.etag;
 }
 
 }  // namespace tfmodel::serving

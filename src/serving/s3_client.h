@@ -113,6 +113,11 @@ class S3Client {
   absl::Status Download(const std::string& bucket, const S3Object& object,
                         const std::string& path) const;
 
+  // Whether the file at `path` already holds `object`: its size, and the MD5 of its bytes
+  // equal to a single-part (MD5) ETag. False for multipart ETags (they cannot be checked
+  // without the part sizes) and for missing files.
+  static bool FileMatches(const std::string& path, const S3Object& object);
+
  private:
   S3Config config_;
 };

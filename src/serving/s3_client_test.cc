@@ -222,5 +222,21 @@ TEST(S3ConfigTest, ProfilesFromAwsFiles) {
   EXPECT_NE(missing.status().message().find("[missing]"), absl::string_view::npos);
 }
 
+TEST(S3ClientTest, FileMatchesChecksSizeAndMd5Etag) {
+  const std::string path = JoinPath(testing::TempDir(), "s3_file_matches.txt");
+  ASSERT_TRUE(WriteStringToFile(path, "hello").ok());
+  S3Object o{"k", 5, "5d41402abc4b2a76b9719d911017c592"};  // MD5 of "hello"
+  EXPECT_TRUE(S3Client::FileMatches(path, o));
+  o.size = 6;
+  EXPECT_FALSE(S3Client::FileMatches(path, o));
+  o.size = 5;
+  o.etag = "5d41402abc4b2a76b9719d911017c593";
+  EXPECT_FALSE(S3Client::FileMatches(path, o));
+  o.etag = "5d41402abc4b2a76b9719d911017c592-2";  // multipart: cannot be checked
+  EXPECT_FALSE(S3Client::FileMatches(path, o));
+  o.etag = "5d41402abc4b2a76b9719d911017c592";
+  EXPECT_FALSE(S3Client::FileMatches(path + ".missing", o));
+}
+
 }  // namespace
 }  // namespace tfmodel::serving

@@ -1,10 +1,13 @@
 #include "serving/s3_source.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <random>
+#include <set>
 #include <system_error>
 #include <utility>
 #include <vector>
@@ -30,6 +33,45 @@ bool CacheIntact(const std::string& dir,
     if (ec || got != size) return false;
   }
   return true;
+}
+
+// Moves a partial download of `final_dir` left by a process that is gone (a sibling named
+// "<final_dir>.partial-<pid>-<n>" whose pid no longer runs) to `tmp`. False if there is none.
+bool ClaimStalePartial(const std::string& final_dir, const std::string& tmp) {
+  const std::filesystem::path final_path(final_dir);
+  const std::string stem = final_path.filename().string() + ".partial-";
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(final_path.parent_path(), ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.compare(0, stem.size(), stem) != 0) continue;
+    int64_t pid = 0;
+    const std::string rest = name.substr(stem.size());
+    if (!absl::SimpleAtoi(rest.substr(0, rest.find('-')), &pid) || pid <= 0 || pid == getpid()) {
+      continue;
+    }
+    if (kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // still running
+    std::error_code mv;
+    std::filesystem::rename(entry.path(), tmp, mv);
+    if (!mv) return true;
+  }
+  return false;
+}
+
+// Deletes the regular files under `dir` that are not among `files` (relative paths).
+void RemoveUnlisted(const std::string& dir,
+                    const std::vector<std::pair<std::string, uint64_t>>& files) {
+  std::set<std::string> listed;
+  for (const auto& f : files) listed.insert(f.first);
+  std::vector<std::filesystem::path> extra;
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    std::error_code type;
+    if (!it->is_regular_file(type)) continue;
+    const std::string rel = std::filesystem::relative(it->path(), dir, type).generic_string();
+    if (!listed.count(rel)) extra.push_back(it->path());
+  }
+  for (const auto& p : extra) std::filesystem::remove(p, ec);
 }
 
 }  // namespace
@@ -199,9 +241,6 @@ absl::StatusOr<std::string> S3VersionSource::Fetch(const std::string& version_ur
     }
     std::filesystem::remove_all(*final_dir, ec);
   }
-  uint64_t need = 0;
-  for (const auto& f : files) need += f.second;
-  if (auto room = CheckRoom(need, version_url); !room.ok()) return room;
   const std::string tmp =
       absl::StrCat(*final_dir, ".partial-", getpid(), "-", std::random_device{}());
   auto fail = [&](absl::Status s) {
@@ -209,6 +248,21 @@ absl::StatusOr<std::string> S3VersionSource::Fetch(const std::string& version_ur
     std::filesystem::remove_all(tmp, rm);
     return s;
   };
+  // Objects an interrupted earlier download already fetched intact are kept.
+  std::vector<char> have(files.size(), 0);
+  size_t kept = 0;
+  uint64_t need = 0;
+  if (ClaimStalePartial(*final_dir, tmp)) {
+    RemoveUnlisted(tmp, files);
+    for (size_t i = 0; i < files.size(); ++i) {
+      have[i] = S3Client::FileMatches(JoinPath(tmp, files[i].first), *to_get[i]);
+      kept += have[i];
+    }
+    log_(absl::StrCat("Resuming an interrupted download of ", version_url, ": ", kept, " of ",
+                      files.size(), " objects already there"));
+  }
+  for (size_t i = 0; i < files.size(); ++i) need += have[i] ? 0 : files[i].second;
+  if (auto room = CheckRoom(need, version_url); !room.ok()) return fail(room);
   std::filesystem::create_directories(tmp, ec);
   if (ec) {
     return absl::InternalError(absl::StrCat("Cannot create the S3 cache folder ", tmp, ": ",
@@ -217,11 +271,12 @@ absl::StatusOr<std::string> S3VersionSource::Fetch(const std::string& version_ur
   }
   uint64_t total = 0;
   for (size_t i = 0; i < files.size(); ++i) {
+    total += files[i].second;
+    if (have[i]) continue;
     const std::string path = JoinPath(tmp, files[i].first);
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     if (ec) return fail(absl::InternalError(absl::StrCat("Cannot create folder for ", path)));
     if (auto s = client_.Download(url->bucket, *to_get[i], path); !s.ok()) return fail(s);
-    total += files[i].second;
   }
   std::filesystem::rename(tmp, *final_dir, ec);
   if (ec) {

@@ -332,5 +332,45 @@ TEST(S3ServeE2E, VersionOverTheCacheBoundIsRefused) {
   EXPECT_NE(q.Log().find("--s3_cache_max_bytes is 1000"), std::string::npos) << q.Log();
 }
 
+TEST(S3ServeE2E, InterruptedDownloadIsResumed) {
+  TFM_REQUIRE_TESTDATA();
+  S3Server s3;
+  START_S3_OR_SKIP(s3);
+  ASSERT_TRUE(s3.CreateBucket("models"));
+  s3.UploadFolder(HalfPlusTwoVersion(), "models", "hp2/1");
+  ScopedS3Env env(s3.port, "S3RVER", "S3RVER");
+  // What a server killed mid-download leaves: "<version>.partial-<pid>-<n>" of a process
+  // that is gone, holding one intact object, one of the right size but wrong bytes, and a
+  // file the version does not have.
+  const std::string cache = JoinPath(testing::TempDir(), "s3_cache_resume");
+  const std::string partial = JoinPath(cache, "models/hp2/1.partial-1073741824-7");
+  fs::create_directories(JoinPath(partial, "variables"));
+  fs::copy_file(JoinPath(HalfPlusTwoVersion(), "saved_model.pb"),
+                JoinPath(partial, "saved_model.pb"));
+  const std::string index = JoinPath(HalfPlusTwoVersion(), "variables/variables.index");
+  ASSERT_TRUE(WriteStringToFile(JoinPath(partial, "variables/variables.index"),
+                                std::string(fs::file_size(index), 'x'))
+                  .ok());
+  ASSERT_TRUE(WriteStringToFile(JoinPath(partial, "junk.txt"), "not in the bucket").ok());
+  ServerProcess p;
+  ASSERT_TRUE(p.Start({"--model_name=hp2", "--model_base_path=s3://models/hp2",
+                       "--file_system_poll_wait_seconds=1", "--s3_cache_dir=" + cache},
+                      "/v1/models/hp2"))
+      << p.Log();
+  EXPECT_NE(p.Log().find("Resuming an interrupted download of s3://models/hp2/1: 1 of 4 "
+                         "objects already there"),
+            std::string::npos)
+      << p.Log();
+  HttpResult r = Http(p.rest_port, "POST", "/v1/models/hp2:predict", R"({"instances": [1.0]})");
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("2.5"), std::string::npos) << r.body;
+  EXPECT_FALSE(fs::exists(partial));
+  EXPECT_FALSE(fs::exists(JoinPath(cache, "models/hp2/1/junk.txt")));
+  auto got = ReadFileToString(JoinPath(cache, "models/hp2/1/variables/variables.index"));
+  auto want = ReadFileToString(index);
+  ASSERT_TRUE(got.ok() && want.ok());
+  EXPECT_EQ(*got, *want);  // the damaged object was fetched again
+}
+
 }  // namespace
 }  // namespace tfmodel::e2e
