@@ -5,9 +5,13 @@
 //   int y = b.Tensor<float>("y", TT::FLOAT32, {1, 4});
 //   b.Op(fb::BuiltinOperator::RELU, {x}, {y});
 //   auto m = b.Build({x}, {y});  // loaded through tflite::LoadTfLiteModel
+//
+// Tensors and operators go to the current subgraph: subgraph 0 (the main one) until
+// AddSubgraph() / UseSubgraph() switch (control flow).
 #ifndef TFMODEL_TESTS_TFLITE_TEST_UTIL_H_
 #define TFMODEL_TESTS_TFLITE_TEST_UTIL_H_
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -53,6 +57,33 @@ class TfLiteModelBuilder {
     sg().tensors.push_back(std::move(t));
     return static_cast<int>(sg().tensors.size()) - 1;
   }
+  // A constant string tensor (TFLite's buffer layout: count, offsets, bytes).
+  int StringConst(const std::string& name, std::vector<int32_t> shape,
+                  const std::vector<std::string>& values) {
+    std::vector<uint8_t> data(4 * (values.size() + 2));
+    auto put = [&](size_t at, uint32_t x) { std::memcpy(data.data() + at, &x, 4); };
+    put(0, static_cast<uint32_t>(values.size()));
+    uint32_t off = static_cast<uint32_t>(data.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      put(4 + 4 * i, off);
+      off += static_cast<uint32_t>(values[i].size());
+    }
+    put(4 + 4 * values.size(), off);
+    for (const auto& v : values) data.insert(data.end(), v.begin(), v.end());
+    return Tensor<uint8_t>(name, TT::STRING, shape, {}, {}, 0, data);
+  }
+  // Starts a new subgraph, makes it current and returns its index.
+  int AddSubgraph() {
+    m_.subgraphs.push_back(std::make_unique<tflite_fb::SubGraphT>());
+    current_ = static_cast<int>(m_.subgraphs.size()) - 1;
+    return current_;
+  }
+  void UseSubgraph(int index) { current_ = index; }
+  // The current subgraph's inputs and outputs (subgraph 0's are given to Build / Load).
+  void SetSubgraphIO(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
+    sg().inputs = std::move(inputs);
+    sg().outputs = std::move(outputs);
+  }
   // A constant float tensor.
   int Const(const std::string& name, std::vector<int32_t> shape, const std::vector<float>& data) {
     return Tensor<float>(name, TT::FLOAT32, shape, {}, {}, 0, data);
@@ -90,8 +121,8 @@ class TfLiteModelBuilder {
   }
   // The .tflite bytes with these subgraph inputs and outputs.
   std::string Bytes(std::vector<int32_t> inputs, std::vector<int32_t> outputs) {
-    sg().inputs = inputs;
-    sg().outputs = outputs;
+    m_.subgraphs[0]->inputs = inputs;
+    m_.subgraphs[0]->outputs = outputs;
     flatbuffers::FlatBufferBuilder fbb;
     tflite_fb::FinishModelBuffer(fbb, tflite_fb::Model::Pack(fbb, &m_));
     return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
@@ -119,8 +150,9 @@ class TfLiteModelBuilder {
   }
 
  private:
-  tflite_fb::SubGraphT& sg() { return *m_.subgraphs[0]; }
+  tflite_fb::SubGraphT& sg() { return *m_.subgraphs[current_]; }
   tflite_fb::ModelT m_;
+  int current_ = 0;
 };
 
 }  // namespace tfmodel::testing

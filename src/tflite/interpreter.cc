@@ -29,7 +29,8 @@ absl::Status CheckFeed(const SubgraphPlan& plan, int t, const Tensor& v) {
   return absl::OkStatus();
 }
 
-// Which steps compute the `wanted` tensors (walking the steps backwards).
+// Which steps compute the `wanted` tensors (walking the steps backwards). Steps without
+// outputs act on resources (CALL_ONCE, ASSIGN_VARIABLE, HASHTABLE_IMPORT) and always run.
 std::vector<bool> NeededSteps(const SubgraphPlan& plan, const std::vector<int>& wanted) {
   std::vector<bool> needed_tensor(plan.names.size(), false);
   for (int t : wanted) {
@@ -38,6 +39,7 @@ std::vector<bool> NeededSteps(const SubgraphPlan& plan, const std::vector<int>& 
   std::vector<bool> run(plan.steps.size(), false);
   for (size_t i = plan.steps.size(); i-- > 0;) {
     const Step& step = plan.steps[i];
+    run[i] = step.outputs.empty();
     for (int o : step.outputs) run[i] = run[i] || (o >= 0 && needed_tensor[o]);
     if (!run[i]) continue;
     for (int s : step.inputs) {

@@ -5,6 +5,7 @@
 #define TFMODEL_TFLITE_OP_BUILDER_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -59,6 +60,9 @@ class OpBuilder {
   const std::vector<int64_t>& SignatureShape(int tensor) const;
   // The plan of another subgraph (control flow); its steps may not be built yet.
   const SubgraphPlan* subgraph(int index) const;
+  int subgraph_index() const { return subgraph_; }
+  // The resources the file's subgraphs share (tflite/resources.h).
+  const std::shared_ptr<ResourceStore>& resources() const { return plans_[subgraph_].resources; }
 
   // Ok when the operator has at least `ni` inputs (the first ni all given) and `no` outputs.
   absl::Status Expect(size_t ni, size_t no) const;

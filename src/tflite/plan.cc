@@ -9,6 +9,8 @@
 #include "tflite/op_builder.h"
 #include "tflite/op_registry.h"
 #include "tflite/quant_check.h"
+#include "tflite/resources.h"
+#include "tflite/subgraph_calls.h"
 
 namespace tfmodel::tflite {
 namespace {
@@ -142,8 +144,13 @@ absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans
   const int n = static_cast<int>(file.model().subgraphs()->size());
   plans->clear();
   plans->resize(n);
+  TFM_RETURN_IF_ERROR(CheckSubgraphCalls(file));
+  auto resources = std::make_shared<ResourceStore>();
   // Every subgraph's tensors first, so operators can look at other subgraphs (control flow).
-  for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(ReadTensors(file, s, &(*plans)[s]));
+  for (int s = 0; s < n; ++s) {
+    TFM_RETURN_IF_ERROR(ReadTensors(file, s, &(*plans)[s]));
+    (*plans)[s].resources = resources;
+  }
   for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(BuildSteps(file, s, options, plans));
   return absl::OkStatus();
 }

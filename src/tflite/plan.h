@@ -21,6 +21,8 @@ class TfLiteFile;
 
 namespace tfmodel::tflite {
 
+class ResourceStore;
+
 // Per-operator data computed by a prepare function. Eval functions downcast it to the type
 // their prepare function created.
 class OpState {
@@ -57,6 +59,9 @@ struct SubgraphPlan {
   std::vector<Step> steps;
   std::vector<int> inputs;   // subgraph inputs (tensor indices)
   std::vector<int> outputs;  // subgraph outputs (tensor indices)
+  // Hash tables, resource variables and CALL_ONCE status (tflite/resources.h): one store
+  // shared by every subgraph of the file.
+  std::shared_ptr<ResourceStore> resources;
 };
 
 struct PlanOptions {
@@ -67,7 +72,9 @@ struct PlanOptions {
 
 // Builds the plans of every subgraph of `file` (plans->size() == number of subgraphs):
 // tensors and constants, then each operator through its registration. Every unsupported
-// operator of a subgraph is listed in one Unimplemented error.
+// operator of a subgraph is listed in one Unimplemented error. Control-flow steps (WHILE,
+// IF, CALL_ONCE) point at the plans of the subgraphs they run: the vector may be moved but
+// not copied or resized afterwards.
 absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans,
                         const PlanOptions& options = {});
 

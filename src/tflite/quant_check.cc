@@ -37,6 +37,11 @@ constexpr PolicyEntry kPolicies[] = {
     {B::DENSIFY,                      RawPolicy::kSelf},  // copies the constant's values
     {B::CAST,                         RawPolicy::kSelf},  // TFLite casts the raw integers too
     {B::SHAPE,                        RawPolicy::kSelf},
+    // Pass values on unchanged (the called subgraphs' operators are checked themselves).
+    {B::WHILE,                        RawPolicy::kSelf},
+    {B::IF,                           RawPolicy::kSelf},
+    {B::ASSIGN_VARIABLE,              RawPolicy::kSelf},
+    {B::READ_VARIABLE,                RawPolicy::kSelf},
     // Move, select or compare values: right on the raw integers when the params agree.
     {B::RESHAPE,                      RawPolicy::kSharedParams},
     {B::SQUEEZE,                      RawPolicy::kSharedParams},

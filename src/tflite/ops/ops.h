@@ -147,6 +147,39 @@ PrepareResult PrepareDetectionPostProcess(OpBuilder& b);
 absl::Status EvalDetectionPostProcess(const OpState& state, const std::vector<const Tensor*>& in,
                                       std::vector<Tensor>* out);
 
+// control_flow.cc: WHILE, IF, CALL_ONCE (run other subgraphs).
+PrepareResult PrepareWhile(OpBuilder& b);
+absl::Status EvalWhile(const OpState& state, const std::vector<const Tensor*>& in,
+                       std::vector<Tensor>* out);
+PrepareResult PrepareIf(OpBuilder& b);
+absl::Status EvalIf(const OpState& state, const std::vector<const Tensor*>& in,
+                    std::vector<Tensor>* out);
+PrepareResult PrepareCallOnce(OpBuilder& b);
+absl::Status EvalCallOnce(const OpState& state, const std::vector<const Tensor*>& in,
+                          std::vector<Tensor>* out);
+
+// resource_ops.cc: hash tables and resource variables (tflite/resources.h). EvalHandle
+// serves HASHTABLE and VAR_HANDLE.
+PrepareResult PrepareHashtable(OpBuilder& b);
+PrepareResult PrepareVarHandle(OpBuilder& b);
+absl::Status EvalHandle(const OpState& state, const std::vector<const Tensor*>& in,
+                        std::vector<Tensor>* out);
+PrepareResult PrepareHashtableImport(OpBuilder& b);
+absl::Status EvalHashtableImport(const OpState& state, const std::vector<const Tensor*>& in,
+                                 std::vector<Tensor>* out);
+PrepareResult PrepareHashtableFind(OpBuilder& b);
+absl::Status EvalHashtableFind(const OpState& state, const std::vector<const Tensor*>& in,
+                               std::vector<Tensor>* out);
+PrepareResult PrepareHashtableSize(OpBuilder& b);
+absl::Status EvalHashtableSize(const OpState& state, const std::vector<const Tensor*>& in,
+                               std::vector<Tensor>* out);
+PrepareResult PrepareAssignVariable(OpBuilder& b);
+absl::Status EvalAssignVariable(const OpState& state, const std::vector<const Tensor*>& in,
+                                std::vector<Tensor>* out);
+PrepareResult PrepareReadVariable(OpBuilder& b);
+absl::Status EvalReadVariable(const OpState& state, const std::vector<const Tensor*>& in,
+                              std::vector<Tensor>* out);
+
 }  // namespace tfmodel::tflite
 
 #endif  // TFMODEL_TFLITE_OPS_OPS_H_
