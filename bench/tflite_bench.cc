@@ -1,7 +1,7 @@
 // Frozen-graph path vs TFLite path (not a test): converts each golden graph with
-// tflite::ConvertGraphToTfLite (float, and with --quantize_weights), then reports file
-// sizes, batch-1 latency (median of N runs) through runtime::Model::LoadGraph and through the
-// TFLite interpreter, and each path's max relative error against the golden output.
+// tflite::ConvertGraphToTfLite (float, with --quantize_weights and with --quantize_float16),
+// then reports file sizes, batch-1 latency (median of N runs) through runtime::Model::LoadGraph and
+// through the TFLite interpreter, and each path's max relative error against the golden output.
 //
 //   tflite_bench [iterations]     (TFMODEL_TESTDATA / TFMODEL_BENCH_GRAPHS locate the files)
 #include <algorithm>
@@ -73,9 +73,10 @@ int main(int argc, char** argv) {
       {"resnet_blocks", graphs + "/resnet_blocks.pb", "input", {1, 56, 56, 64}},
   };
   std::printf(
-      "| model | frozen .pb bytes | .tflite bytes | quantized bytes | frozen ms | tflite ms | "
-      "tflite-q ms | rel err tflite | rel err tflite-q | ops |\n");
-  std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+      "| model | frozen .pb bytes | .tflite bytes | quantized bytes | fp16 bytes | frozen ms | "
+      "tflite ms | tflite-q ms | tflite-fp16 ms | rel err tflite | rel err tflite-q | "
+      "rel err fp16 | ops |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
   for (const Case& c : cases) {
     auto graph = ReadGraphDef(c.graph);
     auto x = ReadNpy(testdata + "/golden/" + c.name + "_in.npy");
@@ -96,17 +97,21 @@ int main(int argc, char** argv) {
     auto lite_bytes = tflite::ConvertGraphToTfLite(*graph, opt, &rep);
     opt.quantize_weights = true;
     auto quant_bytes = tflite::ConvertGraphToTfLite(*graph, opt);
-    if (!lite_bytes.ok() || !quant_bytes.ok()) {
-      std::printf(
-          "| %s | conversion failed: %s |\n", c.name,
-          std::string((lite_bytes.ok() ? quant_bytes.status() : lite_bytes.status()).message())
-              .c_str());
+    opt.quantize_weights = false;
+    opt.quantize_float16 = true;
+    auto half_bytes = tflite::ConvertGraphToTfLite(*graph, opt);
+    if (!lite_bytes.ok() || !quant_bytes.ok() || !half_bytes.ok()) {
+      const absl::Status& st = !lite_bytes.ok()    ? lite_bytes.status()
+                               : !quant_bytes.ok() ? quant_bytes.status()
+                                                   : half_bytes.status();
+      std::printf("| %s | conversion failed: %s |\n", c.name, std::string(st.message()).c_str());
       continue;
     }
     auto frozen = runtime::Model::LoadGraph(*graph);
     auto lite = tflite::LoadTfLiteModel(*TfLiteFile::FromBytes(*lite_bytes, c.name));
     auto quant = tflite::LoadTfLiteModel(*TfLiteFile::FromBytes(*quant_bytes, c.name));
-    if (!frozen.ok() || !lite.ok() || !quant.ok()) {
+    auto half = tflite::LoadTfLiteModel(*TfLiteFile::FromBytes(*half_bytes, c.name));
+    if (!frozen.ok() || !lite.ok() || !quant.ok() || !half.ok()) {
       std::printf("| %s | load failed |\n", c.name);
       continue;
     }
@@ -116,7 +121,7 @@ int main(int argc, char** argv) {
       feeds.emplace_back("keep_prob:0", Tensor::Scalar(1.0f));
       in["keep_prob"] = Tensor::Scalar(1.0f);
     }
-    Tensor y_lite, y_quant;
+    Tensor y_lite, y_quant, y_half;
     const double t_frozen = MedianMs(iters, [&] { (void)(*frozen)->Run(feeds, {"output:0"}); });
     const double t_lite = MedianMs(iters, [&] {
       auto r = (*lite)->RunSignature("serving_default", in);
@@ -126,11 +131,17 @@ int main(int argc, char** argv) {
       auto r = (*quant)->RunSignature("serving_default", in);
       if (r.ok()) y_quant = r->at("output");
     });
-    std::printf("| %s | %lld | %zu | %zu | %.3f | %.3f | %.3f | %.2g | %.2g | %zu |\n", c.name,
-                static_cast<long long>(graph->ByteSizeLong()), lite_bytes->size(),
-                quant_bytes->size(), t_frozen, t_lite, t_quant,
-                y_lite.valid() ? RelError(y_lite, *want) : -1.0,
-                y_quant.valid() ? RelError(y_quant, *want) : -1.0, rep.operators.size());
+    const double t_half = MedianMs(iters, [&] {
+      auto r = (*half)->RunSignature("serving_default", in);
+      if (r.ok()) y_half = r->at("output");
+    });
+    std::printf(
+        "| %s | %lld | %zu | %zu | %zu | %.3f | %.3f | %.3f | %.3f | %.2g | %.2g | %.2g | %zu |\n",
+        c.name, static_cast<long long>(graph->ByteSizeLong()), lite_bytes->size(),
+        quant_bytes->size(), half_bytes->size(), t_frozen, t_lite, t_quant, t_half,
+        y_lite.valid() ? RelError(y_lite, *want) : -1.0,
+        y_quant.valid() ? RelError(y_quant, *want) : -1.0,
+        y_half.valid() ? RelError(y_half, *want) : -1.0, rep.operators.size());
   }
   return 0;
 }

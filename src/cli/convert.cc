@@ -20,7 +20,7 @@ int Fail(const std::string& msg) { return PrintError("convert", msg); }
 int ConvertMain(int argc, char** argv) {
   std::string graph_file, saved_model_dir, signature, tag_set = "serve", input_arrays,
                                                       output_arrays, input_shapes, output_file;
-  bool allow_custom = false, quantize = false;
+  bool allow_custom = false, quantize = false, float16 = false;
   CLI::App app{"Convert a frozen GraphDef or a SavedModel signature to a TFLite model.",
                "tfmodel convert"};
   app.add_option("--graph_def_file,--input_graph", graph_file, "frozen GraphDef (.pb / .pbtxt)");
@@ -36,6 +36,9 @@ int ConvertMain(int argc, char** argv) {
                "keep ops without a TFLite builtin as custom operators (NodeDef options)");
   app.add_flag("--quantize_weights,--post_training_quantize", quantize,
                "dynamic-range quantization: int8 weights with per-channel scales");
+  app.add_flag("--quantize_float16", float16,
+               "float16 quantization: float weights stored as float16 behind DEQUANTIZE")
+      ->excludes("--quantize_weights");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -50,6 +53,7 @@ int ConvertMain(int argc, char** argv) {
   tflite::TfLiteConvertOptions& opt = job.options;
   opt.allow_custom_ops = allow_custom;
   opt.quantize_weights = quantize;
+  opt.quantize_float16 = float16;
   opt.input_arrays = SplitList(input_arrays);
   opt.output_arrays = SplitList(output_arrays);
   auto shapes = tflite::ParseInputShapes(input_shapes);
@@ -64,7 +68,7 @@ int ConvertMain(int argc, char** argv) {
               output_file.c_str(), bytes.size(), static_cast<long long>(source_bytes),
               report.operators.size(), absl::StrJoin(report.operators, ", ").c_str());
   std::printf("  folded %d nodes, fused %d ops\n", report.folded_nodes, report.fused_ops);
-  if (quantize) {
+  if (quantize || float16) {
     std::printf("  quantized %d weight tensors: %lld -> %lld bytes\n", report.quantized_tensors,
                 static_cast<long long>(report.float_weight_bytes),
                 static_cast<long long>(report.quantized_weight_bytes));

@@ -11,6 +11,7 @@
 #include "format/tflite.h"
 #include "runtime/kernel.h"
 #include "runtime/model.h"
+#include "tflite/convert/float16_weights.h"
 #include "tflite/convert/lowering.h"
 #include "tflite/convert/lowerings.h"
 #include "tflite/convert/quantize_weights.h"
@@ -63,6 +64,7 @@ class Converter {
     AddOutputs();
     AddZeroBiases();
     if (opt_.quantize_weights) QuantizeWeights(l_);
+    if (opt_.quantize_float16) QuantizeWeightsFloat16(l_);
     AddSignatureAndMetadata();
     if (report_) FillReport();
     return Finish();
@@ -96,6 +98,10 @@ class Converter {
 absl::Status Converter::Prepare() {
   for (const auto& n : graph_.node()) nodes_[n.name()] = &n;
   if (opt_.input_arrays.empty()) return absl::InvalidArgumentError("--input_arrays is required");
+  if (opt_.quantize_weights && opt_.quantize_float16) {
+    return absl::InvalidArgumentError(
+        "choose one of --quantize_weights (int8) and --quantize_float16");
+  }
   if (opt_.output_arrays.empty()) return absl::InvalidArgumentError("--output_arrays is required");
   for (const auto& in : opt_.input_arrays) {
     TensorId id = ParseTensorName(in);

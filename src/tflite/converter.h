@@ -39,6 +39,9 @@ struct TfLiteConvertOptions {
   // DEPTHWISE_CONV_2D and BATCH_MATMUL with >= 1024 elements stored as symmetric int8 with a
   // scale per output channel.
   bool quantize_weights = false;
+  // Float16 weights (tflite/convert/float16_weights.h): every constant float32 tensor an
+  // operator reads stored as float16 behind a DEQUANTIZE. Not with quantize_weights.
+  bool quantize_float16 = false;
   std::string description = "tfmodel converted.";
 };
 
@@ -47,7 +50,7 @@ struct TfLiteConvertReport {
   int folded_nodes = 0;                // TF nodes evaluated at conversion time
   int fused_ops = 0;                   // BiasAdd / activations / batch norms fused
   int quantized_tensors = 0;
-  int64_t float_weight_bytes = 0;  // before --quantize_weights
+  int64_t float_weight_bytes = 0;  // before --quantize_weights / --quantize_float16
   int64_t quantized_weight_bytes = 0;
 };
 

@@ -51,6 +51,46 @@ TEST(TfLiteConverterTest, ConvertsFusesAndRuns) {
   testing::ExpectTensorNear(got.at("y"), want[0], 1e-6, 1e-6);
 }
 
+// --quantize_float16: the weights and bias become float16 constants behind DEQUANTIZE
+// operators placed first; the model computes the graph with float16-rounded weights.
+TEST(TfLiteConverterTest, Float16WeightsSitBehindDequantize) {
+  GraphBuilder g;
+  auto x = g.Placeholder("x", DType::kFloat, PartialShape{-1, 2});
+  // 0.1 and 1/3 are not float16 values: the result moves by float16 rounding only.
+  auto w =
+      g.Const("w", Tensor::FromVector<float>({0.1f, 2, 3, -4, 1.0f / 3, 6}, TensorShape{2, 3}));
+  auto b = g.Const("b", Tensor::FromVector<float>({0.5f, 0, -1}));
+  auto mm = g.Op("mm", "MatMul", {x, w}, {{"T", AttrType(DType::kFloat)}});
+  g.Binary("y", "BiasAdd", mm, b);
+  TfLiteConvertOptions opt;
+  opt.input_arrays = {"x"};
+  opt.output_arrays = {"y"};
+  opt.quantize_float16 = true;
+  TfLiteConvertReport report;
+  TFM_ASSERT_OK_AND_ASSIGN(std::string bytes, ConvertGraphToTfLite(g.graph(), opt, &report));
+  EXPECT_THAT(report.operators, ElementsAre("DEQUANTIZE", "DEQUANTIZE", "FULLY_CONNECTED"));
+  EXPECT_EQ(report.quantized_tensors, 2);
+  EXPECT_EQ(report.float_weight_bytes, 4 * 9);
+  EXPECT_EQ(report.quantized_weight_bytes, 2 * 9);
+  TFM_ASSERT_OK_AND_ASSIGN(auto file, TfLiteFile::FromBytes(bytes, "fp16.tflite"));
+  int half_tensors = 0;
+  for (const auto* t : *file->model().subgraphs()->Get(0)->tensors()) {
+    half_tensors += t->type() == tflite_fb::TensorType::FLOAT16;
+  }
+  EXPECT_EQ(half_tensors, 2);
+  TFM_ASSERT_OK_AND_ASSIGN(auto lite, LoadTfLiteModel(std::move(file)));
+  TFM_ASSERT_OK_AND_ASSIGN(auto tf, runtime::Model::LoadGraph(g.graph()));
+  auto xv = Tensor::FromVector<float>({1, 1, -2, 0.5f}, TensorShape{2, 2});
+  TFM_ASSERT_OK_AND_ASSIGN(auto want, tf->Run({{"x:0", xv}}, {"y:0"}));
+  TFM_ASSERT_OK_AND_ASSIGN(auto got, lite->RunSignature("serving_default", {{"x", xv}}));
+  testing::ExpectTensorNear(got.at("y"), want[0], 1e-3, 1e-3);
+  // Not bit-equal: 0.1 became 0.0999755859375.
+  EXPECT_NE(got.at("y").data<float>()[0], want[0].data<float>()[0]);
+  opt.quantize_weights = true;
+  EXPECT_THAT(ConvertGraphToTfLite(g.graph(), opt).status().message(),
+              HasSubstr("choose one of --quantize_weights"));
+}
+
 TEST(TfLiteConverterTest, OpsWithoutLoweringAreListedOrKeptAsCustom) {
   GraphBuilder g;
   auto x = g.Placeholder("x", DType::kFloat, PartialShape{3});

@@ -121,6 +121,34 @@ TEST(TfLiteInterpreterTest, Int8WeightsOfAFloatFullyConnectedAreDequantized) {
   EXPECT_THAT(Floats(out[1]), ElementsAre(-2.5f, 2.5f));  // [0-2.5, 0+2.5]
 }
 
+TEST(TfLiteInterpreterTest, DequantizeOfFloat16WeightsRunsOnceAtLoad) {
+  // TFLite's float16 layout: fp16 constant -> DEQUANTIZE -> float weights of a FULLY_CONNECTED.
+  TfLiteModelBuilder b;
+  int x = b.Tensor<float>("x", TT::FLOAT32, {1, 2});
+  std::vector<uint16_t> half;
+  for (float f : {2.0f, -1.0f, 0.5f, 1.0f}) half.push_back(Half::FromFloat(f).bits);
+  int w16 = b.Tensor<uint16_t>("w16", TT::FLOAT16, {2, 2}, {}, {}, 0, half);
+  int w = b.Tensor<float>("w", TT::FLOAT32, {2, 2});
+  int y = b.Tensor<float>("y", TT::FLOAT32, {1, 2});
+  b.Op(B::DEQUANTIZE, {w16}, {w});
+  b.Op(B::FULLY_CONNECTED, {x, w, -1}, {y});
+  auto file = TfLiteFile::FromBytes(b.Bytes({x}, {y}), "fp16.tflite");
+  ASSERT_TRUE(file.ok()) << file.status();
+  std::vector<SubgraphPlan> plans;
+  TFM_ASSERT_OK(BuildPlans(**file, &plans));
+  // One step left (the FULLY_CONNECTED); the dequantized weights are a constant.
+  ASSERT_EQ(plans[0].steps.size(), 1u);
+  EXPECT_THAT(plans[0].steps[0].label, HasSubstr("FULLY_CONNECTED"));
+  ASSERT_TRUE(plans[0].constants.count(w));
+  EXPECT_THAT(Floats(plans[0].constants.at(w)), ElementsAre(2, -1, 0.5f, 1));
+  auto m = b.Build({x}, {y});
+  ASSERT_NE(m, nullptr);
+  TFM_ASSERT_OK_AND_ASSIGN(
+      auto out, m->Run({{"x", Tensor::FromVector<float>({1, 2}, TensorShape{1, 2})}}, {"y", "w"}));
+  EXPECT_THAT(Floats(out[0]), ElementsAre(0, 2.5f));
+  EXPECT_THAT(Floats(out[1]), ElementsAre(2, -1, 0.5f, 1));  // a folded tensor can be fetched
+}
+
 TEST(TfLiteInterpreterTest, Conv2DFilterIsRelaidOut) {
   TfLiteModelBuilder b;
   int x = b.Tensor<float>("x", TT::FLOAT32, {1, 2, 2, 1});

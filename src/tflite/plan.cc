@@ -94,6 +94,27 @@ absl::Status Deferred(const OpState& state, const std::vector<const Tensor*>&,
   return static_cast<const DeferredState&>(state).error;
 }
 
+// DEQUANTIZE and DENSIFY of a constant (float16 or int8 weights, sparse weights) run once
+// here: their output becomes a constant, so the operators reading it see constant weights
+// (prepacked filters) and no run converts them again. True when `step` was folded.
+absl::StatusOr<bool> FoldConstantStep(const OpBuilder& b, const Step& step, SubgraphPlan* plan) {
+  using B = tflite_fb::BuiltinOperator;
+  if (b.code() != B::DEQUANTIZE && b.code() != B::DENSIFY) return false;
+  if (step.outputs.size() != 1 || step.outputs[0] < 0) return false;
+  std::vector<const Tensor*> in;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const Tensor* c = b.ConstInput(i);
+    if (!c) return false;
+    in.push_back(c);
+  }
+  std::vector<Tensor> out(1);
+  absl::Status st = step.eval(*step.state, in, &out);
+  if (!st.ok()) return Annotate(st, absl::StrCat(plan->file_name, ": ", step.label));
+  if (!out[0].valid() || out[0].dtype() != plan->dtypes[step.outputs[0]]) return false;
+  plan->constants[step.outputs[0]] = std::move(out[0]);
+  return true;
+}
+
 absl::Status BuildSteps(const TfLiteFile& file, int sg_index, const PlanOptions& options,
                         std::vector<SubgraphPlan>* plans) {
   const auto& sg = *file.model().subgraphs()->Get(sg_index);
@@ -127,7 +148,9 @@ absl::Status BuildSteps(const TfLiteFile& file, int sg_index, const PlanOptions&
       continue;
     }
     TFM_RETURN_IF_ERROR(state.status());
-    steps.push_back(Step{b.label(), b.inputs(), b.outputs(), r->eval, std::move(*state)});
+    Step step{b.label(), b.inputs(), b.outputs(), r->eval, std::move(*state)};
+    TFM_ASSIGN_OR_RETURN(bool folded, FoldConstantStep(b, step, &(*plans)[sg_index]));
+    if (!folded) steps.push_back(std::move(step));
   }
   if (!unsupported.empty()) {
     return absl::UnimplementedError(
