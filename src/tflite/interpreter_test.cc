@@ -169,6 +169,47 @@ TEST(TfLiteInterpreterTest, Conv2DFilterIsRelaidOut) {
   EXPECT_THAT(Floats(out[0]), ElementsAre(10, 101));
 }
 
+// DEPTHWISE_CONV_2D [1,2,2,4] filter (C=2, M=2) on a [1,2,2,2] input, VALID, no bias:
+// out[c*2+m] = sum over h,w of x[h,w,c] * f[h,w,c*2+m], then the fused activation.
+// With the input's channels declared the filter is constant and the fused oneDNN kernel
+// runs; with them unknown (-1) the filter is relaid out per run. Both give the same.
+std::vector<float> DepthwiseResult(bool channels_known, fb::ActivationFunctionType act) {
+  TfLiteModelBuilder b;
+  int x = b.Tensor<float>("x", TT::FLOAT32, {1, 2, 2, 2});
+  if (!channels_known) b.SetShapeSignature(x, {1, 2, 2, -1});
+  int f = b.Const("f", {1, 2, 2, 4}, {1, 2, 3, 4, -1, 0, 1, 0, 2, 2, 0, -2, 0.5f, 1, 1, 1});
+  int y = b.Tensor<float>("y", TT::FLOAT32, {1, 1, 1, 4});
+  fb::DepthwiseConv2DOptionsT o;
+  o.padding = fb::Padding::VALID;
+  o.stride_h = o.stride_w = 1;
+  o.dilation_h_factor = o.dilation_w_factor = 1;
+  o.depth_multiplier = 2;
+  o.fused_activation_function = act;
+  fb::BuiltinOptionsUnion u;
+  u.Set(o);
+  b.Op(B::DEPTHWISE_CONV_2D, {x, f, -1}, {y}, std::move(u));
+  auto m = b.Build({x}, {y});
+  if (!m) return {};
+  auto xv = Tensor::FromVector<float>({1, 2, 3, -1, 0, 1, 2, 4}, TensorShape{1, 2, 2, 2});
+  auto out = m->Run({{"x", xv}}, {"y"}, {});
+  EXPECT_TRUE(out.ok()) << out.status();
+  return out.ok() ? Floats((*out)[0]) : std::vector<float>{};
+}
+
+TEST(TfLiteInterpreterTest, DepthwiseConvWithConstantOrRuntimeFilterAgree) {
+  // x[h,w,:] = (1,2) (3,-1) (0,1) (2,4); f[h,w,:] = (1,2,3,4) (-1,0,1,0) (2,2,0,-2) (.5,1,1,1).
+  // c=0: 1*1 + 3*-1 + 0*2 + 2*.5 = -1 (m=0); 1*2 + 3*0 + 0*2 + 2*1 = 4 (m=1).
+  // c=1: 2*3 + -1*1 + 1*0 + 4*1 = 9 (m=0); 2*4 + -1*0 + 1*-2 + 4*1 = 10 (m=1).
+  for (bool known : {true, false}) {
+    SCOPED_TRACE(known);
+    EXPECT_THAT(DepthwiseResult(known, fb::ActivationFunctionType::NONE),
+                ElementsAre(-1, 4, 9, 10));
+    EXPECT_THAT(DepthwiseResult(known, fb::ActivationFunctionType::RELU6), ElementsAre(0, 4, 6, 6));
+    EXPECT_THAT(DepthwiseResult(known, fb::ActivationFunctionType::RELU_N1_TO_1),
+                ElementsAre(-1, 1, 1, 1));
+  }
+}
+
 TEST(TfLiteInterpreterTest, ReluN1To1Clamps) {
   TfLiteModelBuilder b;
   int x = b.Tensor<float>("x", TT::FLOAT32, {3});

@@ -22,7 +22,10 @@ absl::StatusOr<std::unique_ptr<TfLiteModel>> TfLiteModel::Load(std::unique_ptr<T
                                                                const LoadOptions& options) {
   auto model = std::unique_ptr<TfLiteModel>(new TfLiteModel());
   model->file_ = std::move(file);
-  TFM_RETURN_IF_ERROR(BuildPlans(*model->file_, &model->plans_));
+  model->pool_ = std::make_unique<runtime::IntraOpPool>(options.intra_op_threads);
+  PlanOptions plan_options;
+  plan_options.device = model->pool_->device();
+  TFM_RETURN_IF_ERROR(BuildPlans(*model->file_, &model->plans_, plan_options));
   TFM_ASSIGN_OR_RETURN(model->sigs_, BuildSignatures(*model->file_, model->plans_));
   return model;
 }

@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "format/tflite.h"
 #include "runtime/model.h"
+#include "runtime/thread_pool.h"
 #include "tflite/plan.h"
 #include "tflite/signatures.h"
 
@@ -59,6 +60,7 @@ class TfLiteModel : public Model {
 
  private:
   std::unique_ptr<TfLiteFile> file_;
+  std::unique_ptr<runtime::IntraOpPool> pool_;  // before plans_: their kernels use it
   std::vector<SubgraphPlan> plans_;
   ModelSignatures sigs_;
 };

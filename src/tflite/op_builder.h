@@ -63,6 +63,8 @@ class OpBuilder {
   int subgraph_index() const { return subgraph_; }
   // The resources the file's subgraphs share (tflite/resources.h).
   const std::shared_ptr<ResourceStore>& resources() const { return plans_[subgraph_].resources; }
+  // The intra-op thread pool kernels may use (null: the calling thread).
+  const Eigen::ThreadPoolDevice* device() const { return plans_[subgraph_].device; }
 
   // Ok when the operator has at least `ni` inputs (the first ni all given) and `no` outputs.
   absl::Status Expect(size_t ni, size_t no) const;

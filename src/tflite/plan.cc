@@ -173,6 +173,7 @@ absl::Status BuildPlans(const TfLiteFile& file, std::vector<SubgraphPlan>* plans
   for (int s = 0; s < n; ++s) {
     TFM_RETURN_IF_ERROR(ReadTensors(file, s, &(*plans)[s]));
     (*plans)[s].resources = resources;
+    (*plans)[s].device = options.device;
   }
   for (int s = 0; s < n; ++s) TFM_RETURN_IF_ERROR(BuildSteps(file, s, options, plans));
   return absl::OkStatus();

@@ -15,6 +15,10 @@
 #include "absl/status/status.h"
 #include "core/tensor.h"
 
+namespace Eigen {
+struct ThreadPoolDevice;
+}
+
 namespace tfmodel {
 class TfLiteFile;
 }
@@ -62,12 +66,17 @@ struct SubgraphPlan {
   // Hash tables, resource variables and CALL_ONCE status (tflite/resources.h): one store
   // shared by every subgraph of the file.
   std::shared_ptr<ResourceStore> resources;
+  // The intra-op thread pool TF kernel steps split work over (PlanOptions::device).
+  const Eigen::ThreadPoolDevice* device = nullptr;
 };
 
 struct PlanOptions {
   // Unsupported operators become steps that fail when run instead of failing the load (for
   // running the supported part of a model: tests, debugging with --fetch).
   bool defer_unsupported = false;
+  // The model's intra-op thread pool (runtime/thread_pool.h), which must outlive the plans;
+  // null: kernels run on the calling thread.
+  const Eigen::ThreadPoolDevice* device = nullptr;
 };
 
 // Builds the plans of every subgraph of `file` (plans->size() == number of subgraphs):

@@ -29,13 +29,14 @@ class TfKernel {
     TFM_ASSIGN_OR_RETURN(k->kernel_, (*f)(init));
     return k;
   }
-  absl::Status Run(const std::vector<const Tensor*>& in, std::vector<Tensor>* out) const {
+  absl::Status Run(const std::vector<const Tensor*>& in, std::vector<Tensor>* out,
+                   const Eigen::ThreadPoolDevice* device) const {
     std::vector<const Tensor*> inputs;
     for (const Tensor* t : in) {
       if (t) inputs.push_back(t);
     }
     runtime::KernelContext ctx(&node_.name(), &node_.op(), inputs, {}, out, nullptr, nullptr,
-                               nullptr, 0);
+                               device, 0);
     return kernel_->Compute(&ctx);
   }
 
@@ -86,7 +87,8 @@ absl::Status ApplyActivation(fb::ActivationFunctionType act, Tensor* t) {
 TfSteps::TfSteps(const OpBuilder& b)
     : label_(b.label()),
       num_in_(static_cast<int>(b.inputs().size())),
-      num_out_(static_cast<int>(b.outputs().size())) {
+      num_out_(static_cast<int>(b.outputs().size())),
+      device_(b.device()) {
   for (int t : b.inputs()) given_.push_back(t >= 0);
 }
 
@@ -105,7 +107,7 @@ int TfSteps::Const(Tensor value) {
 }
 
 absl::Status TfSteps::AddTf(const std::string& op, AttrMap attrs, std::vector<int> in,
-                            std::vector<int> out) {
+                            std::vector<int> out, Threads threads) {
   tensorflow::NodeDef node;
   node.set_name(absl::StrCat(label_, "/", op));
   node.set_op(op);
@@ -116,7 +118,10 @@ absl::Status TfSteps::AddTf(const std::string& op, AttrMap attrs, std::vector<in
   if (!kernel.ok()) return Annotate(kernel.status(), label_);
   std::shared_ptr<TfKernel> k = *kernel;
   AddFn(std::move(in), std::move(out),
-        [k](const std::vector<const Tensor*>& i, std::vector<Tensor>* o) { return k->Run(i, o); });
+        [k, device = threads == Threads::kPool ? device_ : nullptr](
+            const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
+          return k->Run(i, o, device);
+        });
   return absl::OkStatus();
 }
 
@@ -126,12 +131,11 @@ void TfSteps::AddFn(std::vector<int> in, std::vector<int> out, Fn fn) {
 
 void TfSteps::AddActivation(fb::ActivationFunctionType act, int operand) {
   if (act == fb::ActivationFunctionType::NONE) return;
-  AddFn({operand}, {operand}, [act](const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
-    Tensor t = *i[0];
-    TFM_RETURN_IF_ERROR(ApplyActivation(act, &t));
-    (*o)[0] = std::move(t);
-    return absl::OkStatus();
-  });
+  SubStep s;
+  s.in = {operand};
+  s.out = {operand};
+  s.act = act;
+  steps_.push_back(std::move(s));
 }
 
 absl::Status TfSteps::Eval(const std::vector<const Tensor*>& in, std::vector<Tensor>* out) const {
@@ -149,6 +153,19 @@ absl::Status TfSteps::Eval(const std::vector<const Tensor*>& in, std::vector<Ten
   std::vector<const Tensor*> step_in;
   std::vector<Tensor> step_out;
   for (const SubStep& s : steps_) {
+    if (!s.fn) {
+      // In place on an output or temporary (ApplyActivation copies a shared buffer first).
+      const int o = s.out[0];
+      Tensor* t = o < num_in_              ? nullptr
+                  : o < num_in_ + num_out_ ? &(*out)[o - num_in_]
+                                           : &temps[o - num_in_ - num_out_];
+      if (!t || !t->valid()) {
+        return absl::InternalError(
+            absl::StrCat(label_, ": activation operand ", o, " is not a computed value"));
+      }
+      TFM_RETURN_IF_ERROR(ApplyActivation(s.act, t));
+      continue;
+    }
     step_in.clear();
     for (int o : s.in) {
       const Tensor* t = o < 0 ? nullptr : get(o);

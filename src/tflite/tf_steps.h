@@ -50,10 +50,15 @@ class TfSteps : public OpState {
   int Temp();
   int Const(Tensor value);
 
+  // Where a TF kernel step computes: on the calling thread, or split over the model's
+  // intra-op pool. Only convolutions use the pool: they run 1.8-2.4x faster with two
+  // threads, while the small MatMuls and element-wise kernels of an RNN ran 1.5x slower
+  // (bench/README.md).
+  enum class Threads { kCaller, kPool };
   // A TF kernel step: `op` with `attrs` (the kernel is created now, so a missing kernel or a
   // bad attribute fails the load). Operands of -1 are left out of the kernel's inputs.
   absl::Status AddTf(const std::string& op, AttrMap attrs, std::vector<int> in,
-                     std::vector<int> out);
+                     std::vector<int> out, Threads threads = Threads::kCaller);
   void AddFn(std::vector<int> in, std::vector<int> out, Fn fn);
   // A fused activation on `operand`, in place (nothing for NONE).
   void AddActivation(tflite_fb::ActivationFunctionType act, int operand);
@@ -64,14 +69,18 @@ class TfSteps : public OpState {
   struct SubStep {
     std::vector<int> in;
     std::vector<int> out;
-    Fn fn;
+    Fn fn;  // null for an activation step
+    // An activation applied in place to out[0] (an output or temporary), so a tensor the
+    // step before just produced is not copied first.
+    tflite_fb::ActivationFunctionType act = tflite_fb::ActivationFunctionType::NONE;
   };
 
   std::string label_;
   int num_in_;
   int num_out_;
-  std::vector<bool> given_;     // per input
-  std::vector<Tensor> locals_;  // temporaries (invalid) and constants, after the outputs
+  const Eigen::ThreadPoolDevice* device_;  // the model's intra-op pool (null: calling thread)
+  std::vector<bool> given_;                // per input
+  std::vector<Tensor> locals_;             // temporaries (invalid) and constants, after the outputs
   std::vector<SubStep> steps_;
 };
 

@@ -1,8 +1,13 @@
 // Float FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D and BATCH_MATMUL on the runtime's TF
 // kernels (MatMul, Conv2D, DepthwiseConv2dNative, BatchMatMulV2). Weights stored as
 // int8/uint8/float16 in dynamic-range or float16 models are dequantized once at load.
+// A convolution with a constant filter runs as the runtime's fused convolution
+// (_FusedConv2D / _FusedDepthwiseConv2dNative: oneDNN with the bias and a RELU, RELU6 or
+// TANH activation as post-ops, weights reordered once), as the frozen-graph path does
+// after graph_optimize.h.
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#include "graph/graph_optimize.h"
 #include "tflite/ops/ops.h"
 #include "tflite/tf_steps.h"
 
@@ -58,6 +63,37 @@ absl::StatusOr<Tensor> RelayoutFilter(bool depthwise, const Tensor& f, const Ten
         for (int64_t i = 0; i < I; ++i)
           d[((h * W + w) * I + i) * O + o] = s[((o * H + h) * W + w) * I + i];
   return r;
+}
+
+// The runtime's name of a TFLite fused activation its fused convolution applies, or null.
+const char* FusedActivationName(fb::ActivationFunctionType act) {
+  switch (act) {
+    case fb::ActivationFunctionType::RELU:
+      return "Relu";
+    case fb::ActivationFunctionType::RELU6:
+      return "Relu6";
+    case fb::ActivationFunctionType::TANH:
+      return "Tanh";
+    default:
+      return nullptr;
+  }
+}
+
+// The filter of a constant-weight convolution in TF layout (HWIO, or [H,W,C,M] for
+// depthwise), or nullopt when it must be relaid out per run (a non-constant filter, or a
+// depthwise filter whose input channel count the file does not declare).
+absl::StatusOr<std::optional<Tensor>> ConstantFilter(OpBuilder& b, bool depthwise,
+                                                     const Tensor* wc) {
+  if (!wc) return std::nullopt;
+  Tensor x;  // only its channel count matters, for depthwise filters
+  if (depthwise) {
+    const std::vector<int64_t>& in = b.SignatureShape(b.inputs()[0]);
+    if (in.size() != 4 || in[3] <= 0) return std::nullopt;
+    x = Tensor(DType::kFloat, TensorShape{0, 0, 0, in[3]});
+  }
+  auto r = RelayoutFilter(depthwise, *wc, x);
+  if (!r.ok()) return b.Error(std::string(r.status().message()));
+  return std::optional<Tensor>(std::move(*r));
 }
 
 }  // namespace
@@ -127,12 +163,10 @@ PrepareResult PrepareConv2D(OpBuilder& b) {
   auto s = std::make_shared<TfSteps>(b);
   TFM_ASSIGN_OR_RETURN(std::optional<Tensor> dq, b.FloatWeights(1));
   const Tensor* wc = dq ? &*dq : b.ConstInput(1);
+  TFM_ASSIGN_OR_RETURN(std::optional<Tensor> constant, ConstantFilter(b, depthwise, wc));
   int filter;
-  if (wc && !depthwise) {
-    // A constant CONV_2D filter is relaid out once, here.
-    auto r = RelayoutFilter(false, *wc, Tensor());
-    if (!r.ok()) return b.Error(std::string(r.status().message()));
-    filter = s->Const(std::move(*r));
+  if (constant) {
+    filter = s->Const(*constant);
   } else {
     // Depthwise filters need the input's channel count.
     const int w = dq ? s->Const(std::move(*dq)) : s->In(1);
@@ -149,10 +183,28 @@ PrepareResult PrepareConv2D(OpBuilder& b) {
   a["dilations"] = AttrIList({1, dh, dw, 1});
   a["padding"] = AttrS(pad == fb::Padding::SAME ? "SAME" : "VALID");
   a["data_format"] = AttrS("NHWC");
+  const std::string base = depthwise ? "DepthwiseConv2dNative" : "Conv2D";
+  if (constant && b.input_type(0) == DType::kFloat) {
+    // One fused kernel: conv + bias (zeros when absent) [+ activation], weights kept.
+    const int64_t channels = constant->dim(2) * (depthwise ? constant->dim(3) : 1);
+    const int64_t out_channels = depthwise ? channels : constant->dim(3);
+    const int bias =
+        b.has_input(2) ? s->In(2) : s->Const(Tensor(DType::kFloat, TensorShape{out_channels}));
+    const char* fused_act = FusedActivationName(act);
+    std::vector<std::string> ops = {"BiasAdd"};
+    if (fused_act) ops.push_back(fused_act);
+    a["fused_ops"] = AttrSList(ops);
+    a["num_args"] = AttrI(1);
+    a[kConstantFilterAttr] = AttrB(true);
+    TFM_RETURN_IF_ERROR(s->AddTf("_Fused" + base, std::move(a), {s->In(0), filter, bias},
+                                 {s->Out(0)}, TfSteps::Threads::kPool));
+    if (!fused_act) s->AddActivation(act, s->Out(0));
+    return s;
+  }
   const bool bias = b.has_input(2);
   const int conv = bias ? s->Temp() : s->Out(0);
-  TFM_RETURN_IF_ERROR(s->AddTf(depthwise ? "DepthwiseConv2dNative" : "Conv2D", std::move(a),
-                               {s->In(0), filter}, {conv}));
+  TFM_RETURN_IF_ERROR(
+      s->AddTf(base, std::move(a), {s->In(0), filter}, {conv}, TfSteps::Threads::kPool));
   if (bias) {
     TFM_RETURN_IF_ERROR(
         s->AddTf("BiasAdd", TypeAttrs(b.input_type(0)), {conv, s->In(2)}, {s->Out(0)}));
