@@ -8,7 +8,9 @@
 #ifndef TFMODEL_TFLITE_QUANT_MATH_H_
 #define TFMODEL_TFLITE_QUANT_MATH_H_
 
+#include <algorithm>
 #include <cstdint>
+#include <limits>
 
 #include "core/tensor.h"
 #include "format/tflite.h"
@@ -16,16 +18,40 @@
 namespace tfmodel::tflite {
 
 // gemmlowp's primitives on int32: round(a * b / 2^31) with -2^31 * -2^31 saturated, and
-// x / 2^exponent rounded to nearest (ties away from zero), exponent in [0, 31].
-int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b);
-int32_t RoundingDivideByPOT(int32_t x, int exponent);
+// x / 2^exponent rounded to nearest (ties away from zero), exponent in [0, 31]. Inline:
+// the 8-bit kernels call them once per output element.
+inline int32_t SaturatingRoundingDoublingHighMul(int32_t a, int32_t b) {
+  if (a == b && a == std::numeric_limits<int32_t>::min()) {
+    return std::numeric_limits<int32_t>::max();
+  }
+  const int64_t ab = static_cast<int64_t>(a) * static_cast<int64_t>(b);
+  const int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
+  return static_cast<int32_t>((ab + nudge) / (1LL << 31));
+}
+inline int32_t RoundingDivideByPOT(int32_t x, int exponent) {
+  if (exponent <= 0) return x;
+  if (exponent > 31) exponent = 31;
+  const int32_t mask = static_cast<int32_t>((1LL << exponent) - 1);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
 
 // real_multiplier = quantized * 2^(shift - 31), quantized in [2^30, 2^31). 0, NaN and inf
 // give 0; shifts outside TFLite's range saturate.
 void QuantizeMultiplier(double real_multiplier, int32_t* quantized, int* shift);
 // x * real_multiplier with TFLite's (gemmlowp's) rounding: a rounding doubling high
 // multiply, then a rounding division by a power of two.
-int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized, int shift);
+inline int32_t MultiplyByQuantizedMultiplier(int32_t x, int32_t quantized, int shift) {
+  const int left = shift > 0 ? shift : 0;
+  const int right = shift > 0 ? 0 : -shift;
+  // x * 2^left saturates like TFLite's (x * (1 << left)) on int32 would overflow; clamp.
+  int64_t shifted = static_cast<int64_t>(x) * (1LL << left);
+  shifted = std::clamp<int64_t>(shifted, std::numeric_limits<int32_t>::min(),
+                                std::numeric_limits<int32_t>::max());
+  return RoundingDivideByPOT(
+      SaturatingRoundingDoublingHighMul(static_cast<int32_t>(shifted), quantized), right);
+}
 
 // TFLite's CalculateActivationRangeQuantized: the [lo, hi] a fused activation clamps to,
 // within [qmin, qmax].

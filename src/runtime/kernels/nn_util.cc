@@ -149,14 +149,18 @@ Tensor FromFloat(const Tensor& t, DType dtype) {
 
 void ParallelFor(const KernelContext* ctx, int64_t n, double cost_per_unit,
                  const std::function<void(int64_t, int64_t)>& fn) {
+  ParallelFor(ctx == nullptr ? nullptr : ctx->device(), n, cost_per_unit, fn);
+}
+
+void ParallelFor(const Eigen::ThreadPoolDevice* device, int64_t n, double cost_per_unit,
+                 const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
-  if (ctx == nullptr || ctx->device() == nullptr || ctx->device()->numThreads() <= 1 ||
-      n * cost_per_unit < 50000) {
+  if (device == nullptr || device->numThreads() <= 1 || n * cost_per_unit < 50000) {
     fn(0, n);
     return;
   }
-  ctx->device()->parallelFor(n, Eigen::TensorOpCost(0, 0, cost_per_unit),
-                             [&fn](Eigen::Index b, Eigen::Index e) { fn(b, e); });
+  device->parallelFor(n, Eigen::TensorOpCost(0, 0, cost_per_unit),
+                      [&fn](Eigen::Index b, Eigen::Index e) { fn(b, e); });
 }
 
 std::string ShapeStr(const Tensor& t) { return t.shape().ToString(); }

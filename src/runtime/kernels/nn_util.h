@@ -58,6 +58,9 @@ inline bool IsHalfLike(DType d) { return d == DType::kHalf || d == DType::kBFloa
 // cost_per_unit is a rough count of cycles per index.
 void ParallelFor(const KernelContext* ctx, int64_t n, double cost_per_unit,
                  const std::function<void(int64_t, int64_t)>& fn);
+// The same on a device (null: inline), for callers without a KernelContext.
+void ParallelFor(const Eigen::ThreadPoolDevice* device, int64_t n, double cost_per_unit,
+                 const std::function<void(int64_t, int64_t)>& fn);
 
 std::string ShapeStr(const Tensor& t);
 

@@ -1,11 +1,17 @@
 // Quantized (uint8/int8) FULLY_CONNECTED, CONV_2D and DEPTHWISE_CONV_2D with TFLite's
 // reference-kernel arithmetic: int32 accumulation of zero-point-relative products, an int32
 // bias, a fixed-point multiplier per output channel, the fused activation as a clamp.
+// Weights are stored zero-point-relative as int16 at load and each run converts the input
+// once the same way, so the products are int16 dot products (int16_dot.h); CONV_2D gathers
+// each output pixel's window (its im2col row; padding contributes 0, i.e. the zero point)
+// and takes four output channels per pass.
 #include <algorithm>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "core/status.h"
+#include "runtime/kernels/nn_util.h"
+#include "tflite/int16_dot.h"
 #include "tflite/ops/ops.h"
 #include "tflite/ops/window.h"
 #include "tflite/quant_math.h"
@@ -18,6 +24,8 @@ using B = fb::BuiltinOperator;
 
 struct QuantizedConvState : OpState {
   Tensor weights;  // FC [out, depth]; CONV OHWI; DEPTHWISE [1, H, W, C*M]
+  // weights - their zero point, same layout: FC / CONV one row of K per output channel.
+  std::vector<int16_t> w16;
   int64_t out_ch = 0;
   std::vector<int32_t> mult, shift, w_zp, bias;  // per output channel
   int32_t in_zp = 0, out_zp = 0;
@@ -29,13 +37,53 @@ struct QuantizedConvState : OpState {
   bool depthwise = false;
   bool same = false;
   int64_t sh = 1, sw = 1, dh = 1, dw = 1;
+  const Eigen::ThreadPoolDevice* device = nullptr;  // the model's intra-op pool
 };
 
-int32_t Requantize(int64_t acc, const QuantizedConvState& s, int64_t oc) {
-  const int32_t acc32 = static_cast<int32_t>(std::clamp<int64_t>(
-      acc, std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()));
-  const int32_t v = MultiplyByQuantizedMultiplier(acc32, s.mult[oc], s.shift[oc]) + s.out_zp;
+// The output value of accumulator `dot` (products only) of output channel oc.
+inline int32_t Requantize(int32_t dot, const QuantizedConvState& s, int64_t oc) {
+  // int32 wrap-around like TFLite's accumulator, without signed-overflow UB.
+  const int32_t acc =
+      static_cast<int32_t>(static_cast<uint32_t>(dot) + static_cast<uint32_t>(s.bias[oc]));
+  const int32_t v = MultiplyByQuantizedMultiplier(acc, s.mult[oc], s.shift[oc]) + s.out_zp;
   return std::clamp(v, s.lo, s.hi);
+}
+
+// x - zero_point for every element of an int8 / uint8 tensor.
+std::vector<int16_t> Centered(const Tensor& x, int32_t zp) {
+  std::vector<int16_t> r(static_cast<size_t>(x.NumElements()));
+  if (x.dtype() == DType::kInt8) {
+    const int8_t* p = x.data<int8_t>();
+    for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<int16_t>(p[i] - zp);
+  } else {
+    const uint8_t* p = x.data<uint8_t>();
+    for (size_t i = 0; i < r.size(); ++i) r[i] = static_cast<int16_t>(p[i] - zp);
+  }
+  return r;
+}
+
+// Requantizes one output position's accumulators (one per output channel) into r.
+template <typename T>
+void StoreRowAs(const QuantizedConvState& s, const int32_t* acc, T* out) {
+  for (int64_t oc = 0; oc < s.out_ch; ++oc) out[oc] = static_cast<T>(Requantize(acc[oc], s, oc));
+}
+
+void StoreRow(const QuantizedConvState& s, const int32_t* acc, Tensor* r, int64_t out_base) {
+  if (r->dtype() == DType::kInt8) {
+    StoreRowAs(s, acc, r->data<int8_t>() + out_base);
+  } else {
+    StoreRowAs(s, acc, r->data<uint8_t>() + out_base);
+  }
+}
+
+// One output position: the dot products of `patch` (length k) with every weight row,
+// requantized into r at out_base. `acc` has one entry per output channel.
+void DotAllChannels(const QuantizedConvState& s, const int16_t* patch, int64_t k, int32_t* acc,
+                    Tensor* r, int64_t out_base) {
+  int64_t oc = 0;
+  for (; oc + 4 <= s.out_ch; oc += 4) Dot4Int16(patch, s.w16.data() + oc * k, k, k, acc + oc);
+  for (; oc < s.out_ch; ++oc) acc[oc] = DotInt16(patch, s.w16.data() + oc * k, k);
+  StoreRow(s, acc, r, out_base);
 }
 
 // Everything but the operator-specific options: weights, bias, per-channel multipliers.
@@ -82,6 +130,14 @@ absl::Status PrepareChannels(OpBuilder& b, QuantizedConvState* s, float* out_sca
   s->bias.assign(s->out_ch, 0);
   if (bias) std::copy(bias->data<int32_t>(), bias->data<int32_t>() + s->out_ch, s->bias.begin());
   s->weights = *w;
+  // Zero-point-relative int16 weights; the output channel is the first dimension (FC,
+  // CONV) or the last (DEPTHWISE).
+  s->w16.resize(static_cast<size_t>(w->NumElements()));
+  const int64_t inner = ch_dim == 0 ? w->NumElements() / std::max<int64_t>(s->out_ch, 1) : 1;
+  for (int64_t i = 0; i < w->NumElements(); ++i) {
+    const int64_t oc = ch_dim == 0 ? i / inner : i % s->out_ch;
+    s->w16[i] = static_cast<int16_t>(LoadQ(*w, i) - s->w_zp[oc]);
+  }
   return absl::OkStatus();
 }
 
@@ -89,6 +145,80 @@ void ActivationClamp(fb::ActivationFunctionType act, float out_scale, QuantizedC
   int32_t qmin, qmax;
   QRange(s->out_type, &qmin, &qmax);
   QuantizedActivationRange(act, out_scale, s->out_zp, qmin, qmax, &s->lo, &s->hi);
+}
+
+struct ConvGeometry {
+  int64_t N, H, W, C;  // input
+  int64_t KH, KW, KC;  // filter (KC: input channels, or C * mul for depthwise)
+  int64_t mul;         // depthwise multiplier
+  int64_t OH, OW, pt, pl;
+};
+
+// DEPTHWISE_CONV_2D output rows [begin, end) (row = n * OH + oy), channels vectorized.
+void DepthwiseRows(const QuantizedConvState& s, const ConvGeometry& g,
+                   const std::vector<int16_t>& xc, int64_t begin, int64_t end, Tensor* r) {
+  std::vector<int32_t> acc(static_cast<size_t>(s.out_ch));
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t n = row / g.OH, oy = row % g.OH;
+    for (int64_t ox = 0; ox < g.OW; ++ox) {
+      std::fill(acc.begin(), acc.end(), 0);
+      for (int64_t ky = 0; ky < g.KH; ++ky) {
+        const int64_t iy = oy * s.sh - g.pt + ky * s.dh;
+        if (iy < 0 || iy >= g.H) continue;
+        for (int64_t kx = 0; kx < g.KW; ++kx) {
+          const int64_t ix = ox * s.sw - g.pl + kx * s.dw;
+          if (ix < 0 || ix >= g.W) continue;
+          const int16_t* xr = xc.data() + ((n * g.H + iy) * g.W + ix) * g.C;
+          const int16_t* wr = s.w16.data() + (ky * g.KW + kx) * g.KC;
+          if (g.mul == 1) {
+            MulAccInt16(xr, wr, g.KC, acc.data());
+            continue;
+          }
+          for (int64_t oc = 0; oc < g.KC; ++oc) {
+            // int32 wrap-around without signed-overflow UB (fuzzed kernels can be huge).
+            acc[oc] = static_cast<int32_t>(static_cast<uint32_t>(acc[oc]) +
+                                           static_cast<uint32_t>(xr[oc / g.mul] * wr[oc]));
+          }
+        }
+      }
+      StoreRow(s, acc.data(), r, (row * g.OW + ox) * s.out_ch);
+    }
+  }
+}
+
+// CONV_2D output rows [begin, end): each pixel's window in OHWI order (ky, kx, ic), zeros
+// where it leaves the input, against every filter row; a 1x1 unpadded window is the input
+// pixel itself.
+void ConvRows(const QuantizedConvState& s, const ConvGeometry& g, const std::vector<int16_t>& xc,
+              int64_t begin, int64_t end, Tensor* r) {
+  const int64_t k = g.KH * g.KW * g.C;
+  const bool pointwise = g.KH == 1 && g.KW == 1 && g.pt == 0 && g.pl == 0;
+  std::vector<int16_t> patch(pointwise ? 0 : static_cast<size_t>(k));
+  std::vector<int32_t> acc(static_cast<size_t>(s.out_ch));
+  for (int64_t row = begin; row < end; ++row) {
+    const int64_t n = row / g.OH, oy = row % g.OH;
+    for (int64_t ox = 0; ox < g.OW; ++ox) {
+      const int16_t* p;
+      if (pointwise) {
+        p = xc.data() + ((n * g.H + oy * s.sh) * g.W + ox * s.sw) * g.C;
+      } else {
+        int16_t* dst = patch.data();
+        for (int64_t ky = 0; ky < g.KH; ++ky) {
+          const int64_t iy = oy * s.sh - g.pt + ky * s.dh;
+          for (int64_t kx = 0; kx < g.KW; ++kx, dst += g.C) {
+            const int64_t ix = ox * s.sw - g.pl + kx * s.dw;
+            if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) {
+              std::fill_n(dst, g.C, int16_t{0});
+            } else {
+              std::copy_n(xc.data() + ((n * g.H + iy) * g.W + ix) * g.C, g.C, dst);
+            }
+          }
+        }
+        p = patch.data();
+      }
+      DotAllChannels(s, p, k, acc.data(), r, (row * g.OW + ox) * s.out_ch);
+    }
+  }
 }
 
 }  // namespace
@@ -122,15 +252,10 @@ absl::Status EvalQuantizedFullyConnected(const OpState& state, const std::vector
     dims.back() = s.out_ch;
   }
   Tensor r = Tensor::Empty(s.out_type, TensorShape(dims));
+  const std::vector<int16_t> xc = Centered(x, s.in_zp);
+  std::vector<int32_t> acc(static_cast<size_t>(s.out_ch));
   for (int64_t n = 0; n < batch; ++n) {
-    for (int64_t oc = 0; oc < s.out_ch; ++oc) {
-      int64_t acc = 0;
-      for (int64_t d = 0; d < depth; ++d) {
-        acc += static_cast<int64_t>(LoadQ(x, n * depth + d) - s.in_zp) *
-               (LoadQ(wt, oc * depth + d) - s.w_zp[oc]);
-      }
-      StoreQ(&r, n * s.out_ch + oc, Requantize(acc + s.bias[oc], s, oc));
-    }
+    DotAllChannels(s, xc.data() + n * depth, depth, acc.data(), &r, n * s.out_ch);
   }
   (*out)[0] = std::move(r);
   return absl::OkStatus();
@@ -159,6 +284,7 @@ PrepareResult PrepareQuantizedConv2D(OpBuilder& b) {
   }
   ActivationClamp(act, out_scale, s.get());
   if (s->weights.rank() != 4) return b.Error("filter must be 4-D");
+  s->device = b.device();
   return s;
 }
 
@@ -185,31 +311,17 @@ absl::Status EvalQuantizedConv2D(const OpState& state, const std::vector<const T
   TFM_RETURN_IF_ERROR(WindowGeometry(s.same, W, KW, s.sw, s.dw, &OW, &pl));
   const int64_t out_ch = s.out_ch;
   Tensor r = Tensor::Empty(s.out_type, TensorShape{N, OH, OW, out_ch});
-  for (int64_t n = 0; n < N; ++n)
-    for (int64_t oy = 0; oy < OH; ++oy)
-      for (int64_t ox = 0; ox < OW; ++ox)
-        for (int64_t oc = 0; oc < out_ch; ++oc) {
-          int64_t acc = 0;
-          for (int64_t ky = 0; ky < KH; ++ky) {
-            const int64_t iy = oy * s.sh - pt + ky * s.dh;
-            if (iy < 0 || iy >= H) continue;
-            for (int64_t kx = 0; kx < KW; ++kx) {
-              const int64_t ix = ox * s.sw - pl + kx * s.dw;
-              if (ix < 0 || ix >= W) continue;
-              const int64_t base = ((n * H + iy) * W + ix) * C;
-              if (s.depthwise) {
-                acc += static_cast<int64_t>(LoadQ(x, base + oc / mul) - s.in_zp) *
-                       (LoadQ(wt, (ky * KW + kx) * KC + oc) - s.w_zp[oc]);
-              } else {
-                for (int64_t ic = 0; ic < C; ++ic) {
-                  acc += static_cast<int64_t>(LoadQ(x, base + ic) - s.in_zp) *
-                         (LoadQ(wt, ((oc * KH + ky) * KW + kx) * KC + ic) - s.w_zp[oc]);
-                }
-              }
-            }
-          }
-          StoreQ(&r, ((n * OH + oy) * OW + ox) * out_ch + oc, Requantize(acc + s.bias[oc], s, oc));
-        }
+  const std::vector<int16_t> xc = Centered(x, s.in_zp);
+  const ConvGeometry g{N, H, W, C, KH, KW, KC, mul, OH, OW, pt, pl};
+  // Output rows (n, oy) split over the model's intra-op pool; cost ~ MACs per row.
+  const double row_cost = static_cast<double>(OW) * out_ch * KH * KW * (s.depthwise ? 1 : C);
+  runtime::nn::ParallelFor(s.device, N * OH, row_cost, [&](int64_t begin, int64_t end) {
+    if (s.depthwise) {
+      DepthwiseRows(s, g, xc, begin, end, &r);
+    } else {
+      ConvRows(s, g, xc, begin, end, &r);
+    }
+  });
   (*out)[0] = std::move(r);
   return absl::OkStatus();
 }
