@@ -164,6 +164,15 @@ TEST(TfLiteQuantizedConvTest, EqualsTheReferenceLoops) {
   }
 }
 
+TEST(TfLiteQuantizedConvTest, ZeroPointsOutsideTheTypeRangeAreLoadErrors) {
+  TfLiteModelBuilder b;
+  int x = b.Tensor<int8_t>("x", TT::INT8, {1, 4}, {0.5f}, {300});
+  int w = b.Tensor<int8_t>("w", TT::INT8, {2, 4}, {0.1f}, {0}, 0, {1, 2, 3, 4, 5, 6, 7, 8});
+  int y = b.Tensor<int8_t>("y", TT::INT8, {1, 2}, {1.0f}, {0});
+  b.Op(B::FULLY_CONNECTED, {x, w, -1}, {y});
+  b.ExpectLoadError({x}, {y}, "input zero point 300 is outside the int8 range [-128, 127]");
+}
+
 TEST(Int16DotTest, MatchesScalarSumsForEveryLength) {
   std::mt19937 rng(7);
   std::uniform_int_distribution<int> d(-255, 255);

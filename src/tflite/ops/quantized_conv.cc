@@ -86,6 +86,18 @@ void DotAllChannels(const QuantizedConvState& s, const int16_t* patch, int64_t k
   StoreRow(s, acc, r, out_base);
 }
 
+// A zero point must lie in its 8-bit type's range (as TFLite requires): then every
+// zero-point-relative value fits int16 and no sum overflows.
+absl::Status CheckZeroPoint(const OpBuilder& b, const char* what, DType t, int64_t zp) {
+  int32_t lo, hi;
+  QRange(t, &lo, &hi);
+  if (zp < lo || zp > hi) {
+    return b.Error(absl::StrCat(what, " zero point ", zp, " is outside the ", DTypeName(t),
+                                " range [", lo, ", ", hi, "]"));
+  }
+  return absl::OkStatus();
+}
+
 // Everything but the operator-specific options: weights, bias, per-channel multipliers.
 absl::Status PrepareChannels(OpBuilder& b, QuantizedConvState* s, float* out_scale) {
   if (b.inputs().empty() || b.outputs().empty() || !b.has_input(0)) {
@@ -97,6 +109,8 @@ absl::Status PrepareChannels(OpBuilder& b, QuantizedConvState* s, float* out_sca
   if (!qo.present() || qo.scale[0] <= 0) return b.Error("output has no quantization parameters");
   if (!qi.present()) return b.Error("input has no quantization parameters");
   *out_scale = qo.scale[0];
+  TFM_RETURN_IF_ERROR(CheckZeroPoint(b, "input", b.input_type(0), qi.zero_point[0]));
+  TFM_RETURN_IF_ERROR(CheckZeroPoint(b, "output", s->out_type, qo.zero_point[0]));
   s->out_zp = static_cast<int32_t>(qo.zero_point[0]);
   s->in_zp = static_cast<int32_t>(qi.zero_point[0]);
   if (!b.has_input(1)) return b.Error("needs weights");
@@ -104,6 +118,7 @@ absl::Status PrepareChannels(OpBuilder& b, QuantizedConvState* s, float* out_sca
   if (!w || !IsQuantizedType(w->dtype())) return b.Unsupported("non-constant quantized weights");
   const QuantParams qw = b.InputQuant(1);
   if (!qw.present()) return b.Error("weights have no quantization parameters");
+  for (int64_t zp : qw.zero_point) TFM_RETURN_IF_ERROR(CheckZeroPoint(b, "weight", w->dtype(), zp));
   const Tensor* bias = b.has_input(2) ? b.ConstInput(2) : nullptr;
   if (b.has_input(2) && (!bias || bias->dtype() != DType::kInt32)) {
     return b.Unsupported("bias must be a constant int32 tensor");
