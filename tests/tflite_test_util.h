@@ -23,6 +23,15 @@
 
 namespace tfmodel::testing {
 
+// Builtin options for TfLiteModelBuilder::Op from an options object, e.g.
+//   fb::WhileOptionsT o; o.cond_subgraph_index = 1; b.Op(B::WHILE, in, out, Options(o));
+template <typename T>
+tflite_fb::BuiltinOptionsUnion Options(T o) {
+  tflite_fb::BuiltinOptionsUnion u;
+  u.Set(std::move(o));
+  return u;
+}
+
 class TfLiteModelBuilder {
  public:
   using TT = tflite_fb::TensorType;

@@ -22,26 +22,20 @@ fb::BuiltinOptionsUnion WhileOpts(int cond, int body) {
   fb::WhileOptionsT o;
   o.cond_subgraph_index = cond;
   o.body_subgraph_index = body;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 fb::BuiltinOptionsUnion IfOpts(int then_index, int else_index) {
   fb::IfOptionsT o;
   o.then_subgraph_index = then_index;
   o.else_subgraph_index = else_index;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 fb::BuiltinOptionsUnion ConcatOpts(int axis) {
   fb::ConcatenationOptionsT o;
   o.axis = axis;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 // Subgraph 1: (i, acc, n) -> i <= n.

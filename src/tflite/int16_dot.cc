@@ -7,11 +7,6 @@
 namespace tfmodel::tflite {
 namespace {
 
-// a + b with int32 wrap-around (as the SIMD adds do), without signed-overflow UB.
-inline int32_t WrapAdd(int32_t a, int32_t b) {
-  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
-}
-
 #if defined(__SSE2__)
 inline __m128i Load8(const int16_t* p) {
   return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));

@@ -10,6 +10,11 @@
 
 namespace tfmodel::tflite {
 
+// a + b with int32 wrap-around (as the SIMD adds do), without signed-overflow UB.
+inline int32_t WrapAdd(int32_t a, int32_t b) {
+  return static_cast<int32_t>(static_cast<uint32_t>(a) + static_cast<uint32_t>(b));
+}
+
 // sum a[i] * b[i] for i < n.
 int32_t DotInt16(const int16_t* a, const int16_t* b, int64_t n);
 

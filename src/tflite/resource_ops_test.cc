@@ -21,9 +21,7 @@ using TT = fb::TensorType;
 fb::BuiltinOptionsUnion CallOnceOpts(int init) {
   fb::CallOnceOptionsT o;
   o.init_subgraph_index = init;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 fb::BuiltinOptionsUnion TableOpts(int id, TT key, TT value) {
@@ -31,17 +29,13 @@ fb::BuiltinOptionsUnion TableOpts(int id, TT key, TT value) {
   o.table_id = id;
   o.key_dtype = key;
   o.value_dtype = value;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 fb::BuiltinOptionsUnion VarOpts(const std::string& name) {
   fb::VarHandleOptionsT o;
   o.shared_name = name;
-  fb::BuiltinOptionsUnion u;
-  u.Set(o);
-  return u;
+  return testing::Options(o);
 }
 
 std::vector<int64_t> Ints(const Tensor& t) {

@@ -39,19 +39,19 @@ absl::Status FlattenForWeights(const std::vector<const Tensor*>& i, std::vector<
   return absl::OkStatus();
 }
 
-// CONV_2D OHWI -> HWIO; DEPTHWISE [1,H,W,C*M] -> [H,W,C,M] (C from the input x).
-absl::StatusOr<Tensor> RelayoutFilter(bool depthwise, const Tensor& f, const Tensor& x) {
+// CONV_2D OHWI -> HWIO; DEPTHWISE [1,H,W,C*M] -> [H,W,C,M] (C = the input's `channels`).
+absl::StatusOr<Tensor> RelayoutFilter(bool depthwise, const Tensor& f, int64_t channels) {
   if (f.rank() != 4) return absl::InvalidArgumentError("filter must be 4-D");
   if (f.dtype() != DType::kFloat) {
     return absl::UnimplementedError(absl::StrCat("filter of type ", DTypeName(f.dtype())));
   }
   if (depthwise) {
-    if (x.rank() != 4 || x.dim(3) == 0 || f.dim(3) % x.dim(3) != 0) {
+    if (channels <= 0 || f.dim(3) % channels != 0) {
       return absl::InvalidArgumentError(absl::StrCat("depthwise filter ", f.shape().ToString(),
-                                                     " does not match input ",
-                                                     x.shape().ToString()));
+                                                     " does not match an input of ", channels,
+                                                     " channels"));
     }
-    return f.Reshaped(TensorShape{f.dim(1), f.dim(2), x.dim(3), f.dim(3) / x.dim(3)});
+    return f.Reshaped(TensorShape{f.dim(1), f.dim(2), channels, f.dim(3) / channels});
   }
   const int64_t O = f.dim(0), H = f.dim(1), W = f.dim(2), I = f.dim(3);
   Tensor r = Tensor::Empty(DType::kFloat, TensorShape{H, W, I, O});
@@ -85,13 +85,13 @@ const char* FusedActivationName(fb::ActivationFunctionType act) {
 absl::StatusOr<std::optional<Tensor>> ConstantFilter(OpBuilder& b, bool depthwise,
                                                      const Tensor* wc) {
   if (!wc) return std::nullopt;
-  Tensor x;  // only its channel count matters, for depthwise filters
+  int64_t channels = 0;  // depthwise filters need the input's channel count
   if (depthwise) {
     const std::vector<int64_t>& in = b.SignatureShape(b.inputs()[0]);
     if (in.size() != 4 || in[3] <= 0) return std::nullopt;
-    x = Tensor(DType::kFloat, TensorShape{0, 0, 0, in[3]});
+    channels = in[3];
   }
-  auto r = RelayoutFilter(depthwise, *wc, x);
+  auto r = RelayoutFilter(depthwise, *wc, channels);
   if (!r.ok()) return b.Error(std::string(r.status().message()));
   return std::optional<Tensor>(std::move(*r));
 }
@@ -173,7 +173,13 @@ PrepareResult PrepareConv2D(OpBuilder& b) {
     filter = s->Temp();
     s->AddFn({w, s->In(0)}, {filter},
              [depthwise](const std::vector<const Tensor*>& i, std::vector<Tensor>* o) {
-               TFM_ASSIGN_OR_RETURN(Tensor r, RelayoutFilter(depthwise, *i[0], *i[1]));
+               const Tensor& x = *i[1];
+               if (depthwise && x.rank() != 4) {
+                 return absl::InvalidArgumentError(
+                     absl::StrCat("input ", x.shape().ToString(), " must be 4-D NHWC"));
+               }
+               TFM_ASSIGN_OR_RETURN(Tensor r,
+                                    RelayoutFilter(depthwise, *i[0], depthwise ? x.dim(3) : 0));
                (*o)[0] = std::move(r);
                return absl::OkStatus();
              });

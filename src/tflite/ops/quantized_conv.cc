@@ -42,9 +42,7 @@ struct QuantizedConvState : OpState {
 
 // The output value of accumulator `dot` (products only) of output channel oc.
 inline int32_t Requantize(int32_t dot, const QuantizedConvState& s, int64_t oc) {
-  // int32 wrap-around like TFLite's accumulator, without signed-overflow UB.
-  const int32_t acc =
-      static_cast<int32_t>(static_cast<uint32_t>(dot) + static_cast<uint32_t>(s.bias[oc]));
+  const int32_t acc = WrapAdd(dot, s.bias[oc]);  // TFLite's int32 accumulator wraps
   const int32_t v = MultiplyByQuantizedMultiplier(acc, s.mult[oc], s.shift[oc]) + s.out_zp;
   return std::clamp(v, s.lo, s.hi);
 }
@@ -190,9 +188,7 @@ void DepthwiseRows(const QuantizedConvState& s, const ConvGeometry& g,
             continue;
           }
           for (int64_t oc = 0; oc < g.KC; ++oc) {
-            // int32 wrap-around without signed-overflow UB (fuzzed kernels can be huge).
-            acc[oc] = static_cast<int32_t>(static_cast<uint32_t>(acc[oc]) +
-                                           static_cast<uint32_t>(xr[oc / g.mul] * wr[oc]));
+            acc[oc] = WrapAdd(acc[oc], xr[oc / g.mul] * wr[oc]);  // fuzzed kernels can be huge
           }
         }
       }
